@@ -1,0 +1,23 @@
+//! # papernotes
+//!
+//! Reference implementations behind the papernotes book. Each module backs one
+//! chapter: it implements what a paper note claims, so that the claim can be
+//! checked by the property tests in `tests/` and measured by the example of the
+//! same name in `examples/`.
+//!
+//! Shared pieces live in one place each:
+//! [`error`] (the typed error every public function returns),
+//! [`diff`] (derivatives by forward-mode automatic differentiation),
+//! [`plot`] (the figure style), [`device`] (CPU or CUDA for candle) and
+//! [`run`] (command-line flags and the run record an example writes).
+
+pub mod device;
+pub mod diff;
+pub mod error;
+pub mod plot;
+pub mod run;
+
+pub mod newton;
+pub mod taylor;
+
+pub use error::{Error, Result};

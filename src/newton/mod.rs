@@ -1,0 +1,1 @@
+//! Newton's method (chapter "Newton's method").
