@@ -18,6 +18,7 @@ pub mod plot;
 pub mod run;
 
 pub mod newton;
+pub mod rectifier;
 pub mod taylor;
 
 pub use error::{Error, Result};

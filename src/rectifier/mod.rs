@@ -1,0 +1,1 @@
+//! Rectifier networks (chapter "Rectifier networks").
