@@ -40,7 +40,8 @@ fn cuda() -> Result<Device> {
 #[cfg(not(feature = "cuda"))]
 fn cuda() -> Result<Device> {
     Err(Error::Device(
-        "this build has no CUDA support; rebuild with `--features cuda` to use `--device cuda`".into(),
+        "this build has no CUDA support; rebuild with `--features cuda` to use `--device cuda`"
+            .into(),
     ))
 }
 

@@ -12,8 +12,8 @@
 use autodiff::{F, F1, Float};
 use nalgebra::{DMatrix, DVector};
 
-use crate::error::{Result, ensure_finite, ensure_len};
 use crate::Error;
+use crate::error::{Result, ensure_finite, ensure_len};
 
 /// A second-order dual number: value, two first-order parts and a mixed second-order part.
 pub type F2 = F<F1, F1>;

@@ -61,7 +61,9 @@ pub enum Error {
     },
 
     /// An iterative method stopped without meeting its tolerance.
-    #[error("{method} did not converge in {iterations} iterations: {reason} (last iterate {last:?})")]
+    #[error(
+        "{method} did not converge in {iterations} iterations: {reason} (last iterate {last:?})"
+    )]
     NoConvergence {
         /// The method that gave up.
         method: &'static str,

@@ -189,7 +189,11 @@ pub enum Legend {
 
 impl LineChart {
     /// A chart with a title and axis labels and no series yet.
-    pub fn new(title: impl Into<String>, x_label: impl Into<String>, y_label: impl Into<String>) -> Self {
+    pub fn new(
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+    ) -> Self {
         LineChart {
             title: title.into(),
             x_label: x_label.into(),
@@ -216,24 +220,40 @@ impl LineChart {
                 && (self.x_scale == Scale::Linear || x > 0.0)
                 && (self.y_scale == Scale::Linear || y > 0.0)
         };
-        let all: Vec<(f64, f64)> = self.series.iter().flat_map(|s| s.points.iter().copied()).filter(keep).collect();
+        let all: Vec<(f64, f64)> = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().copied())
+            .filter(keep)
+            .collect();
         if all.is_empty() {
             return Err(plot_err(path, "no finite point to draw"));
         }
-        let xr = self.x_range.unwrap_or_else(|| span(all.iter().map(|p| p.0), self.x_scale));
-        let yr = self.y_range.unwrap_or_else(|| span(all.iter().map(|p| p.1), self.y_scale));
+        let xr = self
+            .x_range
+            .unwrap_or_else(|| span(all.iter().map(|p| p.0), self.x_scale));
+        let yr = self
+            .y_range
+            .unwrap_or_else(|| span(all.iter().map(|p| p.1), self.y_scale));
         let root = svg_root(path, (WIDTH, HEIGHT))?;
         let res = match (self.x_scale, self.y_scale) {
             (Scale::Linear, Scale::Linear) => self.draw(&root, xr.0..xr.1, yr.0..yr.1),
             (Scale::Linear, Scale::Log) => self.draw(&root, xr.0..xr.1, (yr.0..yr.1).log_scale()),
             (Scale::Log, Scale::Linear) => self.draw(&root, (xr.0..xr.1).log_scale(), yr.0..yr.1),
-            (Scale::Log, Scale::Log) => self.draw(&root, (xr.0..xr.1).log_scale(), (yr.0..yr.1).log_scale()),
+            (Scale::Log, Scale::Log) => {
+                self.draw(&root, (xr.0..xr.1).log_scale(), (yr.0..yr.1).log_scale())
+            }
         };
         res.map_err(|e| plot_err(path, e))?;
         finish(root, path)
     }
 
-    fn draw<X, Y>(&self, root: &DrawingArea<SVGBackend<'_>, Shift>, x: X, y: Y) -> std::result::Result<(), String>
+    fn draw<X, Y>(
+        &self,
+        root: &DrawingArea<SVGBackend<'_>, Shift>,
+        x: X,
+        y: Y,
+    ) -> std::result::Result<(), String>
     where
         X: AsRangedCoord<Value = f64>,
         Y: AsRangedCoord<Value = f64>,
@@ -277,18 +297,24 @@ impl LineChart {
             for seg in segments {
                 let drawn = match s.mark {
                     Mark::Line => chart.draw_series(LineSeries::new(seg.clone(), style)),
-                    Mark::Dashed => chart.draw_series(DashedLineSeries::new(seg.clone(), 8, 5, style)),
-                    Mark::Points => chart.draw_series(seg.iter().map(|&p| Circle::new(p, 3, c.filled()))),
+                    Mark::Dashed => {
+                        chart.draw_series(DashedLineSeries::new(seg.clone(), 8, 5, style))
+                    }
+                    Mark::Points => {
+                        chart.draw_series(seg.iter().map(|&p| Circle::new(p, 3, c.filled())))
+                    }
                     Mark::LinePoints => {
-                        chart.draw_series(LineSeries::new(seg.clone(), style)).map_err(|e| e.to_string())?;
+                        chart
+                            .draw_series(LineSeries::new(seg.clone(), style))
+                            .map_err(|e| e.to_string())?;
                         chart.draw_series(seg.iter().map(|&p| Circle::new(p, 3, c.filled())))
                     }
                 }
                 .map_err(|e| e.to_string())?;
                 if first && !s.label.is_empty() {
-                    drawn
-                        .label(s.label.as_str())
-                        .legend(move |(lx, ly)| PathElement::new(vec![(lx, ly), (lx + 20, ly)], c.stroke_width(3)));
+                    drawn.label(s.label.as_str()).legend(move |(lx, ly)| {
+                        PathElement::new(vec![(lx, ly), (lx + 20, ly)], c.stroke_width(3))
+                    });
                     first = false;
                 }
             }
@@ -330,10 +356,16 @@ fn segments(points: &[(f64, f64)], inside: &dyn Fn(&(f64, f64)) -> bool) -> Vec<
 }
 
 fn span(values: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
     match scale {
         Scale::Linear => {
-            let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 * lo.abs().max(1.0) };
+            let pad = if hi > lo {
+                0.05 * (hi - lo)
+            } else {
+                0.5 * lo.abs().max(1.0)
+            };
             (lo - pad, hi + pad)
         }
         Scale::Log => {

@@ -60,8 +60,8 @@ pub enum Fmt {
     Int,
     /// Fixed-point with this many decimals.
     Fixed(usize),
-    /// Scientific notation with this many decimals in the mantissa, e.g. `2.06 × 10⁻⁹`
-    /// written as TeX-free text `2.06e-9`.
+    /// Scientific notation with this many decimals in the mantissa, as Rust writes
+    /// it (`2.06e-9`), which reads well in prose and tables.
     Sci(usize),
 }
 
@@ -73,11 +73,7 @@ pub fn format_number(v: f64, fmt: Fmt) -> String {
     match fmt {
         Fmt::Int => format!("{}", v.round() as i64),
         Fmt::Fixed(d) => format!("{v:.d$}"),
-        Fmt::Sci(d) => {
-            let s = format!("{v:.d$e}");
-            // Rust writes `2.06e-9`; keep it, it reads well in prose and tables.
-            s
-        }
+        Fmt::Sci(d) => format!("{v:.d$e}"),
     }
 }
 
@@ -171,14 +167,24 @@ impl Run {
 
     /// Records a markdown table under `key` (and its rows in the JSON record).
     pub fn table(&mut self, key: &str, header: &[&str], rows: &[Vec<String>]) {
-        let mut md = format!("| {} |\n|{}\n", header.join(" | "), "---|".repeat(header.len()));
+        let mut md = format!(
+            "| {} |\n|{}\n",
+            header.join(" | "),
+            "---|".repeat(header.len())
+        );
         for r in rows {
             md.push_str(&format!("| {} |\n", r.join(" | ")));
         }
         md.pop();
         let json_rows: Vec<Map<String, Value>> = rows
             .iter()
-            .map(|r| header.iter().zip(r).map(|(h, c)| (h.to_string(), Value::String(c.clone()))).collect())
+            .map(|r| {
+                header
+                    .iter()
+                    .zip(r)
+                    .map(|(h, c)| (h.to_string(), Value::String(c.clone())))
+                    .collect()
+            })
             .collect();
         self.record(key, json_rows);
         self.snippet(key, md);
@@ -188,7 +194,8 @@ impl Run {
     pub fn time<T>(&mut self, label: &str, f: impl FnOnce() -> T) -> T {
         let t = Instant::now();
         let out = f();
-        self.timings.push((label.to_string(), t.elapsed().as_secs_f64()));
+        self.timings
+            .push((label.to_string(), t.elapsed().as_secs_f64()));
         out
     }
 
@@ -212,7 +219,9 @@ impl Run {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new(len);
-        if let Ok(style) = ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} {elapsed}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} {elapsed}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(message.to_string());
@@ -242,14 +251,23 @@ impl Run {
                 total
             ),
         );
-        let mut timing_rows: Vec<Vec<String>> =
-            self.timings.iter().map(|(k, t)| vec![k.clone(), format!("{t:.3}")]).collect();
+        let mut timing_rows: Vec<Vec<String>> = self
+            .timings
+            .iter()
+            .map(|(k, t)| vec![k.clone(), format!("{t:.3}")])
+            .collect();
         timing_rows.push(vec!["total".into(), format!("{total:.3}")]);
         self.table("timings", &["step", "wall time (s)"], &timing_rows);
         let fig_rows: Vec<Vec<String>> = self
             .figures
             .iter()
-            .map(|f| vec![format!("`figures/{}/{}`", self.chapter, f.file), f.caption.clone(), format!("`{command}`")])
+            .map(|f| {
+                vec![
+                    format!("`figures/{}/{}`", self.chapter, f.file),
+                    f.caption.clone(),
+                    format!("`{command}`"),
+                ]
+            })
             .collect();
         self.snippet("figures", {
             let mut md = "| figure | shows | made by |\n|---|---|---|\n".to_string();
@@ -283,11 +301,17 @@ impl Run {
             self.chapter
         );
         for (k, v) in &self.snippets {
-            md.push_str(&format!("\n<!-- ANCHOR: {k} -->\n{v}\n<!-- ANCHOR_END: {k} -->\n"));
+            md.push_str(&format!(
+                "\n<!-- ANCHOR: {k} -->\n{v}\n<!-- ANCHOR_END: {k} -->\n"
+            ));
         }
         let md_path = self.dir.join("run.md");
         write(&md_path, &md)?;
-        println!("wrote {} and {} ({total:.1} s)", json_path.display(), md_path.display());
+        println!(
+            "wrote {} and {} ({total:.1} s)",
+            json_path.display(),
+            md_path.display()
+        );
         Ok(())
     }
 }
@@ -302,7 +326,10 @@ fn write(path: &Path, text: &str) -> Result<()> {
 
 /// Today's date in UTC as `YYYY-MM-DD` (civil-from-days, no time-zone database needed).
 fn utc_date() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let z = (secs / 86_400) as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -11,7 +11,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 const VERDICTS: [&str; 4] = ["holds under conditions", "holds", "wrong", "ill-posed"];
-const ASSERTIONS: [&str; 4] = ["assert", "prop_assert", "assert_relative_eq", "assert_abs_diff_eq"];
+const ASSERTIONS: [&str; 4] = [
+    "assert",
+    "prop_assert",
+    "assert_relative_eq",
+    "assert_abs_diff_eq",
+];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -36,7 +41,11 @@ fn backticked(cell: &str) -> Vec<String> {
         .enumerate()
         .filter(|(i, _)| i % 2 == 1)
         .map(|(_, s)| s.trim().to_string())
-        .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+        .filter(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
         .collect()
 }
 
@@ -56,14 +65,21 @@ fn ledger_rows() -> Vec<Row> {
         while i < lines.len() {
             let l = lines[i].trim();
             let is_header = l.starts_with('|')
-                && cells(l).iter().any(|c| c.to_lowercase().contains("verdict"))
-                && lines.get(i + 1).is_some_and(|n| n.trim().starts_with("|-") || n.trim().starts_with("| -"));
+                && cells(l)
+                    .iter()
+                    .any(|c| c.to_lowercase().contains("verdict"))
+                && lines
+                    .get(i + 1)
+                    .is_some_and(|n| n.trim().starts_with("|-") || n.trim().starts_with("| -"));
             if !is_header {
                 i += 1;
                 continue;
             }
             let header = cells(l);
-            let vcol = header.iter().position(|c| c.to_lowercase().contains("verdict")).unwrap();
+            let vcol = header
+                .iter()
+                .position(|c| c.to_lowercase().contains("verdict"))
+                .unwrap();
             i += 2;
             while i < lines.len() && lines[i].trim().starts_with('|') {
                 let c = cells(lines[i]);
@@ -83,9 +99,14 @@ fn ledger_rows() -> Vec<Row> {
 /// All test sources, by file.
 fn test_sources() -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
-    for e in fs::read_dir(root().join("tests")).expect("tests/ exists").flatten() {
+    for e in fs::read_dir(root().join("tests"))
+        .expect("tests/ exists")
+        .flatten()
+    {
         let p = e.path();
-        if p.extension().is_some_and(|x| x == "rs") && p.file_name().is_some_and(|n| n != "ledger.rs") {
+        if p.extension().is_some_and(|x| x == "rs")
+            && p.file_name().is_some_and(|n| n != "ledger.rs")
+        {
             out.insert(p.clone(), fs::read_to_string(&p).unwrap());
         }
     }
@@ -127,25 +148,44 @@ fn problems() -> Vec<String> {
     for row in ledger_rows() {
         let verdict = row.verdict.replace('*', "").to_lowercase();
         if !VERDICTS.iter().any(|v| verdict == *v) {
-            problems.push(format!("{}:{}: verdict `{}` is not one of {VERDICTS:?}", row.file, row.line, row.verdict));
+            problems.push(format!(
+                "{}:{}: verdict `{}` is not one of {VERDICTS:?}",
+                row.file, row.line, row.verdict
+            ));
         }
         if row.tests.is_empty() {
-            problems.push(format!("{}:{}: no deciding test named (in backticks, last column)", row.file, row.line));
+            problems.push(format!(
+                "{}:{}: no deciding test named (in backticks, last column)",
+                row.file, row.line
+            ));
         }
         for t in &row.tests {
-            let found: Vec<(&Path, (bool, String))> =
-                sources.iter().filter_map(|(p, s)| find_test(s, t).map(|b| (p.as_path(), b))).collect();
+            let found: Vec<(&Path, (bool, String))> = sources
+                .iter()
+                .filter_map(|(p, s)| find_test(s, t).map(|b| (p.as_path(), b)))
+                .collect();
             match found.as_slice() {
-                [] => problems.push(format!("{}:{}: test `{t}` not found in tests/", row.file, row.line)),
+                [] => problems.push(format!(
+                    "{}:{}: test `{t}` not found in tests/",
+                    row.file, row.line
+                )),
                 [(p, (is_test, body))] => {
                     if !is_test {
-                        problems.push(format!("{}:{}: `{t}` in {} is not a #[test] or proptest", row.file, row.line, p.display()));
+                        problems.push(format!(
+                            "{}:{}: `{t}` in {} is not a #[test] or proptest",
+                            row.file,
+                            row.line,
+                            p.display()
+                        ));
                     }
                     if !ASSERTIONS.iter().any(|a| body.contains(a)) {
                         problems.push(format!("{}:{}: `{t}` asserts nothing", row.file, row.line));
                     }
                 }
-                _ => problems.push(format!("{}:{}: `{t}` is defined more than once", row.file, row.line)),
+                _ => problems.push(format!(
+                    "{}:{}: `{t}` is defined more than once",
+                    row.file, row.line
+                )),
             }
         }
     }
@@ -164,12 +204,17 @@ fn every_written_chapter_has_a_ledger() {
     let summary = fs::read_to_string(root().join("book/src/SUMMARY.md")).unwrap();
     let front = ["introduction.md", "notation.md", "figures.md", "errata.md"];
     for line in summary.lines() {
-        let Some(file) = line.split("](").nth(1).map(|s| s.trim_end_matches(')')) else { continue };
+        let Some(file) = line.split("](").nth(1).map(|s| s.trim_end_matches(')')) else {
+            continue;
+        };
         if file.is_empty() || front.contains(&file) {
             continue;
         }
         let n = rows.iter().filter(|r| r.file == file).count();
-        assert!(n >= 3, "chapter {file} has {n} ledger rows; every chapter ends with a claims ledger");
+        assert!(
+            n >= 3,
+            "chapter {file} has {n} ledger rows; every chapter ends with a claims ledger"
+        );
     }
 }
 
@@ -183,5 +228,8 @@ fn the_ledger_parser_catches_a_missing_test() {
     assert!(is_test && body.contains("assert"));
     let (is_test, body) = find_test(src, "helper").unwrap();
     assert!(!is_test && !ASSERTIONS.iter().any(|a| body.contains(a)));
-    assert_eq!(backticked("`a_test` and `other_test`"), vec!["a_test", "other_test"]);
+    assert_eq!(
+        backticked("`a_test` and `other_test`"),
+        vec!["a_test", "other_test"]
+    );
 }

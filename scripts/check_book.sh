@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the book and fails on anything a reader would notice: a formula that did not
+# render, an include that did not resolve, a figure that is missing or never shown, a
+# resource loaded from the network. Usage: bash scripts/check_book.sh (after tools.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p target
+log=target/mdbook.log
+rm -rf book/book
+mdbook build book 2>&1 | tee "$log"
+fail=0
+problem() { echo "BOOK CHECK FAILED: $*" >&2; fail=1; }
+
+# 1. Math: mdbook-katex logs "Rendering failed" and carries on; we do not.
+grep -q "Rendering failed" "$log" && problem "a formula did not render (see $log)"
+# 2. Warnings and errors, except the known version note of mdbook-katex.
+if grep -E "WARN|ERROR" "$log" | grep -v "was built against mdbook" | grep -q .; then
+    grep -E "WARN|ERROR" "$log" | grep -v "was built against mdbook" >&2
+    problem "mdbook printed warnings or errors (a missing include or anchor shows up here)"
+fi
+# 3. Includes: none may survive into the HTML.
+grep -rl '{{#' book/book --include='*.html' && problem "unresolved {{#...}} directives in the HTML above"
+# 4. Offline: no stylesheet, script, font or image from another host.
+# Links a reader clicks (<a href>) are fine; resources (stylesheets, scripts, images) are not.
+res=$(grep -rhoE '<(link|script|img|source|iframe)[^>]*(src|href)="(https?:)?//[^"]+"' book/book --include='*.html' | sort -u || true)
+cdn=$(grep -rlE 'cdn\.jsdelivr|cdnjs\.|unpkg\.com|googleapis|mathjax' book/book --include='*.html' || true)
+[ -n "$res" ] && { echo "$res" >&2; problem "the book loads resources from the network"; }
+[ -n "$cdn" ] && { echo "$cdn" >&2; problem "CDN or MathJax references in the built HTML"; }
+grep -qE 'url\((https?:)?//' book/book/katex/katex.min.css && problem "KaTeX CSS points at the network"
+[ -f book/book/katex/fonts/KaTeX_Main-Regular.woff2 ] || problem "KaTeX fonts were not copied into the book"
+# 5. Rendered math exists where TeX was written, and no raw TeX delimiters survive.
+for page in book/book/taylor.html book/book/newton.html; do
+    [ -f "$page" ] || continue
+    grep -q 'class="katex"' "$page" || problem "$page has no rendered math"
+    grep -qE '\$\$' "$page" && problem "$page contains raw \$\$ (unrendered display math)"
+done
+# 6. Figures: every image the HTML shows exists, and every committed SVG is shown.
+while read -r page src; do
+    dir=$(dirname "$page")
+    [ -f "$dir/$src" ] || problem "$page shows $src, which does not exist"
+done < <(grep -roE '<img src="[^"]+"' book/book --include='*.html' | grep -v 'print.html' \
+          | sed -E 's/:<img src="/ /; s/"$//' | grep -vE ' (https?:)?//')
+for svg in figures/*/*.svg; do
+    [ -e "$svg" ] || continue
+    grep -rqF "$svg" book/src --include='*.md' || problem "$svg is committed but no chapter shows it"
+done
+[ "$fail" = 0 ] && echo "book check: ok ($(ls book/book/*.html | wc -l) pages)"
+exit "$fail"
