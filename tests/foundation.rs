@@ -1,0 +1,220 @@
+//! Tests of the shared pieces every chapter relies on: automatic
+//! differentiation, the run record, the figure style, the device choice and
+//! the error helpers.
+
+mod common;
+
+use approx::assert_relative_eq;
+use autodiff::Float;
+use nalgebra::DVector;
+use papernotes::Error;
+use papernotes::device::{DeviceChoice, select};
+use papernotes::diff::{self, Field, ScalarFn, lit};
+use papernotes::plot::{LineChart, Scale, Series};
+use papernotes::run::{CommonArgs, Fmt, Run, format_number};
+use proptest::prelude::*;
+
+/// f(x) = exp(a x) sin(x): derivatives known in closed form.
+struct ExpSin {
+    a: f64,
+}
+
+impl ScalarFn for ExpSin {
+    fn eval<T: Float>(&self, x: T) -> T {
+        (lit::<T>(self.a) * x).exp() * x.sin()
+    }
+}
+
+/// f(x) = Σ_i c_i x_i² + x_0 x_1 x_2 + exp(x_0 - x_1): gradient and Hessian known in closed form.
+struct Poly3 {
+    c: [f64; 3],
+}
+
+impl Field for Poly3 {
+    fn dim(&self) -> usize {
+        3
+    }
+    fn eval<T: Float>(&self, x: &[T]) -> T {
+        let sq = (0..3).fold(T::zero(), |s, i| s + lit::<T>(self.c[i]) * x[i] * x[i]);
+        sq + x[0] * x[1] * x[2] + (x[0] - x[1]).exp()
+    }
+}
+
+proptest! {
+    #![proptest_config(common::config(64))]
+
+    /// Hyper-dual numbers give f' and f'' of exp(ax)·sin x to rounding error.
+    #[test]
+    fn derivs1_matches_closed_form(a in -2.0..2.0f64, x in -3.0..3.0f64) {
+        let d = diff::derivs1(&ExpSin { a }, x).unwrap();
+        let (e, s, c) = ((a * x).exp(), x.sin(), x.cos());
+        // f' = e(a s + c), f'' = e((a² - 1) s + 2 a c); values are O(e^6), so a
+        // relative tolerance of 1e-12 leaves a margin of ~1e3 ulps for the few
+        // operations involved.
+        prop_assert!((d.value - e * s).abs() <= 1e-12 * e.max(1.0));
+        prop_assert!((d.d1 - e * (a * s + c)).abs() <= 1e-12 * e.max(1.0) * (1.0 + a.abs()));
+        prop_assert!((d.d2 - e * ((a * a - 1.0) * s + 2.0 * a * c)).abs() <= 1e-12 * e.max(1.0) * (1.0 + a * a));
+    }
+
+    /// Gradient and Hessian of a coupled cubic agree with the hand-derived ones,
+    /// and the Hessian is symmetric by construction.
+    #[test]
+    fn gradient_and_hessian_match_closed_form(
+        c in proptest::array::uniform3(-2.0..2.0f64),
+        x in proptest::array::uniform3(-1.5..1.5f64),
+    ) {
+        let f = Poly3 { c };
+        let p = DVector::from_row_slice(&x);
+        let (v, g, h) = diff::value_gradient_hessian(&f, &p).unwrap();
+        let e = (x[0] - x[1]).exp();
+        let g_true = [
+            2.0 * c[0] * x[0] + x[1] * x[2] + e,
+            2.0 * c[1] * x[1] + x[0] * x[2] - e,
+            2.0 * c[2] * x[2] + x[0] * x[1],
+        ];
+        let h_true = [
+            [2.0 * c[0] + e, x[2] - e, x[1]],
+            [x[2] - e, 2.0 * c[1] + e, x[0]],
+            [x[1], x[0], 2.0 * c[2]],
+        ];
+        prop_assert!((v - f.eval(&x)).abs() <= 1e-12 * v.abs().max(1.0));
+        let g2 = diff::gradient(&f, &p).unwrap();
+        for i in 0..3 {
+            // Entries are sums of a few O(e^3) terms: 1e-12 relative to that scale.
+            prop_assert!((g[i] - g_true[i]).abs() <= 1e-12 * 25.0);
+            prop_assert!((g2[i] - g_true[i]).abs() <= 1e-12 * 25.0);
+            for j in 0..3 {
+                prop_assert!((h[(i, j)] - h_true[i][j]).abs() <= 1e-12 * 25.0);
+                prop_assert_eq!(h[(i, j)], h[(j, i)]);
+            }
+        }
+    }
+}
+
+#[test]
+fn diff_rejects_bad_points() {
+    let f = Poly3 { c: [1.0; 3] };
+    let err = diff::gradient(&f, &DVector::from_vec(vec![1.0, 2.0])).unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
+    assert!(
+        err.to_string().contains("expected 3 coordinates, got 2"),
+        "{err}"
+    );
+    let err = diff::hessian(&f, &DVector::from_vec(vec![1.0, f64::NAN, 0.0])).unwrap_err();
+    assert!(matches!(err, Error::NonFinite { .. }), "{err}");
+    let err = diff::value(&f, &DVector::from_vec(vec![])).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::TooFew {
+                needed: 1,
+                got: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = diff::derivs1(&ExpSin { a: 1.0 }, f64::INFINITY).unwrap_err();
+    assert!(err.to_string().contains("must be finite"), "{err}");
+    // A function that overflows is reported, not returned as infinity.
+    let err = diff::derivs1(&ExpSin { a: 1000.0 }, 1.0).unwrap_err();
+    assert!(matches!(err, Error::NonFinite { .. }), "{err}");
+}
+
+#[test]
+fn cuda_without_the_feature_is_a_clear_error() {
+    assert!(select(DeviceChoice::Cpu).is_ok());
+    if cfg!(not(feature = "cuda")) {
+        let err = select(DeviceChoice::Cuda).unwrap_err();
+        assert!(matches!(err, Error::Device(_)));
+        assert!(err.to_string().contains("--features cuda"), "{err}");
+    }
+}
+
+#[test]
+fn number_formats() {
+    assert_eq!(format_number(20.6, Fmt::Int), "21");
+    assert_eq!(format_number(2.0612e-9, Fmt::Sci(2)), "2.06e-9");
+    assert_eq!(format_number(3.14159, Fmt::Fixed(3)), "3.142");
+    assert_eq!(format_number(f64::NAN, Fmt::Fixed(3)), "NaN");
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("papernotes-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn run_record_writes_json_and_anchored_snippets() {
+    let dir = temp_dir("run");
+    let args = CommonArgs {
+        quick: true,
+        device: DeviceChoice::Cpu,
+        out: Some(dir.clone()),
+        seed: 7,
+    };
+    let mut run = Run::start("demo", &args, "cpu").unwrap();
+    run.number("answer", 41.6, Fmt::Int);
+    run.table("t", &["a", "b"], &[vec!["1".into(), "2".into()]]);
+    let x = run.time("work", || 3);
+    assert_eq!(x, 3);
+    let fig = run.figure("f.svg", "a figure");
+    assert_eq!(fig, dir.join("f.svg"));
+    run.finish().unwrap();
+
+    let md = std::fs::read_to_string(dir.join("run.md")).unwrap();
+    assert!(
+        md.contains("<!-- ANCHOR: answer -->\n42\n<!-- ANCHOR_END: answer -->"),
+        "{md}"
+    );
+    for key in ["t", "provenance", "timings", "figures"] {
+        assert!(md.contains(&format!("ANCHOR: {key} -->")), "missing {key}");
+    }
+    assert!(md.contains("| `figures/demo/f.svg` | a figure |"), "{md}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(json["seed"], 7);
+    assert_eq!(json["mode"], "quick");
+    assert_eq!(json["results"]["answer"], 41.6);
+    assert!(json["timings_s"]["work"].as_f64().unwrap() >= 0.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn line_chart_draws_an_svg_with_the_shared_background() {
+    let dir = temp_dir("plot");
+    let path = dir.join("c.svg");
+    let mut chart = LineChart::new("t", "x", "y");
+    chart.y_scale = Scale::Log;
+    // A diverging series: the infinite and non-positive points are dropped, not drawn.
+    chart.push(Series::line(
+        "s",
+        vec![(0.0, 1.0), (1.0, 10.0), (2.0, f64::INFINITY), (3.0, -1.0)],
+        0,
+    ));
+    chart.save(&path).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg"), "not an SVG");
+    assert!(
+        svg.contains("#FAFAFA") || svg.contains("rgb(250,250,250)") || svg.contains("#fafafa"),
+        "no background"
+    );
+    let mut empty = LineChart::new("t", "x", "y");
+    empty.push(Series::line("nan", vec![(f64::NAN, 1.0)], 0));
+    let err = empty.save(&dir.join("e.svg")).unwrap_err();
+    assert!(matches!(err, Error::Plot { .. }), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ensure_helpers_name_the_problem() {
+    let e = papernotes::error::ensure_finite("weights", &[1.0, f64::NEG_INFINITY]).unwrap_err();
+    assert_eq!(e.to_string(), "`weights` must be finite, but it is -inf");
+    let e = papernotes::error::ensure_len("data", 0, 2).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "`data` has 0 element(s), but at least 2 are needed"
+    );
+    assert_relative_eq!(lit::<f64>(0.5), 0.5);
+}
