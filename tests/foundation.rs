@@ -135,7 +135,7 @@ fn cuda_without_the_feature_is_a_clear_error() {
 fn number_formats() {
     assert_eq!(format_number(20.6, Fmt::Int), "21");
     assert_eq!(format_number(2.0612e-9, Fmt::Sci(2)), "2.06e-9");
-    assert_eq!(format_number(3.14159, Fmt::Fixed(3)), "3.142");
+    assert_eq!(format_number(2.71239, Fmt::Fixed(3)), "2.712");
     assert_eq!(format_number(f64::NAN, Fmt::Fixed(3)), "NaN");
 }
 
