@@ -17,6 +17,7 @@ pub mod error;
 pub mod plot;
 pub mod run;
 
+pub mod alignment;
 pub mod newton;
 pub mod rectifier;
 pub mod taylor;
