@@ -18,7 +18,18 @@ if grep -E "WARN|ERROR" "$log" | grep -v "was built against mdbook" | grep -q .;
     grep -E "WARN|ERROR" "$log" | grep -v "was built against mdbook" >&2
     problem "mdbook printed warnings or errors (a missing include or anchor shows up here)"
 fi
-# 3. Includes: none may survive into the HTML.
+# 3. Includes: every {{#include file:anchor}} names an existing file and anchor (mdbook
+#    silently includes nothing for a missing anchor), and none survives into the HTML.
+while IFS= read -r inc; do
+    spec=${inc#*include }; spec=${spec%\}\}}; spec=${spec%% }
+    file=${spec%%:*}; anchor=""
+    [ "$file" != "$spec" ] && anchor=${spec#*:}
+    [ -f "book/src/$file" ] || { problem "include of a missing file: $inc"; continue; }
+    case "$anchor" in
+        ''|[0-9]*) ;;
+        *) grep -qE "ANCHOR: $anchor( |$)" "book/src/$file" || problem "include of a missing anchor: $inc" ;;
+    esac
+done < <(grep -rhoE '\{\{#(include|rustdoc_include) [^}]+\}\}' book/src --include='*.md' | sort -u)
 grep -rl '{{#' book/book --include='*.html' && problem "unresolved {{#...}} directives in the HTML above"
 # 4. Offline: no stylesheet, script, font or image from another host.
 # Links a reader clicks (<a href>) are fine; resources (stylesheets, scripts, images) are not.
@@ -28,10 +39,13 @@ cdn=$(grep -rlE 'cdn\.jsdelivr|cdnjs\.|unpkg\.com|googleapis|mathjax' book/book 
 [ -n "$cdn" ] && { echo "$cdn" >&2; problem "CDN or MathJax references in the built HTML"; }
 grep -qE 'url\((https?:)?//' book/book/katex/katex.min.css && problem "KaTeX CSS points at the network"
 [ -f book/book/katex/fonts/KaTeX_Main-Regular.woff2 ] || problem "KaTeX fonts were not copied into the book"
-# 5. Rendered math exists where TeX was written, and no raw TeX delimiters survive.
-for page in book/book/taylor.html book/book/newton.html; do
+# 5. Every page whose source has TeX shows rendered math, and no raw display math survives.
+for md in book/src/*.md; do
+    page=book/book/$(basename "${md%.md}").html
     [ -f "$page" ] || continue
-    grep -q 'class="katex"' "$page" || problem "$page has no rendered math"
+    if grep -qE '\$[^$ ]' "$md"; then
+        grep -q 'class="katex"' "$page" || problem "$page has TeX in its source but no rendered math"
+    fi
     grep -qE '\$\$' "$page" && problem "$page contains raw \$\$ (unrendered display math)"
 done
 # 6. Figures: every image the HTML shows exists, and every committed SVG is shown.
