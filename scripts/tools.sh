@@ -5,7 +5,7 @@
 MDBOOK_VERSION=0.5.4
 MDBOOK_KATEX_VERSION=0.10.0
 
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # ensure_tool NAME VERSION: `cargo install NAME --version VERSION --locked` unless that
 # exact version is already on PATH.
