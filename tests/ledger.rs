@@ -118,13 +118,20 @@ fn find_test(src: &str, name: &str) -> Option<(bool, String)> {
     let needle = format!("fn {name}(");
     let start = src.find(&needle)?;
     let before = &src[..start];
-    // `#[test]` within the few lines before, or the fn sits inside a `proptest!` block.
-    let recent: String = before.lines().rev().take(4).collect::<Vec<_>>().join("\n");
+    // `#[test]` among the attributes and doc comments directly above the fn, or the fn
+    // sits inside a `proptest!` block.
+    let above = &before[..before.rfind('\n').unwrap_or(0)]; // drop the fn's own line
+    let attrs: Vec<&str> = above
+        .lines()
+        .rev()
+        .map(str::trim)
+        .take_while(|l| l.starts_with("#[") || l.starts_with("///") || l.starts_with("//"))
+        .collect();
     let in_proptest = before.rfind("proptest!").is_some_and(|p| {
         let between = &before[p..];
         between.matches('{').count() > between.matches('}').count()
     });
-    let is_test = recent.contains("#[test]") || in_proptest;
+    let is_test = attrs.contains(&"#[test]") || in_proptest;
     let open = start + src[start..].find('{')?;
     let mut depth = 0usize;
     for (k, ch) in src[open..].char_indices() {
