@@ -382,8 +382,9 @@ pub fn step(net: &Net, x: &Tensor, y: &Tensor, cfg: &TrainConfig, bufs: &mut [Op
 
 /// Trains `net` on `train`, evaluating on `eval` after each epoch.
 ///
-/// Fails with [`Error::NonFinite`] if the loss becomes NaN or infinite
-/// (a diverging learning rate), reporting the epoch in the error value.
+/// Stops early if an epoch's loss is NaN or infinite (a diverging learning
+/// rate): the last entry then carries the non-finite loss, so a caller sees
+/// where training broke down instead of getting no curve at all.
 pub fn train(net: &Net, train: &Data, eval: &Data, cfg: &TrainConfig) -> Result<Vec<EpochStats>> {
     cfg.validate()?;
     let mut rng = StdRng::seed_from_u64(cfg.seed);
@@ -404,7 +405,17 @@ pub fn train(net: &Net, train: &Data, eval: &Data, cfg: &TrainConfig) -> Result<
         }
         let seconds = t0.elapsed().as_secs_f64();
         let train_loss = sum / count;
-        ensure_finite("training loss", &[train_loss])?;
+        if !train_loss.is_finite() {
+            stats.push(EpochStats {
+                epoch,
+                train_loss,
+                test_accuracy: f64::NAN,
+                dead_units: 0,
+                zero_fraction: f64::NAN,
+                seconds,
+            });
+            break;
+        }
         stats.push(EpochStats {
             epoch,
             train_loss,
