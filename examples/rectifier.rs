@@ -15,8 +15,8 @@ use papernotes::rectifier::backprop::{Target, gradients, loss, sgd_step};
 use papernotes::rectifier::digits::{self, Split};
 use papernotes::rectifier::rescale::{balance, rescale, rescale_biases_by_own_alpha};
 use papernotes::rectifier::train::{
-    Data, EpochStats, Net, NetAct, Rule, TrainConfig, accuracy, fit_regression, pretrain_first_layer, step, to_tensor,
-    train, zero_fraction,
+    Data, EpochStats, Net, NetAct, Rule, TrainConfig, accuracy, fit_regression,
+    pretrain_first_layer, step, to_tensor, train, zero_fraction,
 };
 use papernotes::rectifier::{Activation, Mlp, rel_max_diff};
 use papernotes::run::{CommonArgs, Fmt, Run};
@@ -62,7 +62,11 @@ struct Plan {
 fn run() -> papernotes::Result<()> {
     let args = Args::parse();
     let device = papernotes::device::select(args.common.device)?;
-    let mut run = Run::start("rectifier", &args.common, &papernotes::device::describe(&device))?;
+    let mut run = Run::start(
+        "rectifier",
+        &args.common,
+        &papernotes::device::describe(&device),
+    )?;
     let quick = run.quick();
     let plan = if quick {
         Plan {
@@ -111,17 +115,29 @@ fn run() -> papernotes::Result<()> {
 
     let r1 = run.time("claim 1: rescaling", || rescaling_compute(&plan, seed))?;
     rescaling_report(&mut run, r1)?;
-    let r2 = run.time("claim 2: ill-conditioning", || ill_compute(&plan, &split, &tr, &te, &device, seed))?;
+    let r2 = run.time("claim 2: ill-conditioning", || {
+        ill_compute(&plan, &split, &tr, &te, &device, seed)
+    })?;
     ill_report(&mut run, r2)?;
-    let r4 = run.time("claim 4: antisymmetric fits", || antisym_compute(&plan, &device, seed))?;
+    let r4 = run.time("claim 4: antisymmetric fits", || {
+        antisym_compute(&plan, &device, seed)
+    })?;
     antisym_report(&mut run, r4)?;
-    let r7 = run.time("claims 5, 7: deep MLPs", || deep_compute(&plan, &tr, &te, &device, seed))?;
+    let r7 = run.time("claims 5, 7: deep MLPs", || {
+        deep_compute(&plan, &tr, &te, &device, seed)
+    })?;
     deep_report(&mut run, &plan, r7)?;
-    let r6 = run.time("claim 6: sparsity", || sparse_compute(&plan, &tr, &te, &device, seed))?;
+    let r6 = run.time("claim 6: sparsity", || {
+        sparse_compute(&plan, &tr, &te, &device, seed)
+    })?;
     sparse_report(&mut run, r6)?;
-    let r8 = run.time("claim 8: pre-training", || pre_compute(&plan, &split, &te, &device, seed))?;
+    let r8 = run.time("claim 8: pre-training", || {
+        pre_compute(&plan, &split, &te, &device, seed)
+    })?;
     pre_report(&mut run, r8)?;
-    let r9 = run.time("benchmark: one training step", || bench_compute(&plan, &tr, &device, seed))?;
+    let r9 = run.time("benchmark: one training step", || {
+        bench_compute(&plan, &tr, &device, seed)
+    })?;
     bench_report(&mut run, r9);
     run.finish()
 }
@@ -129,14 +145,23 @@ fn run() -> papernotes::Result<()> {
 // ------------------------------------------------------------------ helpers
 
 /// A network with Glorot weights and biases drawn from N(0, bias_sd²).
-fn random_net(sizes: &[usize], act: Activation, bias_sd: f64, rng: &mut StdRng) -> papernotes::Result<Mlp> {
+fn random_net(
+    sizes: &[usize],
+    act: Activation,
+    bias_sd: f64,
+    rng: &mut StdRng,
+) -> papernotes::Result<Mlp> {
     let m = Mlp::glorot(sizes, act, rng)?;
     let biases: Vec<DVector<f64>> = if bias_sd > 0.0 {
-        let normal = Normal::new(0.0, bias_sd).map_err(|e| papernotes::Error::InvalidParameter {
-            name: "bias sd",
-            reason: e.to_string(),
-        })?;
-        m.biases().iter().map(|b| b.map(|_| normal.sample(rng))).collect()
+        let normal =
+            Normal::new(0.0, bias_sd).map_err(|e| papernotes::Error::InvalidParameter {
+                name: "bias sd",
+                reason: e.to_string(),
+            })?;
+        m.biases()
+            .iter()
+            .map(|b| b.map(|_| normal.sample(rng)))
+            .collect()
     } else {
         m.biases().to_vec()
     };
@@ -144,7 +169,11 @@ fn random_net(sizes: &[usize], act: Activation, bias_sd: f64, rng: &mut StdRng) 
 }
 
 fn with_const_biases(m: &Mlp, v: f64) -> papernotes::Result<Mlp> {
-    Mlp::new(m.weights().to_vec(), m.biases().iter().map(|b| b.map(|_| v)).collect(), m.activation())
+    Mlp::new(
+        m.weights().to_vec(),
+        m.biases().iter().map(|b| b.map(|_| v)).collect(),
+        m.activation(),
+    )
 }
 
 fn curve(stats: &[EpochStats], f: impl Fn(&EpochStats) -> f64) -> Vec<(f64, f64)> {
@@ -154,7 +183,12 @@ fn curve(stats: &[EpochStats], f: impl Fn(&EpochStats) -> f64) -> Vec<(f64, f64)
 fn mean_curve(runs: &[&Vec<EpochStats>], f: impl Fn(&EpochStats) -> f64) -> Vec<(f64, f64)> {
     let len = runs.iter().map(|r| r.len()).min().unwrap_or(0);
     (0..len)
-        .map(|e| ((e + 1) as f64, runs.iter().map(|r| f(&r[e])).sum::<f64>() / runs.len() as f64))
+        .map(|e| {
+            (
+                (e + 1) as f64,
+                runs.iter().map(|r| f(&r[e])).sum::<f64>() / runs.len() as f64,
+            )
+        })
         .collect()
 }
 
@@ -163,7 +197,14 @@ fn pct(v: f64) -> String {
 }
 
 fn sgd(lr: f64, momentum: f64, batch: usize, epochs: usize, seed: u64) -> TrainConfig {
-    TrainConfig { epochs, batch, lr, rule: Rule::Sgd { momentum }, l1: 0.0, seed }
+    TrainConfig {
+        epochs,
+        batch,
+        lr,
+        rule: Rule::Sgd { momentum },
+        l1: 0.0,
+        seed,
+    }
 }
 
 // ------------------------------------------------------------------ claim 1
@@ -195,7 +236,11 @@ fn rescaling_compute(plan: &Plan, seed: u64) -> papernotes::Result<Rescaling> {
         if rel_max_diff(&s, &rescale(&mlp, &negative)?.forward(&x)?) > 1e-6 {
             changed_negative += 1;
         }
-        if rel_max_diff(&s, &rescale_biases_by_own_alpha(&mlp, &alphas)?.forward(&x)?) > 1e-6 {
+        if rel_max_diff(
+            &s,
+            &rescale_biases_by_own_alpha(&mlp, &alphas)?.forward(&x)?,
+        ) > 1e-6
+        {
             changed_own_bias += 1;
         }
     }
@@ -221,18 +266,41 @@ fn rescaling_compute(plan: &Plan, seed: u64) -> papernotes::Result<Rescaling> {
 fn rescaling_report(run: &mut Run, r: Rescaling) -> papernotes::Result<()> {
     run.number("rescale_nets", r.nets as f64, Fmt::Int);
     run.number("rescale_max_diff", r.max_positive, Fmt::Sci(1));
-    run.number("rescale_negative_changed", r.changed_negative as f64, Fmt::Int);
-    run.number("rescale_own_bias_changed", r.changed_own_bias as f64, Fmt::Int);
+    run.number(
+        "rescale_negative_changed",
+        r.changed_negative as f64,
+        Fmt::Int,
+    );
+    run.number(
+        "rescale_own_bias_changed",
+        r.changed_own_bias as f64,
+        Fmt::Int,
+    );
     let path = run.figure(
         "rescale_counterexample.svg",
         "A 1-8-8-1 ReLU network before and after α-rescaling with ∏α = 1: positive α keep the function, a negative pair or biases scaled by their own α do not",
     );
-    let zip = |ys: &[f64]| r.xs.iter().copied().zip(ys.iter().copied()).collect::<Vec<_>>();
-    let mut c = LineChart::new("α-rescaling of a ReLU network (∏α = 1)", "input x", "output s(x)");
+    let zip = |ys: &[f64]| {
+        r.xs.iter()
+            .copied()
+            .zip(ys.iter().copied())
+            .collect::<Vec<_>>()
+    };
+    let mut c = LineChart::new(
+        "α-rescaling of a ReLU network (∏α = 1)",
+        "input x",
+        "output s(x)",
+    );
     c.push(Series::line("original", zip(&r.original), 0));
-    c.push(Series::line("α = (3, 1/6, 2): same function", zip(&r.positive), 2).with_mark(Mark::Dashed));
+    c.push(
+        Series::line("α = (3, 1/6, 2): same function", zip(&r.positive), 2).with_mark(Mark::Dashed),
+    );
     c.push(Series::line("α = (−1, −1, 1)", zip(&r.negative), 1));
-    c.push(Series::line("b_i / α_i instead of b_i / ∏α", zip(&r.own_bias), 3));
+    c.push(Series::line(
+        "b_i / α_i instead of b_i / ∏α",
+        zip(&r.own_bias),
+        3,
+    ));
     c.legend = Legend::UpperLeft;
     c.save(&path)
 }
@@ -255,8 +323,11 @@ fn ill_compute(
 ) -> papernotes::Result<Ill> {
     let mut rng = StdRng::seed_from_u64(seed + 2);
     // Biases start at 0.01 (not 0) so that the relative rule can move them.
-    let theta = with_const_biases(&Mlp::glorot(&[64, 32, 32, 10], Activation::Relu, &mut rng)?, 0.01)?;
-    let alphas = vec![4.0, 0.25, 1.0];
+    let theta = with_const_biases(
+        &Mlp::glorot(&[64, 32, 32, 10], Activation::Relu, &mut rng)?,
+        0.01,
+    )?;
+    let alphas = vec![3.0, 1.0 / 3.0, 1.0];
     let theta2 = rescale(&theta, &alphas)?;
     // One plain SGD step in f64 on the first 64 training examples.
     let rows: Vec<usize> = (0..64.min(split.train_x.nrows())).collect();
@@ -269,7 +340,11 @@ fn ill_compute(
     let la = loss(&sgd_step(&theta, &g, lr)?, &xb, t)?;
     let lb = loss(&sgd_step(&theta2, &g2, lr)?, &xb, t)?;
     let plain = sgd(lr, 0.0, 32, plan.ill_epochs, seed);
-    let relative = TrainConfig { rule: Rule::Relative, lr: 0.01, ..plain };
+    let relative = TrainConfig {
+        rule: Rule::Relative,
+        lr: 0.01,
+        ..plain
+    };
     let (b1, _) = balance(&theta)?;
     let (b2, _) = balance(&theta2)?;
     let mut curves = Vec::new();
@@ -284,19 +359,39 @@ fn ill_compute(
         let net = Net::from_mlp(start, NetAct::Fixed(Activation::Relu), DType::F32, device)?;
         curves.push((name.to_string(), train(&net, tr, te, &cfg)?));
     }
-    Ok(Ill { alphas, one_step: (l0, la, lb), curves })
+    Ok(Ill {
+        alphas,
+        one_step: (l0, la, lb),
+        curves,
+    })
 }
 
 fn ill_report(run: &mut Run, r: Ill) -> papernotes::Result<()> {
-    run.snippet("ill_alphas", format!("({}, {}, {})", r.alphas[0], r.alphas[1], r.alphas[2]));
+    run.snippet(
+        "ill_alphas",
+        format!(
+            "$({}, 1/{}, {})$",
+            r.alphas[0],
+            (1.0 / r.alphas[1]).round(),
+            r.alphas[2]
+        ),
+    );
     run.number("ill_step_l0", r.one_step.0, Fmt::Fixed(4));
     run.number("ill_step_la", r.one_step.1, Fmt::Fixed(4));
     run.number("ill_step_lb", r.one_step.2, Fmt::Fixed(4));
     let mut rows = Vec::new();
     for pair in r.curves.chunks(2) {
         let (a, b) = (&pair[0].1, &pair[1].1);
-        let gap = a.iter().zip(b).map(|(x, y)| (x.train_loss - y.train_loss).abs()).fold(0.0f64, f64::max);
-        let last = |s: &Vec<EpochStats>| s.last().map(|e| (e.train_loss, e.test_accuracy)).unwrap_or((f64::NAN, f64::NAN));
+        let gap = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x.train_loss - y.train_loss).abs())
+            .fold(0.0f64, f64::max);
+        let last = |s: &Vec<EpochStats>| {
+            s.last()
+                .map(|e| (e.train_loss, e.test_accuracy))
+                .unwrap_or((f64::NAN, f64::NAN))
+        };
         let ((la, aa), (lb, ab)) = (last(a), last(b));
         rows.push(vec![
             pair[0].0.replace(" from θ", "").replace(" (from θ)", ""),
@@ -307,19 +402,35 @@ fn ill_report(run: &mut Run, r: Ill) -> papernotes::Result<()> {
     }
     run.table(
         "ill_table",
-        &["method", "final training loss (θ / θ′)", "test accuracy (θ / θ′)", "largest gap between the two loss curves"],
+        &[
+            "method",
+            "final training loss (θ / θ′)",
+            "test accuracy (θ / θ′)",
+            "largest gap between the two loss curves",
+        ],
         &rows,
     );
     let path = run.figure(
         "ill_conditioning.svg",
         "Training loss from two parametrizations of the same ReLU network: plain SGD, balanced start, layer-wise relative steps",
     );
-    let mut c = LineChart::new("Same function, different parametrization", "epoch", "training cross-entropy");
+    let mut c = LineChart::new(
+        "Same function, different parametrization",
+        "epoch",
+        "training cross-entropy",
+    );
     c.y_scale = Scale::Log;
     c.legend = Legend::UpperRight;
     for (i, (name, stats)) in r.curves.iter().enumerate() {
         let mark = if i % 2 == 1 { Mark::Dashed } else { Mark::Line };
-        c.push(Series::line(name.clone(), curve(stats, |s| s.train_loss), i / 2 * 2 + i % 2).with_mark(mark));
+        c.push(
+            Series::line(
+                name.clone(),
+                curve(stats, |s| s.train_loss),
+                i / 2 * 2 + i % 2,
+            )
+            .with_mark(mark),
+        );
     }
     c.save(&path)
 }
@@ -332,7 +443,10 @@ struct Antisym {
 
 fn antisym_compute(plan: &Plan, device: &Device, seed: u64) -> papernotes::Result<Antisym> {
     let xs: Vec<f64> = (0..256).map(|i| -1.0 + 2.0 * i as f64 / 255.0).collect();
-    let ys: Vec<f64> = xs.iter().map(|x| (2.0 * std::f64::consts::PI * x).sin()).collect();
+    let ys: Vec<f64> = xs
+        .iter()
+        .map(|x| (2.0 * std::f64::consts::PI * x).sin())
+        .collect();
     let x = to_tensor(&DMatrix::from_column_slice(256, 1, &xs), DType::F32, device)?;
     let y = to_tensor(&DMatrix::from_column_slice(256, 1, &ys), DType::F32, device)?;
     let mut rows = Vec::new();
@@ -341,10 +455,19 @@ fn antisym_compute(plan: &Plan, device: &Device, seed: u64) -> papernotes::Resul
         for (j, act) in [Activation::Relu, Activation::Tanh].into_iter().enumerate() {
             for restart in 0..plan.antisym_restarts {
                 let mut rng = StdRng::seed_from_u64(seed * 1000 + (k * 10 + restart) as u64);
+                // Kinks (ReLU) or centres (tanh) spread uniformly over the data:
+                // slope ±[1, 4], position t in [−1, 1], bias −w·t.
                 let m = Mlp::glorot(&[1, k, 1], act, &mut rng)?;
-                let b1 = DVector::from_fn(k, |_, _| rng.random_range(-1.0..1.0));
-                let w1 = m.weights()[0].map(|_| rng.random_range(-4.0..4.0));
-                let m = Mlp::new(vec![w1, m.weights()[1].clone()], vec![b1, m.biases()[1].clone()], act)?;
+                let w1 = m.weights()[0].map(|_| {
+                    let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
+                    sign * rng.random_range(1.0..4.0)
+                });
+                let b1 = DVector::from_fn(k, |i, _| -w1[(i, 0)] * rng.random_range(-1.0..1.0));
+                let m = Mlp::new(
+                    vec![w1, m.weights()[1].clone()],
+                    vec![b1, m.biases()[1].clone()],
+                    act,
+                )?;
                 let net = Net::from_mlp(&m, NetAct::Fixed(act), DType::F32, device)?;
                 let l = fit_regression(&net, &x, &y, plan.antisym_steps, 0.01)?;
                 best[j] = best[j].min(l);
@@ -361,17 +484,39 @@ fn antisym_report(run: &mut Run, r: Antisym) -> papernotes::Result<()> {
         .iter()
         .map(|&(k, relu, tanh)| vec![k.to_string(), format!("{relu:.2e}"), format!("{tanh:.2e}")])
         .collect();
-    run.table("antisym_table", &["hidden units k", "ReLU: best MSE", "tanh: best MSE"], &table);
+    run.table(
+        "antisym_table",
+        &["hidden units k", "ReLU: best MSE", "tanh: best MSE"],
+        &table,
+    );
     run.record("antisym_rows", &r.rows);
     let path = run.figure(
         "antisymmetric_fit.svg",
         "Best mean squared error fitting the antisymmetric target sin(2πx) on [−1, 1] with k ReLU or k tanh hidden units",
     );
-    let mut c = LineChart::new("Fitting sin(2πx) with one hidden layer", "hidden units k", "best mean squared error");
+    let mut c = LineChart::new(
+        "Fitting sin(2πx) with one hidden layer",
+        "hidden units k",
+        "best mean squared error",
+    );
     c.y_scale = Scale::Log;
     c.legend = Legend::UpperRight;
-    c.push(Series::line("ReLU", r.rows.iter().map(|&(k, a, _)| (k as f64, a)).collect(), 0).with_mark(Mark::LinePoints));
-    c.push(Series::line("tanh", r.rows.iter().map(|&(k, _, b)| (k as f64, b)).collect(), 1).with_mark(Mark::LinePoints));
+    c.push(
+        Series::line(
+            "ReLU",
+            r.rows.iter().map(|&(k, a, _)| (k as f64, a)).collect(),
+            0,
+        )
+        .with_mark(Mark::LinePoints),
+    );
+    c.push(
+        Series::line(
+            "tanh",
+            r.rows.iter().map(|&(k, _, b)| (k as f64, b)).collect(),
+            1,
+        )
+        .with_mark(Mark::LinePoints),
+    );
     c.save(&path)
 }
 
@@ -386,7 +531,13 @@ struct Deep {
     high_lr: f64,
 }
 
-fn deep_compute(plan: &Plan, tr: &Data, te: &Data, device: &Device, seed: u64) -> papernotes::Result<Deep> {
+fn deep_compute(
+    plan: &Plan,
+    tr: &Data,
+    te: &Data,
+    device: &Device,
+    seed: u64,
+) -> papernotes::Result<Deep> {
     let acts = [
         NetAct::Fixed(Activation::Relu),
         NetAct::Fixed(Activation::Tanh),
@@ -394,27 +545,59 @@ fn deep_compute(plan: &Plan, tr: &Data, te: &Data, device: &Device, seed: u64) -
         NetAct::Fixed(Activation::Softplus),
         NetAct::PRelu,
     ];
-    let (lr, high_lr) = (0.05, 0.5);
+    let (lr, high_lr) = (0.05, 0.07);
     let mut normal = Vec::new();
     for s in 0..plan.seeds {
-        let init = Mlp::glorot(&DEEP, Activation::Relu, &mut StdRng::seed_from_u64(seed + 100 + s))?;
+        let init = Mlp::glorot(
+            &DEEP,
+            Activation::Relu,
+            &mut StdRng::seed_from_u64(seed + 100 + s),
+        )?;
         for act in acts {
             let net = Net::from_mlp(&init, act, DType::F32, device)?;
-            normal.push((act, s, train(&net, tr, te, &sgd(lr, 0.9, 32, plan.deep_epochs, seed + s))?));
+            normal.push((
+                act,
+                s,
+                train(&net, tr, te, &sgd(lr, 0.9, 32, plan.deep_epochs, seed + s))?,
+            ));
         }
     }
     let mut high = Vec::new();
-    let init = Mlp::glorot(&DEEP, Activation::Relu, &mut StdRng::seed_from_u64(seed + 100))?;
-    for act in [NetAct::Fixed(Activation::Relu), NetAct::Fixed(Activation::Leaky(0.01)), NetAct::PRelu, NetAct::Fixed(Activation::Softplus)] {
-        let net = Net::from_mlp(&init, act, DType::F32, device)?;
-        high.push((act, train(&net, tr, te, &sgd(high_lr, 0.9, 32, plan.high_lr_epochs, seed))?));
+    for s in 0..plan.seeds {
+        let init = Mlp::glorot(
+            &DEEP,
+            Activation::Relu,
+            &mut StdRng::seed_from_u64(seed + 100 + s),
+        )?;
+        for act in [
+            NetAct::Fixed(Activation::Relu),
+            NetAct::Fixed(Activation::Leaky(0.01)),
+            NetAct::PRelu,
+            NetAct::Fixed(Activation::Softplus),
+        ] {
+            let net = Net::from_mlp(&init, act, DType::F32, device)?;
+            high.push((
+                act,
+                train(
+                    &net,
+                    tr,
+                    te,
+                    &sgd(high_lr, 0.9, 32, plan.high_lr_epochs, seed + s),
+                )?,
+            ));
+        }
     }
-    Ok(Deep { normal, high, lr, high_lr })
+    Ok(Deep {
+        normal,
+        high,
+        lr,
+        high_lr,
+    })
 }
 
 fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
     run.number("deep_lr", r.lr, Fmt::Fixed(2));
-    run.number("deep_high_lr", r.high_lr, Fmt::Fixed(1));
+    run.number("deep_high_lr", r.high_lr, Fmt::Fixed(2));
     run.number("deep_epochs", plan.deep_epochs as f64, Fmt::Int);
     run.number("deep_seeds", plan.seeds as f64, Fmt::Int);
     run.number("high_lr_epochs", plan.high_lr_epochs as f64, Fmt::Int);
@@ -425,22 +608,51 @@ fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
         }
     }
     let mut rows = Vec::new();
-    let mut c = LineChart::new("7-layer MLP on the digits (mean over seeds)", "epoch", "test accuracy");
+    let mut c = LineChart::new(
+        "7-layer MLP on the digits (mean over seeds)",
+        "epoch",
+        "test accuracy",
+    );
     c.legend = Legend::LowerRight;
     c.y_range = Some((0.0, 1.0));
     let mut epoch_secs = Vec::new();
     for (i, act) in acts.iter().enumerate() {
-        let runs: Vec<&Vec<EpochStats>> = r.normal.iter().filter(|(a, _, _)| a == act).map(|(_, _, s)| s).collect();
-        let finals: Vec<f64> = runs.iter().filter_map(|s| s.last().map(|e| e.test_accuracy)).collect();
-        let losses: Vec<f64> = runs.iter().filter_map(|s| s.last().map(|e| e.train_loss)).collect();
+        let runs: Vec<&Vec<EpochStats>> = r
+            .normal
+            .iter()
+            .filter(|(a, _, _)| a == act)
+            .map(|(_, _, s)| s)
+            .collect();
+        let finals: Vec<f64> = runs
+            .iter()
+            .filter_map(|s| s.last().map(|e| e.test_accuracy))
+            .collect();
+        let losses: Vec<f64> = runs
+            .iter()
+            .filter_map(|s| s.last().map(|e| e.train_loss))
+            .collect();
         let to90: Vec<String> = runs
             .iter()
-            .map(|s| s.iter().find(|e| e.test_accuracy >= 0.9).map_or("never".to_string(), |e| e.epoch.to_string()))
+            .map(|s| {
+                s.iter()
+                    .find(|e| e.test_accuracy >= 0.9)
+                    .map_or("never".to_string(), |e| e.epoch.to_string())
+            })
             .collect();
         let mean = finals.iter().sum::<f64>() / finals.len() as f64;
-        let (lo, hi) = finals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
-        let dead: Vec<String> = runs.iter().map(|s| s.last().map_or(0, |e| e.dead_units).to_string()).collect();
-        let secs: Vec<f64> = runs.iter().flat_map(|s| s.iter().map(|e| e.seconds)).collect();
+        let (lo, hi) = finals
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                (l.min(*v), h.max(*v))
+            });
+        let dead: Vec<String> = runs
+            .iter()
+            .map(|s| s.last().map_or(0, |e| e.dead_units).to_string())
+            .collect();
+        let secs: Vec<f64> = runs
+            .iter()
+            .flat_map(|s| s.iter().map(|e| e.seconds))
+            .collect();
         let per_epoch = secs.iter().sum::<f64>() / secs.len() as f64;
         epoch_secs.push((act.name(), per_epoch));
         rows.push(vec![
@@ -454,46 +666,104 @@ fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
         run.record(&format!("deep_final_accuracy_{}", act.name()), &finals);
         let key = format!("deep_acc_{}", act.name().replace(' ', "_").to_lowercase());
         run.number(&key, mean, Fmt::Fixed(3));
-        c.push(Series::line(act.name(), mean_curve(&runs, |e| e.test_accuracy), i));
+        c.push(Series::line(
+            act.name(),
+            mean_curve(&runs, |e| e.test_accuracy),
+            i,
+        ));
     }
     run.table(
         "deep_table",
-        &["activation", "final test accuracy: mean (min–max)", "final training loss (mean)", "epoch reaching 90 % (per seed)", "dead units at the end (per seed)", "ms per epoch"],
+        &[
+            "activation",
+            "final test accuracy: mean (min–max)",
+            "final training loss (mean)",
+            "epoch reaching 90 % (per seed)",
+            "units with z ≤ 0 on all training images at the end (per seed)",
+            "ms per epoch",
+        ],
         &rows,
     );
-    let relu_epoch = epoch_secs.iter().find(|(n, _)| *n == "ReLU").map_or(f64::NAN, |v| v.1);
+    let relu_epoch = epoch_secs
+        .iter()
+        .find(|(n, _)| *n == "ReLU")
+        .map_or(f64::NAN, |v| v.1);
     run.number("epoch_ms_relu", 1000.0 * relu_epoch, Fmt::Fixed(1));
     run.record("epoch_seconds", &epoch_secs);
-    let path = run.figure("deep_accuracy.svg", "Test accuracy per epoch of the same 7-layer MLP with five activations, mean over seeds");
+    let path = run.figure(
+        "deep_accuracy.svg",
+        "Test accuracy per epoch of the same 7-layer MLP with five activations, mean over seeds",
+    );
     c.save(&path)?;
 
     let path = run.figure(
         "dead_units.svg",
         "Hidden units that are off on every training example, during training of the 7-layer MLP at a high learning rate",
     );
-    let mut c = LineChart::new("Dead units at learning rate 0.5 (of 384 hidden units)", "epoch", "units with z ≤ 0 on all training examples");
+    let mut c = LineChart::new(
+        format!(
+            "Units off on all training images, learning rate {}",
+            r.high_lr
+        ),
+        "epoch",
+        "hidden units (of 384), mean over seeds",
+    );
     c.legend = Legend::UpperLeft;
     let mut rows = Vec::new();
-    for (i, (act, stats)) in r.high.iter().enumerate() {
-        c.push(Series::line(act.name(), curve(stats, |e| e.dead_units as f64), i).with_mark(Mark::LinePoints));
-        let last_ok = stats.iter().rev().find(|e| e.train_loss.is_finite());
+    let mut names: Vec<NetAct> = Vec::new();
+    for (a, _) in &r.high {
+        if !names.contains(a) {
+            names.push(*a);
+        }
+    }
+    for (i, act) in names.iter().enumerate() {
+        let runs: Vec<&Vec<EpochStats>> = r
+            .high
+            .iter()
+            .filter(|(a, _)| a == act)
+            .map(|(_, s)| s)
+            .collect();
+        let full: Vec<&Vec<EpochStats>> = runs
+            .iter()
+            .copied()
+            .filter(|s| s.last().is_some_and(|e| e.train_loss.is_finite()))
+            .collect();
+        if !full.is_empty() {
+            c.push(
+                Series::line(act.name(), mean_curve(&full, |e| e.dead_units as f64), i)
+                    .with_mark(Mark::LinePoints),
+            );
+        }
+        let per_seed = |f: &dyn Fn(&EpochStats) -> String| -> String {
+            runs.iter()
+                .map(|s| match s.last() {
+                    Some(e) if e.train_loss.is_finite() => f(e),
+                    Some(e) => format!("diverged (epoch {})", e.epoch),
+                    None => "–".into(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         rows.push(vec![
             act.name().to_string(),
-            last_ok.map_or("–".into(), |e| e.dead_units.to_string()),
-            last_ok.map_or("–".into(), |e| pct(e.test_accuracy)),
-            if stats.last().is_some_and(|e| !e.train_loss.is_finite()) {
-                format!("diverged in epoch {}", stats.len())
-            } else {
-                "no".into()
-            },
+            per_seed(&|e| e.dead_units.to_string()),
+            per_seed(&|e| pct(e.test_accuracy)),
         ]);
-        run.number(
-            &format!("dead_final_{}", act.name().replace(' ', "_").to_lowercase()),
-            last_ok.map_or(f64::NAN, |e| e.dead_units as f64),
-            Fmt::Int,
-        );
+        let accs: Vec<f64> = runs
+            .iter()
+            .filter_map(|s| s.last().map(|e| e.test_accuracy))
+            .collect();
+        run.record(&format!("high_lr_accuracy_{}", act.name()), &accs);
     }
-    run.table("dead_table", &["activation", "dead units at the end", "test accuracy", "diverged"], &rows);
+    run.table(
+        "dead_table",
+        &[
+            "activation",
+            "units with z ≤ 0 on all training images, at the end (per seed)",
+            "test accuracy (per seed)",
+        ],
+        &rows,
+    );
     c.save(&path)
 }
 
@@ -503,8 +773,18 @@ struct Sparse {
     runs: Vec<(String, f64, Vec<EpochStats>)>,
 }
 
-fn sparse_compute(plan: &Plan, tr: &Data, te: &Data, device: &Device, seed: u64) -> papernotes::Result<Sparse> {
-    let init = Mlp::glorot(&[64, 128, 128, 10], Activation::Relu, &mut StdRng::seed_from_u64(seed + 7))?;
+fn sparse_compute(
+    plan: &Plan,
+    tr: &Data,
+    te: &Data,
+    device: &Device,
+    seed: u64,
+) -> papernotes::Result<Sparse> {
+    let init = Mlp::glorot(
+        &[64, 128, 128, 10],
+        Activation::Relu,
+        &mut StdRng::seed_from_u64(seed + 7),
+    )?;
     let mut runs = Vec::new();
     for (act, l1) in [
         (Activation::Relu, 0.0),
@@ -515,9 +795,16 @@ fn sparse_compute(plan: &Plan, tr: &Data, te: &Data, device: &Device, seed: u64)
     ] {
         let net = Net::from_mlp(&init, NetAct::Fixed(act), DType::F32, device)?;
         let at_init = zero_fraction(&net, te)?;
-        let cfg = TrainConfig { l1, ..sgd(0.05, 0.9, 32, plan.sparse_epochs, seed) };
+        let cfg = TrainConfig {
+            l1,
+            ..sgd(0.05, 0.9, 32, plan.sparse_epochs, seed)
+        };
         let stats = train(&net, tr, te, &cfg)?;
-        let name = if l1 > 0.0 { format!("{}, λ = {l1}", act.name()) } else { format!("{}, no penalty", act.name()) };
+        let name = if l1 > 0.0 {
+            format!("{}, λ = {l1}", act.name())
+        } else {
+            format!("{}, no penalty", act.name())
+        };
         runs.push((name, at_init, stats));
     }
     Ok(Sparse { runs })
@@ -528,7 +815,11 @@ fn sparse_report(run: &mut Run, r: Sparse) -> papernotes::Result<()> {
         "sparsity.svg",
         "Fraction of exactly-zero hidden activations on the test digits, at initialisation (epoch 0) and during training",
     );
-    let mut c = LineChart::new("Exact zeros in the hidden layers (64-128-128-10)", "epoch", "fraction of activations exactly 0");
+    let mut c = LineChart::new(
+        "Exact zeros in the hidden layers (64-128-128-10)",
+        "epoch",
+        "fraction of activations exactly 0",
+    );
     c.y_range = Some((-0.02, 1.0));
     c.legend = Legend::UpperLeft;
     let mut rows = Vec::new();
@@ -543,11 +834,27 @@ fn sparse_report(run: &mut Run, r: Sparse) -> papernotes::Result<()> {
             last.map_or("–".into(), |e| pct(e.zero_fraction)),
             last.map_or("–".into(), |e| pct(e.test_accuracy)),
         ]);
-        let key = name.replace([',', '=', ' ', '.'], "_").replace("__", "_").to_lowercase();
+        let key = name
+            .replace([',', '=', ' ', '.'], "_")
+            .replace("__", "_")
+            .to_lowercase();
         run.number(&format!("zeros_init_{key}"), *init, Fmt::Fixed(3));
-        run.number(&format!("zeros_end_{key}"), last.map_or(f64::NAN, |e| e.zero_fraction), Fmt::Fixed(3));
+        run.number(
+            &format!("zeros_end_{key}"),
+            last.map_or(f64::NAN, |e| e.zero_fraction),
+            Fmt::Fixed(3),
+        );
     }
-    run.table("sparse_table", &["network", "exact zeros at init", "exact zeros after training", "test accuracy"], &rows);
+    run.table(
+        "sparse_table",
+        &[
+            "network",
+            "exact zeros at init",
+            "exact zeros after training",
+            "test accuracy",
+        ],
+        &rows,
+    );
     c.save(&path)
 }
 
@@ -559,7 +866,13 @@ struct Pre {
     recon: Vec<f64>,
 }
 
-fn pre_compute(plan: &Plan, split: &Split, te: &Data, device: &Device, seed: u64) -> papernotes::Result<Pre> {
+fn pre_compute(
+    plan: &Plan,
+    split: &Split,
+    te: &Data,
+    device: &Device,
+    seed: u64,
+) -> papernotes::Result<Pre> {
     let (lx, ly) = digits::per_class(&split.train_x, &split.train_y, 10);
     let lab = Data::new(&lx, &ly, DType::F32, device)?;
     let unlabelled = to_tensor(&split.train_x, DType::F32, device)?;
@@ -568,19 +881,33 @@ fn pre_compute(plan: &Plan, split: &Split, te: &Data, device: &Device, seed: u64
     for act in [Activation::Relu, Activation::Tanh] {
         let (mut without, mut with) = (Vec::new(), Vec::new());
         for s in 0..plan.seeds {
-            let init = Mlp::glorot(&[64, 64, 64, 64, 10], act, &mut StdRng::seed_from_u64(seed + 300 + s))?;
+            let init = Mlp::glorot(
+                &[64, 64, 64, 64, 10],
+                act,
+                &mut StdRng::seed_from_u64(seed + 300 + s),
+            )?;
             let cfg = sgd(0.05, 0.9, 20, plan.fine_epochs, seed + s);
             let net = Net::from_mlp(&init, NetAct::Fixed(act), DType::F32, device)?;
             train(&net, &lab, te, &cfg)?;
             without.push(accuracy(&net, te)?);
             let net = Net::from_mlp(&init, NetAct::Fixed(act), DType::F32, device)?;
-            recon.push(pretrain_first_layer(&net, &unlabelled, plan.pre_epochs, 1e-3, seed + s)?);
+            recon.push(pretrain_first_layer(
+                &net,
+                &unlabelled,
+                plan.pre_epochs,
+                1e-3,
+                seed + s,
+            )?);
             train(&net, &lab, te, &cfg)?;
             with.push(accuracy(&net, te)?);
         }
         rows.push((act.name().to_string(), without, with));
     }
-    Ok(Pre { rows, labelled: lab.n, recon })
+    Ok(Pre {
+        rows,
+        labelled: lab.n,
+        recon,
+    })
 }
 
 fn pre_report(run: &mut Run, r: Pre) -> papernotes::Result<()> {
@@ -596,11 +923,20 @@ fn pre_report(run: &mut Run, r: Pre) -> papernotes::Result<()> {
             format!("{} (mean {})", fmt(with), pct(mean(with))),
             format!("{:+.1} points", 100.0 * (mean(with) - mean(without))),
         ]);
-        run.number(&format!("pre_gain_{}", name.to_lowercase()), 100.0 * (mean(with) - mean(without)), Fmt::Fixed(1));
+        run.number(
+            &format!("pre_gain_{}", name.to_lowercase()),
+            100.0 * (mean(with) - mean(without)),
+            Fmt::Fixed(1),
+        );
     }
     run.table(
         "pre_table",
-        &["activation", "test accuracy, random init (per seed)", "with first-layer autoencoder pre-training", "change"],
+        &[
+            "activation",
+            "test accuracy, random init (per seed)",
+            "with first-layer autoencoder pre-training",
+            "change",
+        ],
         &rows,
     );
     Ok(())
@@ -634,7 +970,12 @@ fn bench_compute(plan: &Plan, tr: &Data, device: &Device, seed: u64) -> papernot
     }
     times.sort_by(f64::total_cmp);
     let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
-    Ok(Bench { median_ms: q(0.5), p10_ms: q(0.1), p90_ms: q(0.9), steps: plan.bench_steps })
+    Ok(Bench {
+        median_ms: q(0.5),
+        p10_ms: q(0.1),
+        p90_ms: q(0.9),
+        steps: plan.bench_steps,
+    })
 }
 
 fn bench_report(run: &mut Run, b: Bench) {

@@ -128,15 +128,31 @@ pub fn gradients(mlp: &Mlp, x: &DMatrix<f64>, target: Target<'_>) -> Result<(f64
             delta = back.zip_map(&t.pre[i - 1], |g, z| g * act.derivative(z));
         }
     }
-    Ok((loss_of_output(s, target), Grads { weights: gw, biases: gb }))
+    Ok((
+        loss_of_output(s, target),
+        Grads {
+            weights: gw,
+            biases: gb,
+        },
+    ))
 }
 // ANCHOR_END: backprop
 
 /// One plain gradient-descent step `θ ← θ − η ∇L(θ)`.
 pub fn sgd_step(mlp: &Mlp, g: &Grads, lr: f64) -> Result<Mlp> {
     crate::error::ensure_finite("learning rate", &[lr])?;
-    let w = mlp.weights().iter().zip(&g.weights).map(|(w, d)| w - d * lr).collect();
-    let b = mlp.biases().iter().zip(&g.biases).map(|(b, d)| b - d * lr).collect();
+    let w = mlp
+        .weights()
+        .iter()
+        .zip(&g.weights)
+        .map(|(w, d)| w - d * lr)
+        .collect();
+    let b = mlp
+        .biases()
+        .iter()
+        .zip(&g.biases)
+        .map(|(b, d)| b - d * lr)
+        .collect();
     Mlp::new(w, b, mlp.activation())
 }
 

@@ -25,7 +25,10 @@ pub fn hard_tanh(z: f64) -> f64 {
 
 fn net(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64) -> Result<Mlp> {
     Mlp::new(
-        vec![DMatrix::from_column_slice(w1.len(), 1, w1), DMatrix::from_row_slice(1, w2.len(), w2)],
+        vec![
+            DMatrix::from_column_slice(w1.len(), 1, w1),
+            DMatrix::from_row_slice(1, w2.len(), w2),
+        ],
         vec![DVector::from_column_slice(b1), DVector::from_element(1, b2)],
         Activation::Relu,
     )
@@ -65,7 +68,11 @@ pub fn best_single_relu_fit(xs: &[f64], ys: &[f64], kinks: &[f64]) -> Result<f64
     ensure_len("points", xs.len(), 2)?;
     ensure_len("kink positions", kinks.len(), 1)?;
     if xs.len() != ys.len() {
-        return Err(Error::ShapeMismatch { what: "xs vs ys", expected: xs.len().to_string(), got: ys.len().to_string() });
+        return Err(Error::ShapeMismatch {
+            what: "xs vs ys",
+            expected: xs.len().to_string(),
+            got: ys.len().to_string(),
+        });
     }
     ensure_finite("xs", xs)?;
     ensure_finite("ys", ys)?;
@@ -80,8 +87,14 @@ pub fn best_single_relu_fit(xs: &[f64], ys: &[f64], kinks: &[f64]) -> Result<f64
             let (sff, sf) = (f.iter().map(|v| v * v).sum::<f64>(), f.iter().sum::<f64>());
             let a = Matrix2::new(sff, sf, sf, n);
             let rhs = Vector2::new(f.iter().zip(ys).map(|(a, b)| a * b).sum(), ys.iter().sum());
-            let Some(sol) = a.lu().solve(&rhs) else { continue };
-            let rss: f64 = f.iter().zip(ys).map(|(fi, y)| (sol[0] * fi + sol[1] - y).powi(2)).sum();
+            let Some(sol) = a.lu().solve(&rhs) else {
+                continue;
+            };
+            let rss: f64 = f
+                .iter()
+                .zip(ys)
+                .map(|(fi, y)| (sol[0] * fi + sol[1] - y).powi(2))
+                .sum();
             best = best.min((rss / n).sqrt());
         }
     }

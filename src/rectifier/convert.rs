@@ -22,7 +22,10 @@ pub fn tanh_to_sigmoid(mlp: &Mlp) -> Result<Mlp> {
     if mlp.activation() != Activation::Tanh {
         return Err(Error::InvalidParameter {
             name: "activation",
-            reason: format!("tanh_to_sigmoid needs a tanh network, got {}", mlp.activation().name()),
+            reason: format!(
+                "tanh_to_sigmoid needs a tanh network, got {}",
+                mlp.activation().name()
+            ),
         });
     }
     let n = mlp.depth();
@@ -47,7 +50,10 @@ pub fn sigmoid_to_tanh(mlp: &Mlp) -> Result<Mlp> {
     if mlp.activation() != Activation::Sigmoid {
         return Err(Error::InvalidParameter {
             name: "activation",
-            reason: format!("sigmoid_to_tanh needs a sigmoid network, got {}", mlp.activation().name()),
+            reason: format!(
+                "sigmoid_to_tanh needs a sigmoid network, got {}",
+                mlp.activation().name()
+            ),
         });
     }
     let n = mlp.depth();

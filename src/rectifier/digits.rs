@@ -33,7 +33,11 @@ pub fn load() -> Result<(DMatrix<f64>, Vec<usize>)> {
             d.num_features
         )));
     }
-    let x = DMatrix::from_row_iterator(d.num_samples, d.num_features, d.data.iter().map(|&v| f64::from(v) / 16.0));
+    let x = DMatrix::from_row_iterator(
+        d.num_samples,
+        d.num_features,
+        d.data.iter().map(|&v| f64::from(v) / 16.0),
+    );
     let y = d.target.iter().map(|&t| t.round() as usize).collect();
     Ok((x, y))
 }
@@ -41,17 +45,30 @@ pub fn load() -> Result<(DMatrix<f64>, Vec<usize>)> {
 /// A fixed-seed random split with `test_fraction` of the examples held out.
 pub fn split(test_fraction: f64, seed: u64) -> Result<Split> {
     if !(0.0..1.0).contains(&test_fraction) || test_fraction <= 0.0 {
-        return Err(Error::InvalidParameter { name: "test fraction", reason: "must lie in (0, 1)".into() });
+        return Err(Error::InvalidParameter {
+            name: "test fraction",
+            reason: "must lie in (0, 1)".into(),
+        });
     }
     let (x, y) = load()?;
     let mut idx: Vec<usize> = (0..x.nrows()).collect();
     idx.shuffle(&mut StdRng::seed_from_u64(seed));
     let n_test = ((x.nrows() as f64) * test_fraction).round() as usize;
     let (test, train) = idx.split_at(n_test);
-    let pick = |rows: &[usize]| (x.select_rows(rows), rows.iter().map(|&r| y[r]).collect::<Vec<_>>());
+    let pick = |rows: &[usize]| {
+        (
+            x.select_rows(rows),
+            rows.iter().map(|&r| y[r]).collect::<Vec<_>>(),
+        )
+    };
     let (train_x, train_y) = pick(train);
     let (test_x, test_y) = pick(test);
-    Ok(Split { train_x, train_y, test_x, test_y })
+    Ok(Split {
+        train_x,
+        train_y,
+        test_x,
+        test_y,
+    })
 }
 
 /// The first `per_class` training examples of each class (a small labelled subset).

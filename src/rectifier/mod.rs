@@ -129,7 +129,11 @@ impl Mlp {
     ///
     /// `weights[i]` has shape `(out_i, in_i)`, `biases[i]` length `out_i`, and
     /// `in_{i+1} = out_i`.
-    pub fn new(weights: Vec<DMatrix<f64>>, biases: Vec<DVector<f64>>, act: Activation) -> Result<Mlp> {
+    pub fn new(
+        weights: Vec<DMatrix<f64>>,
+        biases: Vec<DVector<f64>>,
+        act: Activation,
+    ) -> Result<Mlp> {
         ensure_len("layers", weights.len(), 1)?;
         if biases.len() != weights.len() {
             return Err(Error::ShapeMismatch {
@@ -140,7 +144,11 @@ impl Mlp {
         }
         for (i, (w, b)) in weights.iter().zip(&biases).enumerate() {
             if w.nrows() == 0 || w.ncols() == 0 {
-                return Err(Error::TooFew { name: "units in a layer", needed: 1, got: 0 });
+                return Err(Error::TooFew {
+                    name: "units in a layer",
+                    needed: 1,
+                    got: 0,
+                });
             }
             if b.len() != w.nrows() {
                 return Err(Error::ShapeMismatch {
@@ -162,7 +170,11 @@ impl Mlp {
         if let Activation::Leaky(a) = act {
             ensure_finite("leaky slope", &[a])?;
         }
-        Ok(Mlp { weights, biases, act })
+        Ok(Mlp {
+            weights,
+            biases,
+            act,
+        })
     }
 
     /// A network with layer sizes `sizes = [d_0, d_1, …, d_n]`, weights drawn
@@ -171,7 +183,11 @@ impl Mlp {
     pub fn glorot(sizes: &[usize], act: Activation, rng: &mut impl Rng) -> Result<Mlp> {
         ensure_len("layer sizes", sizes.len(), 2)?;
         if sizes.contains(&0) {
-            return Err(Error::TooFew { name: "units in a layer", needed: 1, got: 0 });
+            return Err(Error::TooFew {
+                name: "units in a layer",
+                needed: 1,
+                got: 0,
+            });
         }
         let mut weights = Vec::new();
         let mut biases = Vec::new();
@@ -204,7 +220,10 @@ impl Mlp {
 
     /// The same parameters with another hidden activation.
     pub fn with_activation(&self, act: Activation) -> Mlp {
-        Mlp { act, ..self.clone() }
+        Mlp {
+            act,
+            ..self.clone()
+        }
     }
 
     /// Number of layers `n` (hidden layers plus the output layer).
@@ -214,7 +233,9 @@ impl Mlp {
 
     /// Layer sizes `[d_0, …, d_n]`.
     pub fn sizes(&self) -> Vec<usize> {
-        std::iter::once(self.weights[0].ncols()).chain(self.weights.iter().map(|w| w.nrows())).collect()
+        std::iter::once(self.weights[0].ncols())
+            .chain(self.weights.iter().map(|w| w.nrows()))
+            .collect()
     }
 
     /// Checks a batch `x` (one example per row) against the input size.
@@ -243,7 +264,11 @@ impl Mlp {
             for mut row in z.row_iter_mut() {
                 row += b.transpose();
             }
-            let h = if i + 1 < n { z.map(|v| self.act.apply(v)) } else { z.clone() };
+            let h = if i + 1 < n {
+                z.map(|v| self.act.apply(v))
+            } else {
+                z.clone()
+            };
             pre.push(z);
             values.push(h);
         }
@@ -271,5 +296,8 @@ impl Mlp {
 /// to the larger of 1 and the largest entry of `a`.
 pub fn rel_max_diff(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
     let scale = a.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-    a.iter().zip(b.iter()).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+    a.iter()
+        .zip(b.iter())
+        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
+        / scale
 }

@@ -24,7 +24,10 @@ fn check_alphas(mlp: &Mlp, alphas: &[f64]) -> Result<()> {
     if let Some(i) = alphas.iter().position(|&a| a == 0.0) {
         return Err(Error::InvalidParameter {
             name: "α",
-            reason: format!("α_{} is 0, and W/α is undefined; every α must be non-zero (and positive to keep the function)", i + 1),
+            reason: format!(
+                "α_{} is 0, and W/α is undefined; every α must be non-zero (and positive to keep the function)",
+                i + 1
+            ),
         });
     }
     Ok(())
@@ -49,7 +52,12 @@ pub fn cumulative(alphas: &[f64]) -> Vec<f64> {
 pub fn rescale(mlp: &Mlp, alphas: &[f64]) -> Result<Mlp> {
     check_alphas(mlp, alphas)?;
     let c = cumulative(alphas);
-    let w = mlp.weights().iter().zip(alphas).map(|(w, a)| w / *a).collect();
+    let w = mlp
+        .weights()
+        .iter()
+        .zip(alphas)
+        .map(|(w, a)| w / *a)
+        .collect();
     let b = mlp.biases().iter().zip(&c).map(|(b, ci)| b / *ci).collect();
     Mlp::new(w, b, mlp.activation())
 }
@@ -89,10 +97,18 @@ pub fn balance(mlp: &Mlp) -> Result<(Mlp, Vec<f64>)> {
 
 /// Each layer value of `mlp` on `x` rescaled by `c_i` (the notes' `s' = s/∏α`
 /// read layer by layer): `h_i · (1 / c_i)` for `i = 1..=n`.
-pub fn predicted_layer_values(mlp: &Mlp, x: &DMatrix<f64>, alphas: &[f64]) -> Result<Vec<DMatrix<f64>>> {
+pub fn predicted_layer_values(
+    mlp: &Mlp,
+    x: &DMatrix<f64>,
+    alphas: &[f64],
+) -> Result<Vec<DMatrix<f64>>> {
     check_alphas(mlp, alphas)?;
     let t = mlp.trace(x)?;
-    Ok(t.values[1..].iter().zip(cumulative(alphas)).map(|(h, c)| h / c).collect())
+    Ok(t.values[1..]
+        .iter()
+        .zip(cumulative(alphas))
+        .map(|(h, c)| h / c)
+        .collect())
 }
 
 /// A copy of `mlp` with biases scaled by their own layer's `α_i` only
@@ -100,7 +116,17 @@ pub fn predicted_layer_values(mlp: &Mlp, x: &DMatrix<f64>, alphas: &[f64]) -> Re
 /// kept to show in tests that the notes' cumulative product is needed.
 pub fn rescale_biases_by_own_alpha(mlp: &Mlp, alphas: &[f64]) -> Result<Mlp> {
     check_alphas(mlp, alphas)?;
-    let w = mlp.weights().iter().zip(alphas).map(|(w, a)| w / *a).collect();
-    let b: Vec<DVector<f64>> = mlp.biases().iter().zip(alphas).map(|(b, a)| b / *a).collect();
+    let w = mlp
+        .weights()
+        .iter()
+        .zip(alphas)
+        .map(|(w, a)| w / *a)
+        .collect();
+    let b: Vec<DVector<f64>> = mlp
+        .biases()
+        .iter()
+        .zip(alphas)
+        .map(|(b, a)| b / *a)
+        .collect();
     Mlp::new(w, b, mlp.activation())
 }

@@ -93,10 +93,19 @@ impl Net {
         let mut slopes = Vec::new();
         if act == NetAct::PRelu {
             for w in &mlp.weights()[..mlp.depth() - 1] {
-                slopes.push(Var::from_tensor(&Tensor::full(0.25f64, w.nrows(), device)?.to_dtype(dtype)?)?);
+                slopes.push(Var::from_tensor(
+                    &Tensor::full(0.25f64, w.nrows(), device)?.to_dtype(dtype)?,
+                )?);
             }
         }
-        Ok(Net { ws, bs, slopes, act, dtype, device: device.clone() })
+        Ok(Net {
+            ws,
+            bs,
+            slopes,
+            act,
+            dtype,
+            device: device.clone(),
+        })
     }
 
     /// The parameters back as an [`Mlp`] (PReLU becomes a leaky ReLU only if
@@ -114,7 +123,8 @@ impl Net {
             NetAct::PRelu => {
                 return Err(Error::InvalidParameter {
                     name: "activation",
-                    reason: "a PReLU network with per-unit slopes has no fixed-activation Mlp form".into(),
+                    reason: "a PReLU network with per-unit slopes has no fixed-activation Mlp form"
+                        .into(),
                 });
             }
         };
@@ -159,8 +169,15 @@ impl Net {
             NetAct::Fixed(Activation::Tanh) => z.tanh()?,
             NetAct::Fixed(Activation::Sigmoid) => candle_nn::ops::sigmoid(z)?,
             // max(z, 0) + log(1 + e^{−|z|}), as in Activation::apply.
-            NetAct::Fixed(Activation::Softplus) => (z.relu()? + (z.abs()?.neg()?.exp()? + 1.0)?.log()?)?,
-            NetAct::PRelu => (z.relu()? - z.neg()?.relu()?.broadcast_mul(self.slopes[layer].as_tensor())?)?,
+            NetAct::Fixed(Activation::Softplus) => {
+                (z.relu()? + (z.abs()?.neg()?.exp()? + 1.0)?.log()?)?
+            }
+            NetAct::PRelu => {
+                (z.relu()?
+                    - z.neg()?
+                        .relu()?
+                        .broadcast_mul(self.slopes[layer].as_tensor())?)?
+            }
         })
     }
 
@@ -171,9 +188,15 @@ impl Net {
         let (mut pre, mut hidden) = (Vec::new(), Vec::new());
         let mut h = x.clone();
         for i in 0..n {
-            let z = h.matmul(&self.ws[i].as_tensor().t()?)?.broadcast_add(self.bs[i].as_tensor())?;
+            let z = h
+                .matmul(&self.ws[i].as_tensor().t()?)?
+                .broadcast_add(self.bs[i].as_tensor())?;
             if i + 1 == n {
-                return Ok(Forward { out: z, pre, hidden });
+                return Ok(Forward {
+                    out: z,
+                    pre,
+                    hidden,
+                });
             }
             h = self.activate(&z, i)?;
             pre.push(z);
@@ -206,10 +229,20 @@ impl Net {
         let mut gb = Vec::new();
         for (w, b) in self.ws.iter().zip(&self.bs) {
             gw.push(to_matrix(g.get(w.as_tensor()).ok_or_else(missing)?)?);
-            let v: Vec<f64> = g.get(b.as_tensor()).ok_or_else(missing)?.to_dtype(DType::F64)?.to_vec1()?;
+            let v: Vec<f64> = g
+                .get(b.as_tensor())
+                .ok_or_else(missing)?
+                .to_dtype(DType::F64)?
+                .to_vec1()?;
             gb.push(DVector::from_vec(v));
         }
-        Ok((scalar(loss)?, Grads { weights: gw, biases: gb }))
+        Ok((
+            scalar(loss)?,
+            Grads {
+                weights: gw,
+                biases: gb,
+            },
+        ))
     }
 }
 
@@ -242,7 +275,11 @@ impl Data {
             });
         }
         let y: Vec<u32> = labels.iter().map(|&k| k as u32).collect();
-        Ok(Data { x: to_tensor(x, dtype, device)?, y: Tensor::from_vec(y, labels.len(), device)?, n: x.nrows() })
+        Ok(Data {
+            x: to_tensor(x, dtype, device)?,
+            y: Tensor::from_vec(y, labels.len(), device)?,
+            n: x.nrows(),
+        })
     }
 }
 
@@ -283,7 +320,10 @@ impl TrainConfig {
         ensure_finite("learning rate", &[self.lr])?;
         ensure_finite("L1 penalty", &[self.l1])?;
         if self.lr <= 0.0 {
-            return Err(Error::InvalidParameter { name: "learning rate", reason: "must be positive".into() });
+            return Err(Error::InvalidParameter {
+                name: "learning rate",
+                reason: "must be positive".into(),
+            });
         }
         Ok(())
     }
@@ -309,7 +349,12 @@ pub struct EpochStats {
 /// Classification accuracy of `net` on `data`.
 pub fn accuracy(net: &Net, data: &Data) -> Result<f64> {
     let f = net.forward(&data.x)?;
-    let hits = f.out.argmax(D::Minus1)?.eq(&data.y)?.to_dtype(DType::F64)?.sum_all()?;
+    let hits = f
+        .out
+        .argmax(D::Minus1)?
+        .eq(&data.y)?
+        .to_dtype(DType::F64)?
+        .sum_all()?;
     Ok(scalar(&hits)? / data.n as f64)
 }
 
@@ -344,7 +389,13 @@ pub fn zero_fraction(net: &Net, data: &Data) -> Result<f64> {
 
 // ANCHOR: train_step
 /// One update on a minibatch; returns the cross-entropy before the update.
-pub fn step(net: &Net, x: &Tensor, y: &Tensor, cfg: &TrainConfig, bufs: &mut [Option<Tensor>]) -> Result<f64> {
+pub fn step(
+    net: &Net,
+    x: &Tensor,
+    y: &Tensor,
+    cfg: &TrainConfig,
+    bufs: &mut [Option<Tensor>],
+) -> Result<f64> {
     let f = net.forward(x)?;
     let ce = candle_nn::loss::cross_entropy(&f.out, y)?;
     let mut loss = ce.clone();
@@ -356,7 +407,9 @@ pub fn step(net: &Net, x: &Tensor, y: &Tensor, cfg: &TrainConfig, bufs: &mut [Op
     }
     let grads = loss.backward()?;
     for (k, v) in net.vars().iter().enumerate() {
-        let Some(g) = grads.get(v.as_tensor()) else { continue };
+        let Some(g) = grads.get(v.as_tensor()) else {
+            continue;
+        };
         let update = match cfg.rule {
             Rule::Sgd { momentum } if momentum > 0.0 => {
                 let buf = match &bufs[k] {
@@ -432,7 +485,11 @@ pub fn train(net: &Net, train: &Data, eval: &Data, cfg: &TrainConfig) -> Result<
 /// on the mean squared error; returns the final loss.
 pub fn fit_regression(net: &Net, x: &Tensor, y: &Tensor, steps: usize, lr: f64) -> Result<f64> {
     ensure_len("steps", steps, 1)?;
-    let params = ParamsAdamW { lr, weight_decay: 0.0, ..Default::default() };
+    let params = ParamsAdamW {
+        lr,
+        weight_decay: 0.0,
+        ..Default::default()
+    };
     let mut opt = AdamW::new(net.vars(), params)?;
     for _ in 0..steps {
         let loss = candle_nn::loss::mse(&net.forward(x)?.out, y)?;
@@ -447,20 +504,39 @@ pub fn fit_regression(net: &Net, x: &Tensor, y: &Tensor, steps: usize, lr: f64) 
 /// trains an autoencoder `x ↦ W' φ(W_1 x + b_1) + c` on the unlabelled inputs
 /// `x` by Adam for `epochs` full passes in minibatches of 64, then leaves the
 /// learned `W_1, b_1` in `net`. Returns the final reconstruction error.
-pub fn pretrain_first_layer(net: &Net, x: &Tensor, epochs: usize, lr: f64, seed: u64) -> Result<f64> {
+pub fn pretrain_first_layer(
+    net: &Net,
+    x: &Tensor,
+    epochs: usize,
+    lr: f64,
+    seed: u64,
+) -> Result<f64> {
     ensure_len("epochs", epochs, 1)?;
     let (n, d) = x.dims2()?;
     let h = net.ws[0].as_tensor().dim(0)?;
     let mut rng = StdRng::seed_from_u64(seed);
     let r = (6.0 / (h + d) as f64).sqrt();
-    let dec = Var::from_tensor(&(Tensor::rand(-1f64, 1f64, (d, h), net.device())?.to_dtype(net.dtype)? * r)?)?;
+    let dec = Var::from_tensor(
+        &(Tensor::rand(-1f64, 1f64, (d, h), net.device())?.to_dtype(net.dtype)? * r)?,
+    )?;
     let c = Var::from_tensor(&Tensor::zeros(d, net.dtype, net.device())?)?;
     let vars = vec![net.ws[0].clone(), net.bs[0].clone(), dec.clone(), c.clone()];
-    let mut opt = AdamW::new(vars, ParamsAdamW { lr, weight_decay: 0.0, ..Default::default() })?;
+    let mut opt = AdamW::new(
+        vars,
+        ParamsAdamW {
+            lr,
+            weight_decay: 0.0,
+            ..Default::default()
+        },
+    )?;
     let recon = |xb: &Tensor| -> Result<Tensor> {
-        let z = xb.matmul(&net.ws[0].as_tensor().t()?)?.broadcast_add(net.bs[0].as_tensor())?;
+        let z = xb
+            .matmul(&net.ws[0].as_tensor().t()?)?
+            .broadcast_add(net.bs[0].as_tensor())?;
         let hid = net.activate(&z, 0)?;
-        let out = hid.matmul(&dec.as_tensor().t()?)?.broadcast_add(c.as_tensor())?;
+        let out = hid
+            .matmul(&dec.as_tensor().t()?)?
+            .broadcast_add(c.as_tensor())?;
         Ok(candle_nn::loss::mse(&out, xb)?)
     };
     let mut order: Vec<u32> = (0..n as u32).collect();
