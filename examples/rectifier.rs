@@ -301,7 +301,8 @@ fn rescaling_report(run: &mut Run, r: Rescaling) -> papernotes::Result<()> {
         zip(&r.own_bias),
         3,
     ));
-    c.legend = Legend::UpperLeft;
+    c.legend = Legend::UpperRight;
+    c.y_range = Some((-0.3, 2.6));
     c.save(&path)
 }
 
@@ -423,14 +424,7 @@ fn ill_report(run: &mut Run, r: Ill) -> papernotes::Result<()> {
     c.legend = Legend::UpperRight;
     for (i, (name, stats)) in r.curves.iter().enumerate() {
         let mark = if i % 2 == 1 { Mark::Dashed } else { Mark::Line };
-        c.push(
-            Series::line(
-                name.clone(),
-                curve(stats, |s| s.train_loss),
-                i / 2 * 2 + i % 2,
-            )
-            .with_mark(mark),
-        );
+        c.push(Series::line(name.clone(), curve(stats, |s| s.train_loss), i / 2).with_mark(mark));
     }
     c.save(&path)
 }
@@ -820,8 +814,8 @@ fn sparse_report(run: &mut Run, r: Sparse) -> papernotes::Result<()> {
         "epoch",
         "fraction of activations exactly 0",
     );
-    c.y_range = Some((-0.02, 1.0));
-    c.legend = Legend::UpperLeft;
+    c.y_range = Some((-0.02, 1.4));
+    c.legend = Legend::UpperRight;
     let mut rows = Vec::new();
     for (i, (name, init, stats)) in r.runs.iter().enumerate() {
         let mut pts = vec![(0.0, *init)];
@@ -834,10 +828,13 @@ fn sparse_report(run: &mut Run, r: Sparse) -> papernotes::Result<()> {
             last.map_or("–".into(), |e| pct(e.zero_fraction)),
             last.map_or("–".into(), |e| pct(e.test_accuracy)),
         ]);
+        // ASCII keys: "relu_l1_0", "relu_l1_0.001" → "relu_l1_0_001", ...
         let key = name
-            .replace([',', '=', ' ', '.'], "_")
-            .replace("__", "_")
-            .to_lowercase();
+            .replace("ReLU", "relu")
+            .replace("softplus", "softplus")
+            .replace(", no penalty", "_l1_0")
+            .replace(", λ = ", "_l1_")
+            .replace('.', "_");
         run.number(&format!("zeros_init_{key}"), *init, Fmt::Fixed(3));
         run.number(
             &format!("zeros_end_{key}"),

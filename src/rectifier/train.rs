@@ -13,9 +13,9 @@ use std::time::Instant;
 use candle_core::{D, DType, Device, Tensor, Var};
 use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 use nalgebra::{DMatrix, DVector};
-use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 
 use super::backprop::Grads;
 use super::{Activation, Mlp};
@@ -516,9 +516,10 @@ pub fn pretrain_first_layer(
     let h = net.ws[0].as_tensor().dim(0)?;
     let mut rng = StdRng::seed_from_u64(seed);
     let r = (6.0 / (h + d) as f64).sqrt();
-    let dec = Var::from_tensor(
-        &(Tensor::rand(-1f64, 1f64, (d, h), net.device())?.to_dtype(net.dtype)? * r)?,
-    )?;
+    // Decoder drawn from the seeded generator (not candle's global one), so runs repeat.
+    let init: Vec<f64> = (0..d * h).map(|_| rng.random_range(-r..r)).collect();
+    let dec =
+        Var::from_tensor(&Tensor::from_vec(init, (d, h), net.device())?.to_dtype(net.dtype)?)?;
     let c = Var::from_tensor(&Tensor::zeros(d, net.dtype, net.device())?)?;
     let vars = vec![net.ws[0].clone(), net.bs[0].clone(), dec.clone(), c.clone()];
     let mut opt = AdamW::new(
