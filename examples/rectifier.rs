@@ -831,7 +831,6 @@ fn sparse_report(run: &mut Run, r: Sparse) -> papernotes::Result<()> {
         // ASCII keys: "relu_l1_0", "relu_l1_0.001" → "relu_l1_0_001", ...
         let key = name
             .replace("ReLU", "relu")
-            .replace("softplus", "softplus")
             .replace(", no penalty", "_l1_0")
             .replace(", λ = ", "_l1_")
             .replace('.', "_");

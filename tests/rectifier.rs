@@ -807,7 +807,7 @@ fn pretraining_changes_relu_accuracy_little_with_few_labels() {
     let plain = Net::from_mlp(&init, NetAct::Fixed(Activation::Relu), DType::F32, &dev).unwrap();
     train(&plain, &lab, &te, &cfg).unwrap();
     let pre = Net::from_mlp(&init, NetAct::Fixed(Activation::Relu), DType::F32, &dev).unwrap();
-    let recon = pretrain_first_layer(&pre, &unlabelled, 3, 1e-3, 4).unwrap();
+    let recon = pretrain_first_layer(&pre, &unlabelled, 8, 1e-3, 4).unwrap();
     // Better than the best constant reconstruction (the per-pixel mean), whose
     // error is the mean per-pixel variance: the autoencoder learned something.
     let n = s.train_x.nrows() as f64;
