@@ -71,8 +71,10 @@ impl Activation {
             Activation::Softplus => sigmoid(z),
         }
     }
-    // ANCHOR_END: activation
+}
+// ANCHOR_END: activation
 
+impl Activation {
     /// Whether `φ(αz) = α·φ(z)` for every `α > 0` (positive homogeneity).
     pub fn is_positively_homogeneous(self) -> bool {
         matches!(self, Activation::Relu | Activation::Leaky(_))
