@@ -1,0 +1,554 @@
+//! The same multilayer perceptron in candle, for training on the selected device.
+//!
+//! [`Net`] holds the parameters of an [`Mlp`] as candle [`Var`]s (in f64 for the
+//! equivalence test against the reference, in f32 for training) and computes
+//! gradients by candle's reverse-mode autograd. Training is plain minibatch
+//! SGD with optional PyTorch-style momentum (`buf = μ·buf + g; p −= η·buf`;
+//! `candle_nn::SGD` has none), the layer-wise relative rule of
+//! [`super::backprop::relative_step`], and an optional L1 penalty on hidden
+//! activations (GBB 2011 §3, "sparsity-promoting penalty").
+
+use std::time::Instant;
+
+use candle_core::{D, DType, Device, Tensor, Var};
+use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
+use nalgebra::{DMatrix, DVector};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+use super::backprop::Grads;
+use super::{Activation, Mlp};
+use crate::error::{Error, Result, ensure_finite, ensure_len};
+
+/// Hidden non-linearity of a candle [`Net`]: a fixed [`Activation`] or the
+/// parametric rectifier PReLU (He et al. 2015), `max(0, z) − a·max(0, −z)`
+/// with one learned slope `a` per unit, initialised at 0.25.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NetAct {
+    /// A fixed activation.
+    Fixed(Activation),
+    /// Parametric ReLU with learned slopes.
+    PRelu,
+}
+
+impl NetAct {
+    /// A short name for figures and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            NetAct::Fixed(a) => a.name(),
+            NetAct::PRelu => "PReLU",
+        }
+    }
+}
+
+/// Converts a matrix (one example per row) to a candle tensor.
+pub fn to_tensor(m: &DMatrix<f64>, dtype: DType, device: &Device) -> Result<Tensor> {
+    let rows: Vec<f64> = m.transpose().as_slice().to_vec(); // row-major
+    Ok(Tensor::from_vec(rows, (m.nrows(), m.ncols()), device)?.to_dtype(dtype)?)
+}
+
+/// Converts a 2-D candle tensor back to a matrix.
+pub fn to_matrix(t: &Tensor) -> Result<DMatrix<f64>> {
+    let (r, c) = t.dims2()?;
+    let v: Vec<f64> = t.to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
+    Ok(DMatrix::from_row_slice(r, c, &v))
+}
+
+/// A candle copy of an [`Mlp`]: weights `(out, in)`, biases `(out)`.
+#[derive(Debug)]
+pub struct Net {
+    ws: Vec<Var>,
+    bs: Vec<Var>,
+    slopes: Vec<Var>,
+    act: NetAct,
+    dtype: DType,
+    device: Device,
+}
+
+/// The values of one forward pass.
+#[derive(Debug)]
+pub struct Forward {
+    /// Output logits `(batch, classes)`.
+    pub out: Tensor,
+    /// Hidden pre-activations, one `(batch, units)` tensor per hidden layer.
+    pub pre: Vec<Tensor>,
+    /// Hidden activations, one per hidden layer.
+    pub hidden: Vec<Tensor>,
+}
+
+impl Net {
+    /// Copies the parameters of `mlp` into candle variables of type `dtype` on `device`.
+    ///
+    /// The parameters are copied; `act` decides the non-linearity (it may
+    /// differ from `mlp`'s, so one initialisation serves several activations).
+    pub fn from_mlp(mlp: &Mlp, act: NetAct, dtype: DType, device: &Device) -> Result<Net> {
+        let mut ws = Vec::new();
+        let mut bs = Vec::new();
+        for (w, b) in mlp.weights().iter().zip(mlp.biases()) {
+            ws.push(Var::from_tensor(&to_tensor(w, dtype, device)?)?);
+            let bt = Tensor::from_vec(b.as_slice().to_vec(), b.len(), device)?.to_dtype(dtype)?;
+            bs.push(Var::from_tensor(&bt)?);
+        }
+        let mut slopes = Vec::new();
+        if act == NetAct::PRelu {
+            for w in &mlp.weights()[..mlp.depth() - 1] {
+                slopes.push(Var::from_tensor(
+                    &Tensor::full(0.25f64, w.nrows(), device)?.to_dtype(dtype)?,
+                )?);
+            }
+        }
+        Ok(Net {
+            ws,
+            bs,
+            slopes,
+            act,
+            dtype,
+            device: device.clone(),
+        })
+    }
+
+    /// The parameters back as an [`Mlp`] (PReLU becomes a leaky ReLU only if
+    /// all its slopes are equal; otherwise this fails).
+    pub fn to_mlp(&self) -> Result<Mlp> {
+        let mut w = Vec::new();
+        let mut b = Vec::new();
+        for (wv, bv) in self.ws.iter().zip(&self.bs) {
+            w.push(to_matrix(wv.as_tensor())?);
+            let v: Vec<f64> = bv.as_tensor().to_dtype(DType::F64)?.to_vec1()?;
+            b.push(DVector::from_vec(v));
+        }
+        let act = match self.act {
+            NetAct::Fixed(a) => a,
+            NetAct::PRelu => {
+                return Err(Error::InvalidParameter {
+                    name: "activation",
+                    reason: "a PReLU network with per-unit slopes has no fixed-activation Mlp form"
+                        .into(),
+                });
+            }
+        };
+        Mlp::new(w, b, act)
+    }
+
+    /// Every trainable variable (weights, biases, PReLU slopes).
+    pub fn vars(&self) -> Vec<Var> {
+        let mut v = Vec::new();
+        for (w, b) in self.ws.iter().zip(&self.bs) {
+            v.push(w.clone());
+            v.push(b.clone());
+        }
+        v.extend(self.slopes.iter().cloned());
+        v
+    }
+
+    /// The weight variables, first layer first.
+    pub fn weight_vars(&self) -> &[Var] {
+        &self.ws
+    }
+
+    /// The bias variables, first layer first.
+    pub fn bias_vars(&self) -> &[Var] {
+        &self.bs
+    }
+
+    /// The tensor type of the parameters.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// The device the parameters live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    fn activate(&self, z: &Tensor, layer: usize) -> Result<Tensor> {
+        Ok(match self.act {
+            NetAct::Fixed(Activation::Relu) => z.relu()?,
+            NetAct::Fixed(Activation::Leaky(a)) => (z.relu()? - (z.neg()?.relu()? * a)?)?,
+            NetAct::Fixed(Activation::Tanh) => z.tanh()?,
+            NetAct::Fixed(Activation::Sigmoid) => candle_nn::ops::sigmoid(z)?,
+            // max(z, 0) + log(1 + e^{−|z|}), as in Activation::apply.
+            NetAct::Fixed(Activation::Softplus) => {
+                (z.relu()? + (z.abs()?.neg()?.exp()? + 1.0)?.log()?)?
+            }
+            NetAct::PRelu => {
+                (z.relu()?
+                    - z.neg()?
+                        .relu()?
+                        .broadcast_mul(self.slopes[layer].as_tensor())?)?
+            }
+        })
+    }
+
+    // ANCHOR: candle_forward
+    /// Runs the network on a batch `(examples, features)`.
+    pub fn forward(&self, x: &Tensor) -> Result<Forward> {
+        let n = self.ws.len();
+        let (mut pre, mut hidden) = (Vec::new(), Vec::new());
+        let mut h = x.clone();
+        for i in 0..n {
+            let z = h
+                .matmul(&self.ws[i].as_tensor().t()?)?
+                .broadcast_add(self.bs[i].as_tensor())?;
+            if i + 1 == n {
+                return Ok(Forward {
+                    out: z,
+                    pre,
+                    hidden,
+                });
+            }
+            h = self.activate(&z, i)?;
+            pre.push(z);
+            hidden.push(h.clone());
+        }
+        unreachable!("a Net has at least one layer")
+    }
+    // ANCHOR_END: candle_forward
+
+    /// Mean softmax cross-entropy (labels as a `u32` tensor) and candle's gradients,
+    /// returned in the reference layout for comparison with
+    /// [`super::backprop::gradients`].
+    pub fn loss_and_grads_classes(&self, x: &Tensor, labels: &Tensor) -> Result<(f64, Grads)> {
+        let f = self.forward(x)?;
+        let loss = candle_nn::loss::cross_entropy(&f.out, labels)?;
+        self.collect(&loss)
+    }
+
+    /// Mean squared error against `y` and candle's gradients.
+    pub fn loss_and_grads_regression(&self, x: &Tensor, y: &Tensor) -> Result<(f64, Grads)> {
+        let f = self.forward(x)?;
+        let loss = candle_nn::loss::mse(&f.out, y)?;
+        self.collect(&loss)
+    }
+
+    fn collect(&self, loss: &Tensor) -> Result<(f64, Grads)> {
+        let g = loss.backward()?;
+        let missing = || Error::Data("candle returned no gradient for a parameter".into());
+        let mut gw = Vec::new();
+        let mut gb = Vec::new();
+        for (w, b) in self.ws.iter().zip(&self.bs) {
+            gw.push(to_matrix(g.get(w.as_tensor()).ok_or_else(missing)?)?);
+            let v: Vec<f64> = g
+                .get(b.as_tensor())
+                .ok_or_else(missing)?
+                .to_dtype(DType::F64)?
+                .to_vec1()?;
+            gb.push(DVector::from_vec(v));
+        }
+        Ok((
+            scalar(loss)?,
+            Grads {
+                weights: gw,
+                biases: gb,
+            },
+        ))
+    }
+}
+
+/// A scalar tensor as `f64`.
+pub fn scalar(t: &Tensor) -> Result<f64> {
+    Ok(t.to_dtype(DType::F64)?.to_scalar::<f64>()?)
+}
+
+/// A labelled data set as tensors.
+#[derive(Debug, Clone)]
+pub struct Data {
+    /// Inputs `(examples, features)`.
+    pub x: Tensor,
+    /// Class labels `(examples)`, `u32`.
+    pub y: Tensor,
+    /// Number of examples.
+    pub n: usize,
+}
+
+impl Data {
+    /// Moves a matrix of inputs and its labels to `device` as `dtype`.
+    pub fn new(x: &DMatrix<f64>, labels: &[usize], dtype: DType, device: &Device) -> Result<Data> {
+        ensure_len("examples", x.nrows(), 1)?;
+        ensure_finite("inputs", x.as_slice())?;
+        if labels.len() != x.nrows() {
+            return Err(Error::ShapeMismatch {
+                what: "labels vs examples",
+                expected: x.nrows().to_string(),
+                got: labels.len().to_string(),
+            });
+        }
+        let y: Vec<u32> = labels.iter().map(|&k| k as u32).collect();
+        Ok(Data {
+            x: to_tensor(x, dtype, device)?,
+            y: Tensor::from_vec(y, labels.len(), device)?,
+            n: x.nrows(),
+        })
+    }
+}
+
+/// How parameters move.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
+    /// `p −= η·buf`, `buf = μ·buf + g` (plain SGD when `μ = 0`).
+    Sgd {
+        /// Momentum `μ`.
+        momentum: f64,
+    },
+    /// Layer-wise relative step, `p −= η ‖p‖/‖g‖ · g`, per tensor.
+    Relative,
+}
+
+/// Settings of a training run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainConfig {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Minibatch size.
+    pub batch: usize,
+    /// Learning rate `η`.
+    pub lr: f64,
+    /// Update rule.
+    pub rule: Rule,
+    /// Weight `λ` of the activation penalty `λ · (1/B) Σ_examples Σ_hidden |h|`.
+    pub l1: f64,
+    /// Seed of the minibatch order.
+    pub seed: u64,
+}
+
+impl TrainConfig {
+    /// Checks the settings.
+    pub fn validate(&self) -> Result<()> {
+        ensure_len("epochs", self.epochs, 1)?;
+        ensure_len("batch size", self.batch, 1)?;
+        ensure_finite("learning rate", &[self.lr])?;
+        ensure_finite("L1 penalty", &[self.l1])?;
+        if self.lr <= 0.0 {
+            return Err(Error::InvalidParameter {
+                name: "learning rate",
+                reason: "must be positive".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What one epoch produced (measured after the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct EpochStats {
+    /// Epoch number, from 1.
+    pub epoch: usize,
+    /// Mean cross-entropy over the epoch's minibatches (without the penalty).
+    pub train_loss: f64,
+    /// Accuracy on the evaluation set.
+    pub test_accuracy: f64,
+    /// Hidden units whose pre-activation is ≤ 0 on every training example.
+    pub dead_units: usize,
+    /// Fraction of hidden activations that are exactly 0 on the evaluation set.
+    pub zero_fraction: f64,
+    /// Wall time of the epoch's updates (evaluation excluded).
+    pub seconds: f64,
+}
+
+/// Classification accuracy of `net` on `data`.
+pub fn accuracy(net: &Net, data: &Data) -> Result<f64> {
+    let f = net.forward(&data.x)?;
+    let hits = f
+        .out
+        .argmax(D::Minus1)?
+        .eq(&data.y)?
+        .to_dtype(DType::F64)?
+        .sum_all()?;
+    Ok(scalar(&hits)? / data.n as f64)
+}
+
+/// Mean cross-entropy of `net` on `data`.
+pub fn mean_loss(net: &Net, data: &Data) -> Result<f64> {
+    let f = net.forward(&data.x)?;
+    scalar(&candle_nn::loss::cross_entropy(&f.out, &data.y)?)
+}
+
+/// Number of hidden units whose pre-activation is ≤ 0 on every example of
+/// `data`: for a ReLU these output 0 everywhere and receive no gradient
+/// (GBB 2011 §3, "hard saturation at 0").
+pub fn dead_units(net: &Net, data: &Data) -> Result<usize> {
+    let f = net.forward(&data.x)?;
+    let mut dead = 0.0;
+    for z in &f.pre {
+        dead += scalar(&z.max(0)?.le(0.0)?.to_dtype(DType::F64)?.sum_all()?)?;
+    }
+    Ok(dead as usize)
+}
+
+/// Fraction of hidden activations (all hidden layers, all examples) that are exactly 0.
+pub fn zero_fraction(net: &Net, data: &Data) -> Result<f64> {
+    let f = net.forward(&data.x)?;
+    let (mut zeros, mut total) = (0.0, 0.0);
+    for h in &f.hidden {
+        zeros += scalar(&h.eq(0.0)?.to_dtype(DType::F64)?.sum_all()?)?;
+        total += h.elem_count() as f64;
+    }
+    Ok(if total > 0.0 { zeros / total } else { 0.0 })
+}
+
+// ANCHOR: train_step
+/// One update on a minibatch; returns the cross-entropy before the update.
+pub fn step(
+    net: &Net,
+    x: &Tensor,
+    y: &Tensor,
+    cfg: &TrainConfig,
+    bufs: &mut [Option<Tensor>],
+) -> Result<f64> {
+    let f = net.forward(x)?;
+    let ce = candle_nn::loss::cross_entropy(&f.out, y)?;
+    let mut loss = ce.clone();
+    if cfg.l1 > 0.0 {
+        let b = x.dim(0)? as f64;
+        for h in &f.hidden {
+            loss = (loss + (h.abs()?.sum_all()? * (cfg.l1 / b))?)?;
+        }
+    }
+    let grads = loss.backward()?;
+    for (k, v) in net.vars().iter().enumerate() {
+        let Some(g) = grads.get(v.as_tensor()) else {
+            continue;
+        };
+        let update = match cfg.rule {
+            Rule::Sgd { momentum } if momentum > 0.0 => {
+                let buf = match &bufs[k] {
+                    Some(b) => ((b * momentum)? + g)?,
+                    None => g.clone(),
+                };
+                bufs[k] = Some(buf.clone());
+                (buf * cfg.lr)?
+            }
+            Rule::Sgd { .. } => (g * cfg.lr)?,
+            Rule::Relative => {
+                let pn = scalar(&v.as_tensor().sqr()?.sum_all()?)?.sqrt();
+                let gn = scalar(&g.sqr()?.sum_all()?)?.sqrt();
+                let r = if pn > 0.0 && gn > 0.0 { pn / gn } else { 0.0 };
+                (g * (cfg.lr * r))?
+            }
+        };
+        v.set(&(v.as_tensor() - update)?)?;
+    }
+    scalar(&ce)
+}
+// ANCHOR_END: train_step
+
+/// Trains `net` on `train`, evaluating on `eval` after each epoch.
+///
+/// Stops early if an epoch's loss is NaN or infinite (a diverging learning
+/// rate): the last entry then carries the non-finite loss, so a caller sees
+/// where training broke down instead of getting no curve at all.
+pub fn train(net: &Net, train: &Data, eval: &Data, cfg: &TrainConfig) -> Result<Vec<EpochStats>> {
+    cfg.validate()?;
+    let mut rng = StdRng::seed_from_u64(cfg.seed);
+    let mut order: Vec<u32> = (0..train.n as u32).collect();
+    let mut bufs = vec![None; net.vars().len()];
+    let mut stats = Vec::with_capacity(cfg.epochs);
+    for epoch in 1..=cfg.epochs {
+        let t0 = Instant::now();
+        order.shuffle(&mut rng);
+        let (mut sum, mut count) = (0.0, 0.0);
+        for chunk in order.chunks(cfg.batch) {
+            let idx = Tensor::from_slice(chunk, chunk.len(), net.device())?;
+            let xb = train.x.index_select(&idx, 0)?;
+            let yb = train.y.index_select(&idx, 0)?;
+            let l = step(net, &xb, &yb, cfg, &mut bufs)?;
+            sum += l;
+            count += 1.0;
+        }
+        let seconds = t0.elapsed().as_secs_f64();
+        let train_loss = sum / count;
+        if !train_loss.is_finite() {
+            stats.push(EpochStats {
+                epoch,
+                train_loss,
+                test_accuracy: f64::NAN,
+                dead_units: 0,
+                zero_fraction: f64::NAN,
+                seconds,
+            });
+            break;
+        }
+        stats.push(EpochStats {
+            epoch,
+            train_loss,
+            test_accuracy: accuracy(net, eval)?,
+            dead_units: dead_units(net, train)?,
+            zero_fraction: zero_fraction(net, eval)?,
+            seconds,
+        });
+    }
+    Ok(stats)
+}
+
+/// Fits `net` to regression targets `y` by full-batch Adam (Kingma & Ba 2015)
+/// on the mean squared error; returns the final loss.
+pub fn fit_regression(net: &Net, x: &Tensor, y: &Tensor, steps: usize, lr: f64) -> Result<f64> {
+    ensure_len("steps", steps, 1)?;
+    let params = ParamsAdamW {
+        lr,
+        weight_decay: 0.0,
+        ..Default::default()
+    };
+    let mut opt = AdamW::new(net.vars(), params)?;
+    for _ in 0..steps {
+        let loss = candle_nn::loss::mse(&net.forward(x)?.out, y)?;
+        opt.backward_step(&loss)?;
+    }
+    let loss = scalar(&candle_nn::loss::mse(&net.forward(x)?.out, y)?)?;
+    ensure_finite("regression loss", &[loss])?;
+    Ok(loss)
+}
+
+/// Greedy unsupervised pre-training of the first layer (Bengio et al. 2007):
+/// trains an autoencoder `x ↦ W' φ(W_1 x + b_1) + c` on the unlabelled inputs
+/// `x` by Adam for `epochs` full passes in minibatches of 64, then leaves the
+/// learned `W_1, b_1` in `net`. Returns the final reconstruction error.
+pub fn pretrain_first_layer(
+    net: &Net,
+    x: &Tensor,
+    epochs: usize,
+    lr: f64,
+    seed: u64,
+) -> Result<f64> {
+    ensure_len("epochs", epochs, 1)?;
+    let (n, d) = x.dims2()?;
+    let h = net.ws[0].as_tensor().dim(0)?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let r = (6.0 / (h + d) as f64).sqrt();
+    // Decoder drawn from the seeded generator (not candle's global one), so runs repeat.
+    let init: Vec<f64> = (0..d * h).map(|_| rng.random_range(-r..r)).collect();
+    let dec =
+        Var::from_tensor(&Tensor::from_vec(init, (d, h), net.device())?.to_dtype(net.dtype)?)?;
+    let c = Var::from_tensor(&Tensor::zeros(d, net.dtype, net.device())?)?;
+    let vars = vec![net.ws[0].clone(), net.bs[0].clone(), dec.clone(), c.clone()];
+    let mut opt = AdamW::new(
+        vars,
+        ParamsAdamW {
+            lr,
+            weight_decay: 0.0,
+            ..Default::default()
+        },
+    )?;
+    let recon = |xb: &Tensor| -> Result<Tensor> {
+        let z = xb
+            .matmul(&net.ws[0].as_tensor().t()?)?
+            .broadcast_add(net.bs[0].as_tensor())?;
+        let hid = net.activate(&z, 0)?;
+        let out = hid
+            .matmul(&dec.as_tensor().t()?)?
+            .broadcast_add(c.as_tensor())?;
+        Ok(candle_nn::loss::mse(&out, xb)?)
+    };
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    for _ in 0..epochs {
+        order.shuffle(&mut rng);
+        for chunk in order.chunks(64) {
+            let idx = Tensor::from_slice(chunk, chunk.len(), net.device())?;
+            opt.backward_step(&recon(&x.index_select(&idx, 0)?)?)?;
+        }
+    }
+    let err = scalar(&recon(x)?)?;
+    ensure_finite("reconstruction error", &[err])?;
+    Ok(err)
+}
