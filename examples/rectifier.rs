@@ -10,9 +10,9 @@ use std::time::Instant;
 use candle_core::{DType, Device, Tensor};
 use clap::Parser;
 use nalgebra::{DMatrix, DVector};
+use papernotes::data::digits::{self, Split};
 use papernotes::plot::{Legend, LineChart, Mark, Scale, Series};
 use papernotes::rectifier::backprop::{Target, gradients, loss, sgd_step};
-use papernotes::rectifier::digits::{self, Split};
 use papernotes::rectifier::rescale::{balance, rescale, rescale_biases_by_own_alpha};
 use papernotes::rectifier::train::{
     Data, EpochStats, Net, NetAct, Rule, TrainConfig, accuracy, fit_regression,

@@ -9,13 +9,16 @@
 //! [`error`] (the typed error every public function returns),
 //! [`diff`] (derivatives by forward-mode automatic differentiation),
 //! [`plot`] (the figure style), [`device`] (CPU or CUDA for candle) and
-//! [`run`] (command-line flags and the run record an example writes).
+//! [`run`] (command-line flags and the run record an example writes),
+//! [`data`] (real data sets that ship inside crates or under `data/`).
 
 pub mod device;
 pub mod diff;
 pub mod error;
 pub mod plot;
 pub mod run;
+
+pub mod data;
 
 pub mod alignment;
 pub mod newton;

@@ -381,7 +381,8 @@ fn span(values: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
 /// Tick label: short decimals for ordinary magnitudes, scientific notation otherwise.
 pub fn tick(v: f64) -> String {
     let a = v.abs();
-    if v == 0.0 {
+    // Ticks computed as sums of steps land near, not on, zero (e.g. -5.6e-17).
+    if a < 1e-12 {
         "0".into()
     } else if !(1e-3..1e5).contains(&a) {
         let e = a.log10().floor() as i32;

@@ -17,6 +17,7 @@ use approx::assert_relative_eq;
 use candle_core::{DType, Device};
 use nalgebra::{DMatrix, DVector};
 use papernotes::Error;
+use papernotes::data::digits;
 use papernotes::rectifier::backprop::{Target, gradients, loss, relative_step, sgd_step};
 use papernotes::rectifier::construct::{
     abs_net, best_single_relu_fit, hard_tanh, hard_tanh_sum_net, identity_net,
@@ -30,7 +31,7 @@ use papernotes::rectifier::train::{
     Data, Net, NetAct, Rule, TrainConfig, accuracy, pretrain_first_layer, to_tensor, train,
     zero_fraction,
 };
-use papernotes::rectifier::{Activation, Mlp, digits, rel_max_diff, sigmoid};
+use papernotes::rectifier::{Activation, Mlp, rel_max_diff, sigmoid};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;

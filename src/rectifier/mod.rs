@@ -11,12 +11,12 @@
 //! gradients. Operations on parameters each have their own file:
 //! [`rescale`] (the α-rescaling of GBB 2011 §3 and its remedies),
 //! [`convert`] (tanh network → sigmoid network), [`construct`] (exact
-//! rectifier constructions of |x|, x and hard tanh), [`digits`] (the data).
+//! rectifier constructions of |x|, x and hard tanh); the data come from
+//! [`crate::data::digits`].
 
 pub mod backprop;
 pub mod construct;
 pub mod convert;
-pub mod digits;
 pub mod rescale;
 pub mod train;
 
