@@ -11,16 +11,22 @@ use nalgebra::{DMatrix, DVector};
 use papernotes::Error;
 use papernotes::diff::{derivs1, value_gradient_hessian};
 use papernotes::taylor::cancellation::{
-    exp_series_direct, exp_series_error_bound, exp_series_reciprocal, exp_series_relative_bound, gamma,
+    exp_series_direct, exp_series_error_bound, exp_series_reciprocal, exp_series_relative_bound,
+    gamma,
 };
 use papernotes::taylor::fd::{central_difference, central_difference_bound};
 use papernotes::taylor::functions::{
     ClosedForm, Cos, Exp, Flat, InverseSquare, Log1p, Rosenbrock, Sin, SmoothField, factorial,
 };
-use papernotes::taylor::multivariate::{QuadraticModel, directional_coefficients, loglog_slope, notes_hessian_term};
+use papernotes::taylor::multivariate::{
+    QuadraticModel, directional_coefficients, loglog_slope, notes_hessian_term,
+};
 use papernotes::taylor::radius::estimate_radius;
 use papernotes::taylor::series::{evaluate, exp_remainder, lagrange_bound, partial_sums};
-use papernotes::taylor::{AsField, AsScalarFn, Jet, Multivariate, Scalar, Univariate, derivatives, flat, taylor_coefficients};
+use papernotes::taylor::{
+    AsField, AsScalarFn, Jet, Multivariate, Scalar, Univariate, derivatives, flat,
+    taylor_coefficients,
+};
 use proptest::prelude::*;
 
 const EPS: f64 = f64::EPSILON;
@@ -80,14 +86,20 @@ fn closed_form(which: usize, k: usize, a: f64) -> f64 {
 fn unit(v: Vec<f64>) -> DVector<f64> {
     let d = DVector::from_vec(v);
     let n = d.norm();
-    if n < 1e-3 { DVector::from_element(d.len(), 1.0 / (d.len() as f64).sqrt()) } else { d / n }
+    if n < 1e-3 {
+        DVector::from_element(d.len(), 1.0 / (d.len() as f64).sqrt())
+    } else {
+        d / n
+    }
 }
 
 fn smooth_field(dim: usize, params: &[f64], gamma3: f64) -> SmoothField {
     // three sine ridges; params supplies 3 amplitudes, 3 phases and 3·dim frequencies
     let a = params[0..3].to_vec();
     let b = params[3..6].to_vec();
-    let w = (0..3).map(|k| params[6 + k * dim..6 + (k + 1) * dim].to_vec()).collect();
+    let w = (0..3)
+        .map(|k| params[6 + k * dim..6 + (k + 1) * dim].to_vec())
+        .collect();
     SmoothField::new(dim, a, w, b, gamma3).unwrap()
 }
 
@@ -138,11 +150,11 @@ proptest! {
         let v = Jet::<8>::from_coeffs(dv);
         let back = (u * v) / v;
         let round = u.exp().ln();
-        for k in 0..8 {
-            // entries of size ≤ 1 and v_0 ≥ 1: the recurrences are well conditioned
-            // to about (k+1)·8 roundings per coefficient.
-            prop_assert!((back.coeffs()[k] - c[k]).abs() <= 1e-12);
-            prop_assert!((round.coeffs()[k] - c[k]).abs() <= 1e-12);
+        for ((b, r), ck) in back.coeffs().iter().zip(round.coeffs()).zip(c) {
+            // entries of size ≤ 1 and v_0 ≥ 1: the recurrences are well conditioned,
+            // about 8·(k+1) roundings of O(1) numbers per coefficient.
+            prop_assert!((b - ck).abs() <= 1e-12);
+            prop_assert!((r - ck).abs() <= 1e-12);
         }
     }
 
@@ -472,7 +484,11 @@ fn direct_exp_series_at_minus_20_is_wildly_wrong() {
     let truth = (-20f64).exp();
     let rel = (s.value - truth).abs() / truth;
     // The largest term is 20^20/20! ≈ 4.3e7 (k = 19 and 20 tie).
-    assert_relative_eq!(s.max_term, 20f64.powi(20) / factorial(20), max_relative = 1e-13);
+    assert_relative_eq!(
+        s.max_term,
+        20f64.powi(20) / factorial(20),
+        max_relative = 1e-13
+    );
     // The a-priori bound γ_{3N} e^{20} ≈ 8e-6 is 4000 times e^{-20}: nothing
     // guarantees a single correct digit, and indeed there is none.
     assert!(exp_series_error_bound(&s, -20.0) > 1e3 * truth);
@@ -483,9 +499,15 @@ fn direct_exp_series_at_minus_20_is_wildly_wrong() {
 
 #[test]
 fn radius_estimate_grows_without_bound_for_exp() {
-    let r32 = estimate_radius(&taylor_coefficients::<32, _>(&Exp, 0.0).unwrap(), 8, 2).unwrap().radius;
-    let r64 = estimate_radius(&taylor_coefficients::<64, _>(&Exp, 0.0).unwrap(), 16, 4).unwrap().radius;
-    let r96 = estimate_radius(&taylor_coefficients::<96, _>(&Exp, 0.0).unwrap(), 24, 8).unwrap().radius;
+    let r32 = estimate_radius(&taylor_coefficients::<32, _>(&Exp, 0.0).unwrap(), 8, 2)
+        .unwrap()
+        .radius;
+    let r64 = estimate_radius(&taylor_coefficients::<64, _>(&Exp, 0.0).unwrap(), 16, 4)
+        .unwrap()
+        .radius;
+    let r96 = estimate_radius(&taylor_coefficients::<96, _>(&Exp, 0.0).unwrap(), 24, 8)
+        .unwrap()
+        .radius;
     // ln(1/n!) has slope −ln n: the fitted "radius" ≈ n grows with the order (R = ∞)
     assert!(r32 < r64 && r64 < r96 && r96 > 30.0, "{r32} {r64} {r96}");
 }
@@ -516,7 +538,10 @@ fn rosenbrock_remainder_is_exactly_cubic_plus_quartic() {
     for t in [1e-1, 1e-2, 1e-3] {
         let r = m.remainder(&Rosenbrock, &(&d * t)).unwrap();
         // rounding of f(x+tΔ) ≈ 24 and of the model: a few ε·24
-        assert!((r - c[3] * t.powi(3) - c[4] * t.powi(4)).abs() <= 64.0 * EPS * 30.0, "t={t}");
+        assert!(
+            (r - c[3] * t.powi(3) - c[4] * t.powi(4)).abs() <= 64.0 * EPS * 30.0,
+            "t={t}"
+        );
     }
 }
 
@@ -543,10 +568,23 @@ fn error_formula_undefined_at_center() {
 #[test]
 fn error_empty_coefficients() {
     let err = evaluate(&[], 0.0, 1.0).unwrap_err();
-    assert!(matches!(err, Error::TooFew { needed: 1, got: 0, .. }));
+    assert!(matches!(
+        err,
+        Error::TooFew {
+            needed: 1,
+            got: 0,
+            ..
+        }
+    ));
     assert!(err.to_string().contains("coefficients"), "{err}");
-    assert!(matches!(partial_sums(&[], 0.0, 1.0).unwrap_err(), Error::TooFew { .. }));
-    assert!(matches!(evaluate(&[1.0], 0.0, f64::INFINITY).unwrap_err(), Error::NonFinite { .. }));
+    assert!(matches!(
+        partial_sums(&[], 0.0, 1.0).unwrap_err(),
+        Error::TooFew { .. }
+    ));
+    assert!(matches!(
+        evaluate(&[1.0], 0.0, f64::INFINITY).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
 }
 
 #[test]
@@ -554,7 +592,10 @@ fn error_negative_derivative_bound() {
     let err = lagrange_bound(-1.0, 0.0, 1.0, 3).unwrap_err();
     assert!(matches!(err, Error::InvalidParameter { name: "M", .. }));
     assert!(err.to_string().contains("non-negative"), "{err}");
-    assert!(matches!(lagrange_bound(1.0, f64::NAN, 1.0, 3).unwrap_err(), Error::NonFinite { .. }));
+    assert!(matches!(
+        lagrange_bound(1.0, f64::NAN, 1.0, 3).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
 }
 
 #[test]
@@ -566,7 +607,10 @@ fn error_non_positive_or_vanishing_step() {
     }
     let err = central_difference(&Exp, 1.0, 1e-300).unwrap_err();
     assert!(err.to_string().contains("below the spacing"), "{err}");
-    assert!(matches!(central_difference(&Log1p, -1.0, 1e-3).unwrap_err(), Error::NonFinite { .. }));
+    assert!(matches!(
+        central_difference(&Log1p, -1.0, 1e-3).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
 }
 
 #[test]
@@ -574,12 +618,33 @@ fn error_radius_needs_enough_nonzero_coefficients() {
     // blocks [1, 0.5] (largest at n = 0, which the model ln n cannot use),
     // [0, 0] (all zero) and [0.25, 0]: one usable point.
     let err = estimate_radius(&[1.0, 0.5, 0.0, 0.0, 0.25, 0.0], 0, 2).unwrap_err();
-    assert!(matches!(err, Error::TooFew { needed: 4, got: 1, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::TooFew {
+                needed: 4,
+                got: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("nonzero coefficient"), "{err}");
-    assert!(matches!(estimate_radius(&[1.0; 10], 0, 0).unwrap_err(), Error::InvalidParameter { .. }));
-    assert!(matches!(estimate_radius(&[1.0, f64::NAN], 0, 1).unwrap_err(), Error::NonFinite { .. }));
+    assert!(matches!(
+        estimate_radius(&[1.0; 10], 0, 0).unwrap_err(),
+        Error::InvalidParameter { .. }
+    ));
+    assert!(matches!(
+        estimate_radius(&[1.0, f64::NAN], 0, 1).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
     // a polynomial has an infinite radius, not an error
-    assert!(estimate_radius(&[1.0, 2.0, 0.0, 0.0], 2, 1).unwrap().radius.is_infinite());
+    assert!(
+        estimate_radius(&[1.0, 2.0, 0.0, 0.0], 2, 1)
+            .unwrap()
+            .radius
+            .is_infinite()
+    );
 }
 
 #[test]
@@ -587,8 +652,14 @@ fn error_exp_series_input_out_of_range() {
     let err = exp_series_direct(800.0).unwrap_err();
     assert!(matches!(err, Error::InvalidParameter { name: "x", .. }));
     assert!(err.to_string().contains("at most 700"), "{err}");
-    assert!(matches!(exp_series_reciprocal(f64::NEG_INFINITY).unwrap_err(), Error::NonFinite { .. }));
-    assert!(matches!(exp_remainder(f64::NAN, 3).unwrap_err(), Error::NonFinite { .. }));
+    assert!(matches!(
+        exp_series_reciprocal(f64::NEG_INFINITY).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
+    assert!(matches!(
+        exp_remainder(f64::NAN, 3).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
 }
 
 #[test]
@@ -597,39 +668,81 @@ fn error_step_or_point_of_wrong_length() {
     let m = QuadraticModel::at(&Rosenbrock, &x).unwrap();
     let err = m.eval(&DVector::from_vec(vec![1.0, 2.0, 3.0])).unwrap_err();
     assert!(matches!(err, Error::ShapeMismatch { .. }));
-    assert!(err.to_string().contains("expected 2 coordinates, got 3 coordinates"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("expected 2 coordinates, got 3 coordinates"),
+        "{err}"
+    );
     let err = QuadraticModel::at(&Rosenbrock, &DVector::from_vec(vec![1.0])).unwrap_err();
     assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
-    let err = directional_coefficients::<3, _>(&Rosenbrock, &x, &DVector::from_vec(vec![1.0])).unwrap_err();
+    let err = directional_coefficients::<3, _>(&Rosenbrock, &x, &DVector::from_vec(vec![1.0]))
+        .unwrap_err();
     assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
-    assert!(matches!(m.eval(&DVector::from_vec(vec![f64::NAN, 0.0])).unwrap_err(), Error::NonFinite { .. }));
+    assert!(matches!(
+        m.eval(&DVector::from_vec(vec![f64::NAN, 0.0])).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
     // value_gradient_hessian rejects the same mismatch for the adapter
-    assert!(value_gradient_hessian(&AsField(&Rosenbrock), &DVector::from_vec(vec![1.0, 2.0, 3.0])).is_err());
+    assert!(
+        value_gradient_hessian(
+            &AsField(&Rosenbrock),
+            &DVector::from_vec(vec![1.0, 2.0, 3.0])
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn error_loglog_needs_two_positive_points() {
     let err = loglog_slope(&[(1.0, 1.0)]).unwrap_err();
-    assert!(matches!(err, Error::TooFew { needed: 2, got: 1, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::TooFew {
+                needed: 2,
+                got: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let err = loglog_slope(&[(1.0, 1.0), (2.0, 0.0)]).unwrap_err();
     assert!(matches!(err, Error::InvalidParameter { .. }));
     assert!(err.to_string().contains("positive finite"), "{err}");
-    assert!(matches!(loglog_slope(&[(1.0, 1.0), (1.0, 2.0)]).unwrap_err(), Error::InvalidParameter { .. }));
+    assert!(matches!(
+        loglog_slope(&[(1.0, 1.0), (1.0, 2.0)]).unwrap_err(),
+        Error::InvalidParameter { .. }
+    ));
 }
 
 #[test]
 fn error_smooth_field_parameters_mis_shaped() {
-    let err = SmoothField::new(2, vec![1.0], vec![vec![1.0, 2.0], vec![0.0, 1.0]], vec![0.0], 0.0).unwrap_err();
+    let err = SmoothField::new(
+        2,
+        vec![1.0],
+        vec![vec![1.0, 2.0], vec![0.0, 1.0]],
+        vec![0.0],
+        0.0,
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::ShapeMismatch { .. }));
     assert!(err.to_string().contains("one per amplitude"), "{err}");
     let err = SmoothField::new(2, vec![1.0], vec![vec![1.0]], vec![0.0], 0.0).unwrap_err();
     assert!(err.to_string().contains("expected 2 entries"), "{err}");
-    assert!(matches!(SmoothField::new(0, vec![], vec![], vec![], 0.0).unwrap_err(), Error::TooFew { .. }));
+    assert!(matches!(
+        SmoothField::new(0, vec![], vec![], vec![], 0.0).unwrap_err(),
+        Error::TooFew { .. }
+    ));
     assert!(matches!(
         SmoothField::new(1, vec![f64::NAN], vec![vec![1.0]], vec![0.0], 0.0).unwrap_err(),
         Error::NonFinite { .. }
     ));
-    assert_eq!(SmoothField::new(1, vec![1.0], vec![vec![1.0]], vec![0.0], 0.0).unwrap().dim(), 1);
+    assert_eq!(
+        SmoothField::new(1, vec![1.0], vec![vec![1.0]], vec![0.0], 0.0)
+            .unwrap()
+            .dim(),
+        1
+    );
 }
 
 #[test]

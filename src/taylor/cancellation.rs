@@ -46,7 +46,9 @@ fn check_x(x: f64) -> Result<()> {
     if x.abs() > 700.0 {
         return Err(Error::InvalidParameter {
             name: "x",
-            reason: format!("|x| must be at most 700 (e^x is outside the f64 range beyond about 709), got {x}"),
+            reason: format!(
+                "|x| must be at most 700 (e^x is outside the f64 range beyond about 709), got {x}"
+            ),
         });
     }
     Ok(())
@@ -69,7 +71,13 @@ pub fn exp_series_direct(x: f64) -> Result<SeriesSum> {
         abs_sum += term.abs();
         max_term = max_term.max(term.abs());
         if k as f64 > x.abs() && next == sum {
-            return Ok(SeriesSum { value: next, terms: k, max_term, abs_sum, last_term: term.abs() });
+            return Ok(SeriesSum {
+                value: next,
+                terms: k,
+                max_term,
+                abs_sum,
+                last_term: term.abs(),
+            });
         }
         sum = next;
     }
@@ -98,7 +106,10 @@ pub fn exp_series_reciprocal(x: f64) -> Result<SeriesSum> {
         return exp_series_direct(x);
     }
     let s = exp_series_direct(-x)?;
-    Ok(SeriesSum { value: 1.0 / s.value, ..s })
+    Ok(SeriesSum {
+        value: 1.0 / s.value,
+        ..s
+    })
 }
 // ANCHOR_END: exp_series_reciprocal
 

@@ -86,8 +86,9 @@ impl ClosedForm for InverseSquare {
     /// `f^{(n)}(x) = (−1)^n n! sin((n+1)θ) / (1+x²)^{(n+1)/2}` with `θ = atan2(1, x)`.
     fn derivative(&self, n: usize, x: f64) -> f64 {
         let theta = 1f64.atan2(x);
-        let sign = if n % 2 == 0 { 1.0 } else { -1.0 };
-        sign * factorial(n) * ((n as f64 + 1.0) * theta).sin() / (1.0 + x * x).powf((n as f64 + 1.0) / 2.0)
+        let sign = if n.is_multiple_of(2) { 1.0 } else { -1.0 };
+        sign * factorial(n) * ((n as f64 + 1.0) * theta).sin()
+            / (1.0 + x * x).powf((n as f64 + 1.0) / 2.0)
     }
 }
 
@@ -166,12 +167,22 @@ impl SmoothField {
     /// Fails with [`crate::Error::TooFew`] for `dim == 0`, with
     /// [`crate::Error::ShapeMismatch`] if the lengths disagree, and with
     /// [`crate::Error::NonFinite`] for a non-finite parameter.
-    pub fn new(dim: usize, a: Vec<f64>, w: Vec<Vec<f64>>, b: Vec<f64>, gamma: f64) -> crate::Result<Self> {
+    pub fn new(
+        dim: usize,
+        a: Vec<f64>,
+        w: Vec<Vec<f64>>,
+        b: Vec<f64>,
+        gamma: f64,
+    ) -> crate::Result<Self> {
         crate::error::ensure_len("dimension", dim, 1)?;
         if w.len() != a.len() || b.len() != a.len() {
             return Err(crate::Error::ShapeMismatch {
                 what: "SmoothField parameters",
-                expected: format!("{} rows of w and {} phases b (one per amplitude)", a.len(), a.len()),
+                expected: format!(
+                    "{} rows of w and {} phases b (one per amplitude)",
+                    a.len(),
+                    a.len()
+                ),
                 got: format!("{} rows of w and {} phases b", w.len(), b.len()),
             });
         }
@@ -188,7 +199,13 @@ impl SmoothField {
         for row in &w {
             crate::error::ensure_finite("frequencies w", row)?;
         }
-        Ok(SmoothField { a, w, b, gamma, dim })
+        Ok(SmoothField {
+            a,
+            w,
+            b,
+            gamma,
+            dim,
+        })
     }
 }
 
@@ -199,7 +216,10 @@ impl super::Multivariate for SmoothField {
     fn eval<S: Scalar>(&self, x: &[S]) -> S {
         let mut f = S::cst(0.0);
         for ((ak, wk), bk) in self.a.iter().zip(&self.w).zip(&self.b) {
-            let arg = wk.iter().zip(x).fold(S::cst(*bk), |s, (wi, xi)| s + S::cst(*wi) * *xi);
+            let arg = wk
+                .iter()
+                .zip(x)
+                .fold(S::cst(*bk), |s, (wi, xi)| s + S::cst(*wi) * *xi);
             f = f + S::cst(*ak) * arg.sin();
         }
         let norm2 = x.iter().fold(S::cst(0.0), |s, xi| s + *xi * *xi);

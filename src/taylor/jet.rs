@@ -26,7 +26,12 @@ use autodiff::Float;
 /// second derivatives on dual numbers and all its Taylor coefficients on jets,
 /// which is what lets the tests compare three independent computations.
 pub trait Scalar:
-    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> + Neg<Output = Self>
+    Copy
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
 {
     /// The constant `v`.
     fn cst(v: f64) -> Self;

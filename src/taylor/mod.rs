@@ -79,7 +79,10 @@ impl<G: Multivariate + ?Sized> crate::diff::Field for AsField<'_, G> {
 /// [`crate::Error::NonFinite`] if `a` is not finite or if a coefficient is not
 /// (the formula is undefined at `a`, e.g. `ln` of a non-positive number, or a
 /// coefficient overflows).
-pub fn taylor_coefficients<const N: usize, G: Univariate + ?Sized>(f: &G, a: f64) -> Result<[f64; N]> {
+pub fn taylor_coefficients<const N: usize, G: Univariate + ?Sized>(
+    f: &G,
+    a: f64,
+) -> Result<[f64; N]> {
     ensure_finite("a", &[a])?;
     let c = *f.eval(Jet::<N>::variable(a)).coeffs();
     ensure_finite("Taylor coefficient of f at a", &c)?;

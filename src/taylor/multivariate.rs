@@ -44,7 +44,12 @@ impl QuadraticModel {
     /// coordinates and with [`Error::NonFinite`] if `x` or a derivative is not finite.
     pub fn at<G: Multivariate + ?Sized>(f: &G, x: &DVector<f64>) -> Result<Self> {
         let (value, gradient, hessian) = diff::value_gradient_hessian(&AsField(f), x)?;
-        Ok(QuadraticModel { x: x.clone(), value, gradient, hessian })
+        Ok(QuadraticModel {
+            x: x.clone(),
+            value,
+            gradient,
+            hessian,
+        })
     }
 
     /// `m(Δ)`; fails with [`Error::ShapeMismatch`] for a step of the wrong length.
@@ -124,7 +129,10 @@ pub fn directional_coefficients<const N: usize, G: Multivariate + ?Sized>(
 /// [`Error::InvalidParameter`] unless every `t` and `r` is positive and finite.
 pub fn loglog_slope(points: &[(f64, f64)]) -> Result<f64> {
     ensure_len("points", points.len(), 2)?;
-    if let Some(&(t, r)) = points.iter().find(|(t, r)| !(t.is_finite() && r.is_finite() && *t > 0.0 && *r > 0.0)) {
+    if let Some(&(t, r)) = points
+        .iter()
+        .find(|(t, r)| !(t.is_finite() && r.is_finite() && *t > 0.0 && *r > 0.0))
+    {
         return Err(Error::InvalidParameter {
             name: "points",
             reason: format!("a log-log fit needs positive finite (t, r), got ({t}, {r})"),
@@ -135,7 +143,10 @@ pub fn loglog_slope(points: &[(f64, f64)]) -> Result<f64> {
     let (mx, my) = (lx.iter().sum::<f64>() / n, ly.iter().sum::<f64>() / n);
     let sxx: f64 = lx.iter().map(|a| (a - mx) * (a - mx)).sum();
     if sxx == 0.0 {
-        return Err(Error::InvalidParameter { name: "points", reason: "all t are equal; no slope to fit".into() });
+        return Err(Error::InvalidParameter {
+            name: "points",
+            reason: "all t are equal; no slope to fit".into(),
+        });
     }
     let sxy: f64 = lx.iter().zip(&ly).map(|(a, b)| (a - mx) * (b - my)).sum();
     Ok(sxy / sxx)

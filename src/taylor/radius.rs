@@ -53,19 +53,30 @@ pub fn estimate_radius(coeffs: &[f64], from: usize, block: usize) -> Result<Radi
     let tail = &coeffs[from..];
     if tail.iter().all(|&c| c == 0.0) {
         // A polynomial: the series converges everywhere.
-        return Ok(RadiusEstimate { radius: f64::INFINITY, alpha: 0.0, points: 0 });
+        return Ok(RadiusEstimate {
+            radius: f64::INFINITY,
+            alpha: 0.0,
+            points: 0,
+        });
     }
     let envelope: Vec<(f64, f64)> = tail
         .chunks(block)
         .enumerate()
         .filter_map(|(b, chunk)| {
-            let (i, c) = chunk.iter().enumerate().max_by(|p, q| p.1.abs().total_cmp(&q.1.abs()))?;
+            let (i, c) = chunk
+                .iter()
+                .enumerate()
+                .max_by(|p, q| p.1.abs().total_cmp(&q.1.abs()))?;
             let n = (from + b * block + i) as f64;
             (*c != 0.0 && n > 0.0).then(|| (n, c.abs().ln()))
         })
         .collect();
     if envelope.len() < 4 {
-        return Err(Error::TooFew { name: "blocks with a nonzero coefficient", needed: 4, got: envelope.len() });
+        return Err(Error::TooFew {
+            name: "blocks with a nonzero coefficient",
+            needed: 4,
+            got: envelope.len(),
+        });
     }
     let design = DMatrix::from_fn(envelope.len(), 3, |r, col| match col {
         0 => 1.0,
@@ -76,7 +87,14 @@ pub fn estimate_radius(coeffs: &[f64], from: usize, block: usize) -> Result<Radi
     let beta = design
         .svd(true, true)
         .solve(&rhs, 1e-12)
-        .map_err(|e| Error::Singular { what: "radius fit", detail: e.to_string() })?;
-    Ok(RadiusEstimate { radius: (-beta[2]).exp(), alpha: beta[1], points: envelope.len() })
+        .map_err(|e| Error::Singular {
+            what: "radius fit",
+            detail: e.to_string(),
+        })?;
+    Ok(RadiusEstimate {
+        radius: (-beta[2]).exp(),
+        alpha: beta[1],
+        points: envelope.len(),
+    })
 }
 // ANCHOR_END: estimate_radius
