@@ -450,7 +450,7 @@ proptest! {
     fn notes_hessian_term_is_a_matrix_not_a_scalar(n in 2usize..6, h in prop::collection::vec(-2.0f64..2.0, 36), v in prop::collection::vec(-1.0f64..1.0, 6)) {
         let hm = DMatrix::from_fn(n, n, |i, j| h[i.min(j) * 6 + i.max(j)]); // symmetric
         let d = DVector::from_vec(v[..n].to_vec());
-        let notes = notes_hessian_term(&hm, &d);
+        let notes = notes_hessian_term(&hm, &d).unwrap();
         prop_assert_eq!(notes.shape(), (n, n));
         let correct = 0.5 * d.dot(&(&hm * &d));
         // tr(HΔΔᵀ) = ΔᵀHΔ: the same n² products summed in another order
@@ -746,8 +746,23 @@ fn error_smooth_field_parameters_mis_shaped() {
 }
 
 #[test]
-fn error_flat_non_finite_input() {
+fn error_flat_non_finite_input_or_overflow() {
     let err = flat::derivative(3, f64::NAN).unwrap_err();
     assert!(matches!(err, Error::NonFinite { name: "x", .. }));
     assert!(err.to_string().contains("must be finite"), "{err}");
+    // P_400 has coefficients beyond the f64 range: an error, not ∞ or NaN
+    let err = flat::derivative(400, 0.5).unwrap_err();
+    assert!(err.to_string().contains("overflow"), "{err}");
+}
+
+#[test]
+fn error_hessian_and_step_of_different_sizes() {
+    let h = DMatrix::<f64>::identity(3, 3);
+    let err = notes_hessian_term(&h, &DVector::from_vec(vec![1.0, 2.0])).unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { .. }));
+    assert!(
+        err.to_string()
+            .contains("a 2 × 2 Hessian for a step of length 2"),
+        "{err}"
+    );
 }

@@ -52,7 +52,12 @@ pub fn derivative(n: usize, x: f64) -> Result<f64> {
     let u = 1.0 / x;
     if x.abs() >= 1.0 {
         let poly = p.iter().rev().fold(0.0, |acc, &c| acc * u + c);
-        return Ok(poly * (-u * u).exp());
+        let v = poly * (-u * u).exp();
+        ensure_finite(
+            "f^(n)(x) (the coefficients of P_n overflow for large n)",
+            &[v],
+        )?;
+        return Ok(v);
     }
     // s = Σ_k p_k x^{d-k} = p_d + p_{d-1} x + … (Horner in x over reversed coefficients)
     let s = p.iter().fold(0.0, |acc, &c| acc * x + c);
@@ -60,5 +65,11 @@ pub fn derivative(n: usize, x: f64) -> Result<f64> {
         return Ok(0.0);
     }
     let sign = s.signum() * if u < 0.0 && d % 2 == 1 { -1.0 } else { 1.0 };
-    Ok(sign * (d as f64 * u.abs().ln() + s.abs().ln() - u * u).exp())
+    let v = sign * (d as f64 * u.abs().ln() + s.abs().ln() - u * u).exp();
+    // For very large n the coefficients of P_n overflow; say so rather than return ∞ or NaN.
+    ensure_finite(
+        "f^(n)(x) (the coefficients of P_n overflow for large n)",
+        &[v],
+    )?;
+    Ok(v)
 }

@@ -83,8 +83,18 @@ impl QuadraticModel {
 // ANCHOR: notes_hessian_term
 /// The notes' quadratic term `½ H Δ Δᵀ`, taken literally: an `n × n` matrix,
 /// not a number. Its trace is the correct term `½ ΔᵀHΔ`.
-pub fn notes_hessian_term(hessian: &DMatrix<f64>, step: &DVector<f64>) -> DMatrix<f64> {
-    0.5 * hessian * step * step.transpose()
+///
+/// Fails with [`Error::ShapeMismatch`] unless `H` is `n × n` for a step of length `n`.
+pub fn notes_hessian_term(hessian: &DMatrix<f64>, step: &DVector<f64>) -> Result<DMatrix<f64>> {
+    let n = step.len();
+    if hessian.shape() != (n, n) {
+        return Err(Error::ShapeMismatch {
+            what: "Hessian and step",
+            expected: format!("a {n} × {n} Hessian for a step of length {n}"),
+            got: format!("a {} × {} Hessian", hessian.nrows(), hessian.ncols()),
+        });
+    }
+    Ok(0.5 * hessian * step * step.transpose())
 }
 // ANCHOR_END: notes_hessian_term
 
