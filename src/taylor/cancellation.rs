@@ -4,7 +4,7 @@
 //! The series `Σ x^k/k!` converges for every `x`, but convergence is a
 //! statement about exact arithmetic. Recursive summation of `N` computed terms
 //! `t̂_k` has the a-priori error bound `|Ŝ − S_N| ≤ γ_{N} Σ|t̂_k|` (Higham,
-//! *Accuracy and Stability of Numerical Algorithms*, 2nd ed., §4.2, eq. (4.4)),
+//! *Accuracy and Stability of Numerical Algorithms*, 2nd ed., §4.2),
 //! and forming `t_k = t_{k−1}·x/k` costs each term a relative error of at most
 //! `γ_{2k}`; with `γ_a + γ_b + γ_a γ_b ≤ γ_{a+b}` (Higham, Lemma 3.3) the whole
 //! sum is off by at most `γ_{3N} Σ|t_k|`, where `γ_m = m u/(1 − m u)` and

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! minimised near `h* = (3 u_f F / M₃)^{1/3}`, about `10⁻⁵` for `F ≈ M₃`
-//! (Nocedal & Wright, *Numerical Optimization*, 2nd ed., §8.1, eq. (8.4)–(8.6)).
+//! (Nocedal & Wright, *Numerical Optimization*, 2nd ed., §8.1).
 //! The step actually used is `fl(x+h) − x`, which is exact, so that the two
 //! arguments are exactly `2h` apart (Press et al., *Numerical Recipes*, §5.7).
 

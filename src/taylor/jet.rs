@@ -9,8 +9,8 @@
 //! operations, with no finite differences and no symbolic algebra.
 //!
 //! The recurrences are the standard ones of Griewank & Walther, *Evaluating
-//! Derivatives* (2nd ed., SIAM 2008), chapter 13, Table 13.1 (arithmetic) and
-//! Table 13.2 (`exp`, `ln`, `sqrt`, `sin`/`cos`). Each is derived in the book by
+//! Derivatives* (2nd ed., SIAM 2008), chapter 13 (Taylor coefficient
+//! propagation for arithmetic and the elementary functions). Each is derived in the book by
 //! differentiating the defining identity (for example `w' = u'·w` for
 //! `w = exp u`) and matching coefficients of `t^{k-1}`.
 

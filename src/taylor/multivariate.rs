@@ -10,7 +10,7 @@
 //! `D³f[u, u, u]` (unit `u`) on the segment. It follows from the one-variable
 //! theorem applied to `g(s) = f(x + sΔ)`, whose derivatives are
 //! `g'(0) = ∇f(x)ᵀΔ`, `g''(0) = ΔᵀHΔ`, `g'''(s) = D³f(x+sΔ)[Δ,Δ,Δ]`
-//! (Nocedal & Wright, *Numerical Optimization*, 2nd ed., Theorem 2.1 and eq. (2.6)).
+//! (Nocedal & Wright, *Numerical Optimization*, 2nd ed., Theorem 2.1).
 //!
 //! The quadratic term is the scalar `ΔᵀHΔ = tr(H ΔΔᵀ)`; the matrix `H ΔΔᵀ`
 //! that the notes write is `n × n` (see [`notes_hessian_term`]).

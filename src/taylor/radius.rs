@@ -4,7 +4,7 @@
 //! and diverges for `|x − a| > R`, where `1/R = limsup |c_n|^{1/n}` (Rudin,
 //! Theorem 3.39). For a function analytic in a disc, `R` is the distance from
 //! `a` to the nearest singularity **in the complex plane** (Ahlfors, *Complex
-//! Analysis*, 3rd ed., §5.1.3), which is why `1/(1+x²)`, smooth on all of ℝ,
+//! Analysis*, 3rd ed., chapter 5, §1), which is why `1/(1+x²)`, smooth on all of ℝ,
 //! has `R = sqrt(1 + a²)`: its poles sit at `±i`.
 //!
 //! Estimating a limsup from finitely many coefficients needs a model of how

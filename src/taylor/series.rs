@@ -4,7 +4,7 @@
 //! `T_n(x) = Σ_{k=0}^{n} c_k (x − a)^k`, and the remainder `R_n(x) = f(x) − T_n(x)`
 //! has Lagrange's form `R_n(x) = f^{(n+1)}(ξ)/(n+1)! · (x − a)^{n+1}` for some
 //! `ξ` between `a` and `x`, provided `f^{(n+1)}` exists on that interval
-//! (Apostol, *Calculus* I, Theorem 7.7; Rudin, Theorem 5.15). Hence
+//! (Apostol, *Calculus* I, §7.5–7.7; Rudin, Theorem 5.15). Hence
 //! `|R_n(x)| ≤ M_{n+1} |x − a|^{n+1}/(n+1)!` with `M_{n+1} = max |f^{(n+1)}|` there.
 
 use crate::Error;
