@@ -23,6 +23,8 @@ pub mod data;
 pub mod alignment;
 pub mod newton;
 pub mod rectifier;
+pub mod softmax;
+pub mod sphereface;
 pub mod taylor;
 
 pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Softmax weight imbalance and normalization (chapter "Softmax weight imbalance and normalization").

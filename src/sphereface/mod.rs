@@ -1,0 +1,1 @@
+//! A-Softmax geometry (chapter "A-Softmax geometry (SphereFace)").
