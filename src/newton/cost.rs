@@ -28,7 +28,7 @@ pub fn cholesky_solve_counted(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<(DVe
             d -= l[(j, k)] * l[(j, k)];
         }
         flops += 2 * j as u64;
-        if !(d > 0.0) {
+        if d.is_nan() || d <= 0.0 {
             return Err(Error::NotPositiveDefinite {
                 detail: format!("pivot {j} is {d:e}"),
             });

@@ -61,7 +61,11 @@ pub fn modified_cholesky(h: &DMatrix<f64>) -> Result<(Cholesky<f64, Dyn>, f64)> 
     crate::error::ensure_finite("Hessian", h.as_slice())?;
     let beta = 1e-3 * h.norm().max(1.0);
     let min_diag = h.diagonal().min();
-    let mut tau = if min_diag > 0.0 { 0.0 } else { -min_diag + beta };
+    let mut tau = if min_diag > 0.0 {
+        0.0
+    } else {
+        -min_diag + beta
+    };
     for _ in 0..200 {
         let shifted = h + DMatrix::identity(h.nrows(), h.ncols()) * tau;
         if let Some(chol) = Cholesky::new(shifted) {
@@ -100,7 +104,11 @@ pub fn exact_cholesky(h: &DMatrix<f64>) -> Result<Cholesky<f64, Dyn>> {
 /// As [`super::solve::newton`], plus [`Error::NotPositiveDefinite`] in
 /// [`HessianMode::Exact`], and [`Error::NoConvergence`] when the line search
 /// finds no decrease (the tolerance is below what rounding allows).
-pub fn minimize<G: Field + ?Sized>(f: &G, x0: &DVector<f64>, opts: &DampedOptions) -> Result<Solution> {
+pub fn minimize<G: Field + ?Sized>(
+    f: &G,
+    x0: &DVector<f64>,
+    opts: &DampedOptions,
+) -> Result<Solution> {
     opts.base.validate()?;
     opts.armijo.validate()?;
     let mut x = x0.clone();
@@ -110,7 +118,14 @@ pub fn minimize<G: Field + ?Sized>(f: &G, x0: &DVector<f64>, opts: &DampedOption
         values.push(v);
         let grad_norm = g.norm();
         if grad_norm <= opts.base.tol {
-            return Ok(Solution { x, value: v, grad_norm, iterations: k, path, values });
+            return Ok(Solution {
+                x,
+                value: v,
+                grad_norm,
+                iterations: k,
+                path,
+                values,
+            });
         }
         if k == opts.base.max_iter {
             break;
@@ -120,14 +135,23 @@ pub fn minimize<G: Field + ?Sized>(f: &G, x0: &DVector<f64>, opts: &DampedOption
             HessianMode::Exact => exact_cholesky(&h)?,
         };
         let p = chol.solve(&(-&g));
-        let (alpha, _) = backtrack(|y| value(f, y), &x, v, &g, &p, 1.0, &opts.armijo).map_err(|e| {
-            let why = format!("the line search failed at ‖∇f‖ = {grad_norm:e} ({e})");
-            no_convergence("damped Newton", k, why, x.as_slice())
-        })?;
+        let (alpha, _) =
+            backtrack(|y| value(f, y), &x, v, &g, &p, 1.0, &opts.armijo).map_err(|e| {
+                let why = format!("the line search failed at ‖∇f‖ = {grad_norm:e} ({e})");
+                no_convergence("damped Newton", k, why, x.as_slice())
+            })?;
         x += alpha * p;
         path.push(x.clone());
     }
-    let why = format!("the iteration budget was spent with ‖∇f‖ still above {:e}", opts.base.tol);
-    Err(no_convergence("damped Newton", opts.base.max_iter, why, x.as_slice()))
+    let why = format!(
+        "the iteration budget was spent with ‖∇f‖ still above {:e}",
+        opts.base.tol
+    );
+    Err(no_convergence(
+        "damped Newton",
+        opts.base.max_iter,
+        why,
+        x.as_slice(),
+    ))
 }
 // ANCHOR_END: minimize

@@ -223,10 +223,12 @@ impl Field for Quadratic {
         let n = self.b.len();
         let mut s = T::zero();
         for i in 0..n {
-            let mut ax = T::zero();
-            for j in 0..n {
-                ax = ax + lit::<T>(self.a[(i, j)]) * x[j];
-            }
+            let ax = self
+                .a
+                .row(i)
+                .iter()
+                .zip(x)
+                .fold(T::zero(), |acc, (&a, &xj)| acc + lit::<T>(a) * xj);
             s = s + x[i] * (lit::<T>(0.5) * ax - lit::<T>(self.b[i]));
         }
         s

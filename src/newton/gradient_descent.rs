@@ -31,23 +31,39 @@ pub fn gradient_descent<G: Field + ?Sized>(
         let g = gradient(f, &x)?;
         let grad_norm = g.norm();
         if grad_norm <= opts.tol {
-            return Ok(Solution { x, value: fx, grad_norm, iterations: k, path, values });
+            return Ok(Solution {
+                x,
+                value: fx,
+                grad_norm,
+                iterations: k,
+                path,
+                values,
+            });
         }
         if k == opts.max_iter {
             break;
         }
         let p = -&g;
-        let (alpha, fnew) = backtrack(|y| value(f, y), &x, fx, &g, &p, 1.0, armijo).map_err(|e| {
-            let why = format!("the line search failed at ‖∇f‖ = {grad_norm:e} ({e})");
-            no_convergence("gradient descent", k, why, x.as_slice())
-        })?;
+        let (alpha, fnew) =
+            backtrack(|y| value(f, y), &x, fx, &g, &p, 1.0, armijo).map_err(|e| {
+                let why = format!("the line search failed at ‖∇f‖ = {grad_norm:e} ({e})");
+                no_convergence("gradient descent", k, why, x.as_slice())
+            })?;
         x += alpha * p;
         fx = fnew;
         path.push(x.clone());
         values.push(fx);
     }
-    let why = format!("the iteration budget was spent with ‖∇f‖ still above {:e}", opts.tol);
-    Err(no_convergence("gradient descent", opts.max_iter, why, x.as_slice()))
+    let why = format!(
+        "the iteration budget was spent with ‖∇f‖ still above {:e}",
+        opts.tol
+    );
+    Err(no_convergence(
+        "gradient descent",
+        opts.max_iter,
+        why,
+        x.as_slice(),
+    ))
 }
 // ANCHOR_END: gd_backtracking
 
@@ -89,6 +105,11 @@ pub fn fixed_step_quadratic(
         x -= step * q.grad(&x);
     }
     let why = format!("‖x − x*‖ still above {target:e}");
-    Err(no_convergence("fixed-step gradient descent", max_iter, why, x.as_slice()))
+    Err(no_convergence(
+        "fixed-step gradient descent",
+        max_iter,
+        why,
+        x.as_slice(),
+    ))
 }
 // ANCHOR_END: gd_fixed

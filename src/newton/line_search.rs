@@ -62,7 +62,7 @@ pub fn backtrack(
     params: &Armijo,
 ) -> Result<(f64, f64)> {
     let slope = g.dot(p);
-    if !(slope < 0.0) {
+    if slope.is_nan() || slope >= 0.0 {
         return Err(Error::InvalidParameter {
             name: "p",
             reason: format!("must be a descent direction, but ∇f(x)ᵀp = {slope:e}"),
@@ -71,10 +71,10 @@ pub fn backtrack(
     let mut alpha = alpha0;
     while alpha >= params.min_step {
         let trial = x + alpha * p;
-        if let Ok(ft) = f(&trial) {
-            if ft <= fx + params.c1 * alpha * slope {
-                return Ok((alpha, ft));
-            }
+        if let Ok(ft) = f(&trial)
+            && ft <= fx + params.c1 * alpha * slope
+        {
+            return Ok((alpha, ft));
         }
         alpha *= params.shrink;
     }

@@ -65,8 +65,10 @@ impl LogisticData {
             let col = features.column(j);
             let mean = col.mean();
             let sd = (col.map(|v| (v - mean) * (v - mean)).sum() / m as f64).sqrt();
-            if !(sd > 0.0) {
-                return Err(Error::Data(format!("feature column {j} is constant, so it cannot be standardised")));
+            if sd.is_nan() || sd <= 0.0 {
+                return Err(Error::Data(format!(
+                    "feature column {j} is constant, so it cannot be standardised"
+                )));
             }
             x.set_column(j + 1, &col.map(|v| (v - mean) / sd));
         }
@@ -86,7 +88,11 @@ pub fn breast_cancer() -> Result<LogisticData> {
     if d.data.len() != d.num_samples * d.num_features || d.target.len() != d.num_samples {
         return Err(Error::Data("breast_cancer: stored sizes disagree".into()));
     }
-    let features = DMatrix::from_row_iterator(d.num_samples, d.num_features, d.data.iter().map(|&v| f64::from(v)));
+    let features = DMatrix::from_row_iterator(
+        d.num_samples,
+        d.num_features,
+        d.data.iter().map(|&v| f64::from(v)),
+    );
     let y = DVector::from_iterator(d.num_samples, d.target.iter().map(|&t| f64::from(t)));
     LogisticData::standardised(&features, &y)
 }
@@ -107,7 +113,9 @@ fn check_lambda(lambda: f64) -> Result<()> {
     if !(lambda.is_finite() && lambda > 0.0) {
         return Err(Error::InvalidParameter {
             name: "lambda",
-            reason: format!("must be positive and finite (it makes the minimiser exist), got {lambda}"),
+            reason: format!(
+                "must be positive and finite (it makes the minimiser exist), got {lambda}"
+            ),
         });
     }
     Ok(())
@@ -166,7 +174,11 @@ impl Objective for HostLogistic {
     fn value(&self, w: &DVector<f64>) -> Result<f64> {
         check_w(w, self.dim())?;
         let z = &self.data.x * w;
-        let data: f64 = z.iter().zip(self.data.y.iter()).map(|(&z, &y)| softplus(z) - y * z).sum();
+        let data: f64 = z
+            .iter()
+            .zip(self.data.y.iter())
+            .map(|(&z, &y)| softplus(z) - y * z)
+            .sum();
         Ok(data + 0.5 * self.lambda * w.norm_squared())
     }
 
@@ -220,12 +232,23 @@ impl CandleLogistic {
         let xt = x.t()?.contiguous()?;
         let y = Tensor::from_slice(data.y.as_slice(), (m, 1), device)?;
         let eye = Tensor::eye(p, DType::F64, device)?;
-        Ok(CandleLogistic { x, xt, y, eye, lambda, p })
+        Ok(CandleLogistic {
+            x,
+            xt,
+            y,
+            eye,
+            lambda,
+            p,
+        })
     }
 
     fn column(&self, w: &DVector<f64>) -> Result<Tensor> {
         check_w(w, self.p)?;
-        Ok(Tensor::from_slice(w.as_slice(), (self.p, 1), self.x.device())?)
+        Ok(Tensor::from_slice(
+            w.as_slice(),
+            (self.p, 1),
+            self.x.device(),
+        )?)
     }
 
     fn to_vector(t: &Tensor) -> Result<DVector<f64>> {
@@ -305,18 +328,35 @@ pub fn irls<O: Objective + ?Sized>(obj: &O, w0: &DVector<f64>, opts: &Options) -
         values.push(v);
         let grad_norm = g.norm();
         if grad_norm <= opts.tol {
-            return Ok(Solution { x: w, value: v, grad_norm, iterations: k, path, values });
+            return Ok(Solution {
+                x: w,
+                value: v,
+                grad_norm,
+                iterations: k,
+                path,
+                values,
+            });
         }
         if k == opts.max_iter {
             break;
         }
         let p = exact_cholesky(&h)?.solve(&(-&g));
         let (alpha, _) = backtrack(|u| obj.value(u), &w, v, &g, &p, 1.0, &Armijo::default())
-            .map_err(|e| no_convergence("IRLS", k, format!("the line search failed ({e})"), w.as_slice()))?;
+            .map_err(|e| {
+                no_convergence(
+                    "IRLS",
+                    k,
+                    format!("the line search failed ({e})"),
+                    w.as_slice(),
+                )
+            })?;
         w += alpha * p;
         path.push(w.clone());
     }
-    let why = format!("the iteration budget was spent with ‖∇L‖ still above {:e}", opts.tol);
+    let why = format!(
+        "the iteration budget was spent with ‖∇L‖ still above {:e}",
+        opts.tol
+    );
     Err(no_convergence("IRLS", opts.max_iter, why, w.as_slice()))
 }
 // ANCHOR_END: irls
@@ -350,13 +390,28 @@ pub fn gradient_descent_fixed<O: Objective + ?Sized>(
         let grad_norm = g.norm();
         if grad_norm <= opts.tol {
             let path = vec![w0.clone(), w.clone()];
-            return Ok(Solution { x: w, value: v, grad_norm, iterations: k, path, values });
+            return Ok(Solution {
+                x: w,
+                value: v,
+                grad_norm,
+                iterations: k,
+                path,
+                values,
+            });
         }
         if k == opts.max_iter {
             break;
         }
         w -= step * g;
     }
-    let why = format!("the iteration budget was spent with ‖∇L‖ still above {:e}", opts.tol);
-    Err(no_convergence("gradient descent (fixed step)", opts.max_iter, why, w.as_slice()))
+    let why = format!(
+        "the iteration budget was spent with ‖∇L‖ still above {:e}",
+        opts.tol
+    );
+    Err(no_convergence(
+        "gradient descent (fixed step)",
+        opts.max_iter,
+        why,
+        w.as_slice(),
+    ))
 }

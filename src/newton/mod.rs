@@ -114,7 +114,12 @@ pub struct Solution {
 }
 
 /// Builds the [`Error::NoConvergence`] every iteration here reports.
-pub(crate) fn no_convergence(method: &'static str, iterations: usize, reason: String, last: &[f64]) -> Error {
+pub(crate) fn no_convergence(
+    method: &'static str,
+    iterations: usize,
+    reason: String,
+    last: &[f64],
+) -> Error {
     Error::NoConvergence {
         method,
         iterations,

@@ -23,7 +23,12 @@ fn check(g: &DVector<f64>, h: &DMatrix<f64>, dx: &DVector<f64>) -> Result<()> {
 
 // ANCHOR: model
 /// The second-order model `m(Δx) = f + gᵀΔx + ½ ΔxᵀH Δx`: a number.
-pub fn quadratic_model(f: f64, g: &DVector<f64>, h: &DMatrix<f64>, dx: &DVector<f64>) -> Result<f64> {
+pub fn quadratic_model(
+    f: f64,
+    g: &DVector<f64>,
+    h: &DMatrix<f64>,
+    dx: &DVector<f64>,
+) -> Result<f64> {
     check(g, h, dx)?;
     Ok(f + g.dot(dx) + 0.5 * dx.dot(&(h * dx)))
 }

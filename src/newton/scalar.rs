@@ -84,12 +84,21 @@ fn iterate(
         let (r, dr) = match eval(x) {
             Ok(v) => v,
             Err(e) if k > 0 => {
-                return Err(no_convergence(method, k, format!("the derivatives stopped being finite ({e})"), &[x]));
+                return Err(no_convergence(
+                    method,
+                    k,
+                    format!("the derivatives stopped being finite ({e})"),
+                    &[x],
+                ));
             }
             Err(e) => return Err(e),
         };
         if r.abs() <= opts.tol {
-            return Ok(Solution1 { x, iterations: k, path });
+            return Ok(Solution1 {
+                x,
+                iterations: k,
+                path,
+            });
         }
         if k == opts.max_iter {
             break;
@@ -99,7 +108,11 @@ fn iterate(
             return Err(no_convergence(
                 method,
                 k + 1,
-                format!("the iterates diverged (|x| = {:e} exceeds {:e})", next.abs(), opts.blowup),
+                format!(
+                    "the iterates diverged (|x| = {:e} exceeds {:e})",
+                    next.abs(),
+                    opts.blowup
+                ),
                 &[x],
             ));
         }
@@ -109,7 +122,10 @@ fn iterate(
     Err(no_convergence(
         method,
         opts.max_iter,
-        format!("the iteration budget was spent with |residual| still above {:e}", opts.tol),
+        format!(
+            "the iteration budget was spent with |residual| still above {:e}",
+            opts.tol
+        ),
         &[x],
     ))
 }
@@ -132,7 +148,9 @@ pub fn bisect(g: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, tol: f64) -> Res
     if glo.signum() == ghi.signum() || glo.is_nan() || ghi.is_nan() {
         return Err(Error::InvalidParameter {
             name: "bracket",
-            reason: format!("g must change sign on [{lo}, {hi}], but g = {glo:e} and {ghi:e} there"),
+            reason: format!(
+                "g must change sign on [{lo}, {hi}], but g = {glo:e} and {ghi:e} there"
+            ),
         });
     }
     while hi - lo > tol {

@@ -33,7 +33,7 @@ pub fn newton_step(g: &DVector<f64>, h: &DMatrix<f64>) -> Result<DVector<f64>> {
     let lu = h.clone().lu();
     let pivots = lu.u().diagonal().map(f64::abs);
     let (small, large) = (pivots.min(), pivots.max());
-    if !(small > n as f64 * f64::EPSILON * large) {
+    if small.is_nan() || small <= n as f64 * f64::EPSILON * large {
         return Err(Error::Singular {
             what: "the Hessian",
             detail: format!("smallest LU pivot {small:e} vs largest {large:e}"),
@@ -73,7 +73,14 @@ pub fn newton<G: Field + ?Sized>(f: &G, x0: &DVector<f64>, opts: &Options) -> Re
         values.push(v);
         let grad_norm = g.norm();
         if grad_norm <= opts.tol {
-            return Ok(Solution { x, value: v, grad_norm, iterations: k, path, values });
+            return Ok(Solution {
+                x,
+                value: v,
+                grad_norm,
+                iterations: k,
+                path,
+                values,
+            });
         }
         if k == opts.max_iter {
             break;
@@ -86,7 +93,15 @@ pub fn newton<G: Field + ?Sized>(f: &G, x0: &DVector<f64>, opts: &Options) -> Re
         x = next;
         path.push(x.clone());
     }
-    let why = format!("the iteration budget was spent with ‖∇f‖ still above {:e}", opts.tol);
-    Err(no_convergence("Newton's method", opts.max_iter, why, x.as_slice()))
+    let why = format!(
+        "the iteration budget was spent with ‖∇f‖ still above {:e}",
+        opts.tol
+    );
+    Err(no_convergence(
+        "Newton's method",
+        opts.max_iter,
+        why,
+        x.as_slice(),
+    ))
 }
 // ANCHOR_END: newton
