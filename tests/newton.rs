@@ -21,7 +21,7 @@ use papernotes::newton::functions::{
 };
 use papernotes::newton::gradient_descent::{fixed_step_quadratic, gradient_descent};
 use papernotes::newton::line_search::Armijo;
-use papernotes::newton::linsys::{hilbert, relative_residual, solve_lu, solve_via_inverse};
+use papernotes::newton::linsys::{hilbert, hilbert_condition, hilbert_inverse, relative_residual, solve_lu, solve_via_inverse};
 use papernotes::newton::logistic::{
     CandleLogistic, HostLogistic, LogisticData, Objective, breast_cancer, gradient_descent_fixed,
     irls,
@@ -929,4 +929,17 @@ fn error_empty_or_misshaped_logistic_data() {
     let e = host.value(&DVector::zeros(5)).unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }) && e.to_string().contains("3 weights"));
     let _ = logistic::breast_cancer; // the real loader is exercised by the IRLS tests
+}
+
+/// The closed-form Hilbert inverse is an inverse (checked where `κ·ε` is
+/// small), and `κ₂(Hₙ)` grows like `e^{3.5n}` (Todd 1954: ratio ≈ 34 per n).
+#[test]
+fn hilbert_inverse_closed_form_is_exact() {
+    for n in 1..=8 {
+        let prod = hilbert(n) * hilbert_inverse(n);
+        // κ(H₈) ≈ 1.5e10: the product's error is ≲ κ·ε ≈ 3e-6.
+        assert!((prod - DMatrix::identity(n, n)).amax() <= 1e-5, "n = {n}");
+    }
+    let ratio = hilbert_condition(13) / hilbert_condition(12);
+    assert!((ratio.ln() - 3.5).abs() < 0.2, "κ ratio {ratio}");
 }

@@ -74,8 +74,26 @@ pub fn relative_residual(a: &DMatrix<f64>, x: &DVector<f64>, b: &DVector<f64>) -
 }
 // ANCHOR_END: solve_vs_inverse
 
-/// The 2-norm condition number `σ_max/σ_min` (from the singular values).
-pub fn condition_number(a: &DMatrix<f64>) -> f64 {
-    let s = a.clone().singular_values();
-    s.max() / s.min()
+/// The exact inverse of the `n × n` Hilbert matrix, from its closed form
+/// (Choi, "Tricks or treats with the Hilbert matrix", Amer. Math. Monthly 90,
+/// 1983): with 1-based indices,
+/// `(H⁻¹)ᵢⱼ = (−1)^{i+j} (i+j−1) C(n+i−1, n−j) C(n+j−1, n−i) C(i+j−2, i−1)²`.
+///
+/// The entries are integers; in `f64` they carry only the rounding of the
+/// binomials (relative `~nε`), however ill-conditioned `H` is, which is what
+/// makes `κ₂(Hₙ)` computable beyond `1/ε`.
+pub fn hilbert_inverse(n: usize) -> DMatrix<f64> {
+    let binom = |a: usize, b: usize| -> f64 { (0..b).fold(1.0, |acc, k| acc * (a - k) as f64 / (k + 1) as f64) };
+    DMatrix::from_fn(n, n, |i0, j0| {
+        let (i, j) = (i0 + 1, j0 + 1);
+        let sign = if (i + j) % 2 == 0 { 1.0 } else { -1.0 };
+        let c = binom(i + j - 2, i - 1);
+        sign * (i + j - 1) as f64 * binom(n + i - 1, n - j) * binom(n + j - 1, n - i) * c * c
+    })
+}
+
+/// `κ₂(Hₙ) = λ_max(Hₙ)·λ_max(Hₙ⁻¹)`, with the inverse from its closed form.
+pub fn hilbert_condition(n: usize) -> f64 {
+    let top = |m: DMatrix<f64>| m.symmetric_eigenvalues().max();
+    top(hilbert(n)) * top(hilbert_inverse(n))
 }
