@@ -21,11 +21,17 @@ use rand_distr::StandardNormal;
 use papernotes::diff::{self, derivs1, hessian};
 use papernotes::newton::cost::loglog_fit;
 use papernotes::newton::damped::{DampedOptions, minimize};
-use papernotes::newton::functions::{ArctanPrimitive, ChainedRosenbrock, Quadratic, Rosenbrock, SmoothMinimum};
+use papernotes::newton::functions::{
+    ArctanPrimitive, ChainedRosenbrock, Quadratic, Rosenbrock, SmoothMinimum,
+};
 use papernotes::newton::gradient_descent::{fixed_step_quadratic, gradient_descent};
 use papernotes::newton::line_search::Armijo;
-use papernotes::newton::linsys::{hilbert, hilbert_condition, relative_residual, solve_lu, solve_via_inverse};
-use papernotes::newton::logistic::{CandleLogistic, HostLogistic, Objective, breast_cancer, gradient_descent_fixed, irls};
+use papernotes::newton::linsys::{
+    hilbert, hilbert_condition, relative_residual, solve_lu, solve_via_inverse,
+};
+use papernotes::newton::logistic::{
+    CandleLogistic, HostLogistic, Objective, breast_cancer, gradient_descent_fixed, irls,
+};
 use papernotes::newton::scalar::{arctan_critical_start, newton_1d, step_1d};
 use papernotes::newton::solve::newton;
 use papernotes::newton::{Options, Solution};
@@ -50,7 +56,11 @@ fn main() {
 fn real_main() -> Result<()> {
     let args = Args::parse();
     let device = papernotes::device::select(args.common.device)?;
-    let mut run = Run::start("newton", &args.common, &papernotes::device::describe(&device))?;
+    let mut run = Run::start(
+        "newton",
+        &args.common,
+        &papernotes::device::describe(&device),
+    )?;
     let mut rng = StdRng::seed_from_u64(run.seed());
 
     hilbert_section(&mut run)?;
@@ -84,13 +94,22 @@ fn hilbert_section(run: &mut Run) -> Result<()> {
         inv_pts.push((x, ri));
         keps_pts.push((x, kappa * f64::EPSILON));
         if n % 2 == 0 {
-            rows.push(vec![n.to_string(), format!("{kappa:.1e}"), format!("{rs:.1e}"), format!("{ri:.1e}")]);
+            rows.push(vec![
+                n.to_string(),
+                format!("{kappa:.1e}"),
+                format!("{rs:.1e}"),
+                format!("{ri:.1e}"),
+            ]);
         }
         if n == 12 {
             run.number("hilbert12_kappa", kappa, Fmt::Sci(1));
             run.number("hilbert12_solve", rs, Fmt::Sci(1));
             run.number("hilbert12_inverse", ri, Fmt::Sci(1));
-            run.number("hilbert12_ratio", ri / rs.max(f64::MIN_POSITIVE), Fmt::Sci(0));
+            run.number(
+                "hilbert12_ratio",
+                ri / rs.max(f64::MIN_POSITIVE),
+                Fmt::Sci(0),
+            );
         }
     }
     run.table(
@@ -106,9 +125,14 @@ fn hilbert_section(run: &mut Run) -> Result<()> {
     chart.y_scale = Scale::Log;
     chart.legend = Legend::UpperLeft;
     chart.push(Series::line("LU solve", solve_pts, 0).with_mark(Mark::LinePoints));
-    chart.push(Series::line("explicit inverse, then multiply", inv_pts, 1).with_mark(Mark::LinePoints));
+    chart.push(
+        Series::line("explicit inverse, then multiply", inv_pts, 1).with_mark(Mark::LinePoints),
+    );
     chart.push(Series::line("κ₂(A)·ε", keps_pts, 7).with_mark(Mark::Dashed));
-    chart.save(&run.figure("hilbert_residuals.svg", "Hilbert systems: residual of LU solve vs explicit inverse"))
+    chart.save(&run.figure(
+        "hilbert_residuals.svg",
+        "Hilbert systems: residual of LU solve vs explicit inverse",
+    ))
 }
 
 /// The iterates of pure Newton on f' = atan from `x0`, up to 40 steps or divergence.
@@ -139,13 +163,21 @@ fn arctan_section(run: &mut Run) -> Result<()> {
         (xc * (1.0 + 1e-3), "x₀ = x_c·(1 + 10⁻³)".to_string()),
         (1.5, "x₀ = 1.5".to_string()),
     ];
-    let mut chart = LineChart::new("Newton on f′(x) = atan x: |x_k| against k", "iteration k", "|x_k|");
+    let mut chart = LineChart::new(
+        "Newton on f′(x) = atan x: |x_k| against k",
+        "iteration k",
+        "|x_k|",
+    );
     chart.y_scale = Scale::Log;
     chart.y_range = Some((1e-17, 1e13));
     chart.legend = Legend::LowerLeft;
     for (i, (x0, label)) in starts.iter().enumerate() {
         let path = arctan_path(*x0)?;
-        let pts = path.iter().enumerate().map(|(k, x)| (k as f64, x.abs())).collect();
+        let pts = path
+            .iter()
+            .enumerate()
+            .map(|(k, x)| (k as f64, x.abs()))
+            .collect();
         chart.push(Series::line(label.clone(), pts, i).with_mark(Mark::LinePoints));
     }
     // Count converging / diverging starts on a fine grid around x_c.
@@ -160,22 +192,46 @@ fn arctan_section(run: &mut Run) -> Result<()> {
         .count();
     run.number("arctan_grid_agree", agree as f64, Fmt::Int);
     run.number("arctan_grid_total", grid.len() as f64, Fmt::Int);
-    chart.save(&run.figure("arctan_divergence.svg", "Newton on f′ = atan: convergence inside x_c, divergence outside"))
+    chart.save(&run.figure(
+        "arctan_divergence.svg",
+        "Newton on f′ = atan: convergence inside x_c, divergence outside",
+    ))
 }
 
 /// Quadratic convergence at a non-degenerate minimum vs linear at a degenerate one.
 fn convergence_section(run: &mut Run) -> Result<()> {
-    let s = SmoothMinimum { m: 0.5, a: 1.0, b: 2.0, c: 0.5 };
+    let s = SmoothMinimum {
+        m: 0.5,
+        a: 1.0,
+        b: 2.0,
+        c: 0.5,
+    };
     let sol = newton_1d(&s, s.m + 0.4, &Options::new(1e-15, 50))?;
     let errs: Vec<f64> = sol.path.iter().map(|x| (x - s.m).abs()).collect();
     let c = (s.b / (2.0 * s.a)).abs();
     let mut rows = vec![];
     for k in 0..errs.len() - 1 {
         let ratio = errs[k + 1] / (errs[k] * errs[k]);
-        rows.push(vec![k.to_string(), format!("{:.3e}", errs[k]), if errs[k + 1] > 0.0 { format!("{ratio:.4}") } else { "–".into() }]);
+        rows.push(vec![
+            k.to_string(),
+            format!("{:.3e}", errs[k]),
+            if errs[k + 1] > 0.0 {
+                format!("{ratio:.4}")
+            } else {
+                "–".into()
+            },
+        ]);
     }
-    rows.push(vec![(errs.len() - 1).to_string(), format!("{:.3e}", errs[errs.len() - 1]), "–".into()]);
-    run.table("quadratic_table", &["k", "error e_k", "e_{k+1}/e_k²"], &rows);
+    rows.push(vec![
+        (errs.len() - 1).to_string(),
+        format!("{:.3e}", errs[errs.len() - 1]),
+        "–".into(),
+    ]);
+    run.table(
+        "quadratic_table",
+        &["k", "error e_k", "e_{k+1}/e_k²"],
+        &rows,
+    );
     run.number("qc_predicted", c, Fmt::Fixed(4));
     run.number("qc_iterations", sol.iterations as f64, Fmt::Int);
 
@@ -188,43 +244,77 @@ fn convergence_section(run: &mut Run) -> Result<()> {
     }
     let quartic: Vec<f64> = match newton_1d(&Quartic, 0.9, &Options::new(1e-300, 30)) {
         Ok(sol) => sol.path,
-        Err(Error::NoConvergence { .. }) => (0..=30).map(|k| 0.9 * (2.0f64 / 3.0).powi(k)).collect(),
+        Err(Error::NoConvergence { .. }) => {
+            (0..=30).map(|k| 0.9 * (2.0f64 / 3.0).powi(k)).collect()
+        }
         Err(e) => return Err(e),
     };
-    let mut chart = LineChart::new("Error |x_k − x*| of Newton's method", "iteration k", "error");
+    let mut chart = LineChart::new(
+        "Error |x_k − x*| of Newton's method",
+        "iteration k",
+        "error",
+    );
     chart.y_scale = Scale::Log;
     chart.legend = Legend::LowerLeft;
     chart.push(
-        Series::line("non-degenerate minimum (f″ > 0): quadratic", errs.iter().enumerate().map(|(k, e)| (k as f64, *e)).collect(), 0)
-            .with_mark(Mark::LinePoints),
+        Series::line(
+            "non-degenerate minimum (f″ > 0): quadratic",
+            errs.iter()
+                .enumerate()
+                .map(|(k, e)| (k as f64, *e))
+                .collect(),
+            0,
+        )
+        .with_mark(Mark::LinePoints),
     );
     chart.push(
-        Series::line("f = x⁴ (f″ = 0 at the minimum): linear, ratio 2/3", quartic.iter().enumerate().map(|(k, x)| (k as f64, x.abs())).collect(), 1)
-            .with_mark(Mark::LinePoints),
+        Series::line(
+            "f = x⁴ (f″ = 0 at the minimum): linear, ratio 2/3",
+            quartic
+                .iter()
+                .enumerate()
+                .map(|(k, x)| (k as f64, x.abs()))
+                .collect(),
+            1,
+        )
+        .with_mark(Mark::LinePoints),
     );
-    chart.save(&run.figure("quadratic_convergence.svg", "Quadratic vs linear convergence of Newton's method"))
+    chart.save(&run.figure(
+        "quadratic_convergence.svg",
+        "Quadratic vs linear convergence of Newton's method",
+    ))
 }
 
 /// A random orthogonal matrix (Q of a Gaussian matrix).
 fn random_orthogonal(n: usize, rng: &mut StdRng) -> DMatrix<f64> {
-    DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal)).qr().q()
+    DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal))
+        .qr()
+        .q()
 }
+
+/// κ, GD iterations (rotated A), GD iterations (diagonal A), predicted, Newton iterations.
+type KappaRow = (f64, usize, usize, f64, usize);
 
 /// Gradient descent iterations against κ on SPD quadratics; Newton's one step.
 fn kappa_section(run: &mut Run, rng: &mut StdRng) -> Result<()> {
     let n = 10;
     let tol = 1e-6;
     let max_exp = if run.quick() { 3 } else { 5 };
-    let kappas: Vec<f64> = (2..=2 * max_exp).map(|i| 10f64.powf(i as f64 / 2.0)).collect();
+    let kappas: Vec<f64> = (2..=2 * max_exp)
+        .map(|i| 10f64.powf(i as f64 / 2.0))
+        .collect();
     let q = random_orthogonal(n, rng);
     let (mut gd_pts, mut pred_pts, mut newton_pts, mut rows) = (vec![], vec![], vec![], vec![]);
-    let results = run.time("gd_vs_kappa", || -> Result<Vec<(f64, usize, usize, f64, usize)>> {
+    let results = run.time("gd_vs_kappa", || -> Result<Vec<KappaRow>> {
         kappas
             .iter()
             .map(|&kappa| {
-                let eig: Vec<f64> = (0..n).map(|i| kappa.powf(i as f64 / (n - 1) as f64)).collect();
+                let eig: Vec<f64> = (0..n)
+                    .map(|i| kappa.powf(i as f64 / (n - 1) as f64))
+                    .collect();
                 let rotated = Quadratic::with_spectrum(&q, &eig, DVector::zeros(n))?;
-                let diag = Quadratic::with_spectrum(&DMatrix::identity(n, n), &eig, DVector::zeros(n))?;
+                let diag =
+                    Quadratic::with_spectrum(&DMatrix::identity(n, n), &eig, DVector::zeros(n))?;
                 let y0 = DVector::from_element(n, 1.0);
                 let x0 = &q * &y0;
                 let step = 2.0 / (kappa + 1.0);
@@ -279,14 +369,25 @@ fn kappa_section(run: &mut Run, rng: &mut StdRng) -> Result<()> {
     chart.x_scale = Scale::Log;
     chart.y_scale = Scale::Log;
     chart.y_range = Some((0.5, 2e7));
-    chart.push(Series::line("gradient descent, step 2/(L + μ)", gd_pts, 0).with_mark(Mark::LinePoints));
+    chart.push(
+        Series::line("gradient descent, step 2/(L + μ)", gd_pts, 0).with_mark(Mark::LinePoints),
+    );
     chart.push(Series::line("(κ/2)·ln(1/tol)", pred_pts, 7).with_mark(Mark::Dashed));
     chart.push(Series::line("Newton", newton_pts, 1).with_mark(Mark::LinePoints));
-    chart.save(&run.figure("gd_vs_kappa.svg", "Gradient descent iterations grow like κ; Newton takes one step"))
+    chart.save(&run.figure(
+        "gd_vs_kappa.svg",
+        "Gradient descent iterations grow like κ; Newton takes one step",
+    ))
 }
 
 /// Marching squares: the segments of the level set `f = level` on a grid.
-fn contour_segments(f: &dyn Fn(f64, f64) -> f64, xr: (f64, f64), yr: (f64, f64), cells: (usize, usize), level: f64) -> Vec<[(f64, f64); 2]> {
+fn contour_segments(
+    f: &dyn Fn(f64, f64) -> f64,
+    xr: (f64, f64),
+    yr: (f64, f64),
+    cells: (usize, usize),
+    level: f64,
+) -> Vec<[(f64, f64); 2]> {
     let (nx, ny) = cells;
     let (dx, dy) = ((xr.1 - xr.0) / nx as f64, (yr.1 - yr.0) / ny as f64);
     let mut out = vec![];
@@ -300,7 +401,10 @@ fn contour_segments(f: &dyn Fn(f64, f64) -> f64, xr: (f64, f64), yr: (f64, f64),
                 let (a, b) = (e, (e + 1) % 4);
                 if (v[a] < 0.0) != (v[b] < 0.0) {
                     let t = v[a] / (v[a] - v[b]);
-                    pts.push((c[a].0 + t * (c[b].0 - c[a].0), c[a].1 + t * (c[b].1 - c[a].1)));
+                    pts.push((
+                        c[a].0 + t * (c[b].0 - c[a].0),
+                        c[a].1 + t * (c[b].1 - c[a].1),
+                    ));
                 }
             }
             if pts.len() >= 2 {
@@ -319,7 +423,10 @@ fn thin(path: &[DVector<f64>], d: f64) -> Vec<(f64, f64)> {
     let mut out: Vec<(f64, f64)> = vec![];
     for p in path {
         let q = (p[0], p[1]);
-        if out.last().is_none_or(|l| ((l.0 - q.0).powi(2) + (l.1 - q.1).powi(2)).sqrt() >= d) {
+        if out
+            .last()
+            .is_none_or(|l| ((l.0 - q.0).powi(2) + (l.1 - q.1).powi(2)).sqrt() >= d)
+        {
             out.push(q);
         }
     }
@@ -347,44 +454,103 @@ fn rosenbrock_section(run: &mut Run) -> Result<()> {
     let x0 = DVector::from_vec(vec![-1.2, 1.0]);
     let tol = 1e-8;
     let damped = run.time("rosenbrock_damped_newton", || {
-        minimize(&Rosenbrock, &x0, &DampedOptions { base: Options::new(tol, 200), ..Default::default() })
+        minimize(
+            &Rosenbrock,
+            &x0,
+            &DampedOptions {
+                base: Options::new(tol, 200),
+                ..Default::default()
+            },
+        )
     })?;
-    let pure = run.time("rosenbrock_pure_newton", || newton(&Rosenbrock, &x0, &Options::new(tol, 200)))?;
+    let pure = run.time("rosenbrock_pure_newton", || {
+        newton(&Rosenbrock, &x0, &Options::new(tol, 200))
+    })?;
     let t = Instant::now();
     let gd = run.time("rosenbrock_gradient_descent", || {
-        gradient_descent(&Rosenbrock, &x0, &Options::new(tol, 1_000_000), &Armijo::default())
+        gradient_descent(
+            &Rosenbrock,
+            &x0,
+            &Options::new(tol, 1_000_000),
+            &Armijo::default(),
+        )
     })?;
     let gd_time = t.elapsed().as_secs_f64();
     run.number("rosen_newton_iters", damped.iterations as f64, Fmt::Int);
     run.number("rosen_pure_iters", pure.iterations as f64, Fmt::Int);
     run.number("rosen_gd_iters", gd.iterations as f64, Fmt::Int);
     run.number("rosen_gd_time", gd_time, Fmt::Fixed(2));
-    run.number("rosen_ratio", gd.iterations as f64 / damped.iterations as f64, Fmt::Int);
+    run.number(
+        "rosen_ratio",
+        gd.iterations as f64 / damped.iterations as f64,
+        Fmt::Int,
+    );
     println!(
         "Rosenbrock: damped Newton {} iterations, pure Newton {}, gradient descent {}",
         damped.iterations, pure.iterations, gd.iterations
     );
 
     // Paths over contours.
-    let path = run.figure("rosenbrock_paths.svg", "Rosenbrock from (−1.2, 1): Newton and gradient-descent paths over contours");
-    let all: Vec<&DVector<f64>> = damped.path.iter().chain(&pure.path).chain(&gd.path).collect();
-    let xr = (all.iter().map(|p| p[0]).fold(-2.0, f64::min) - 0.1, all.iter().map(|p| p[0]).fold(2.0, f64::max) + 0.1);
-    let yr = (all.iter().map(|p| p[1]).fold(-1.0, f64::min) - 0.1, all.iter().map(|p| p[1]).fold(3.0, f64::max) + 0.1);
+    let path = run.figure(
+        "rosenbrock_paths.svg",
+        "Rosenbrock from (−1.2, 1): Newton and gradient-descent paths over contours",
+    );
+    let all: Vec<&DVector<f64>> = damped
+        .path
+        .iter()
+        .chain(&pure.path)
+        .chain(&gd.path)
+        .collect();
+    let xr = (
+        all.iter().map(|p| p[0]).fold(-2.0, f64::min) - 0.1,
+        all.iter().map(|p| p[0]).fold(2.0, f64::max) + 0.1,
+    );
+    let yr = (
+        all.iter().map(|p| p[1]).fold(-1.0, f64::min) - 0.1,
+        all.iter().map(|p| p[1]).fold(3.0, f64::max) + 0.1,
+    );
     let f = |x: f64, y: f64| (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2);
     {
         let root = plot::svg_root(&path, (plot::WIDTH, plot::HEIGHT))?;
-        draw_paths(&root, &path, &f, xr, yr, &[(&damped, "damped Newton", 1), (&pure, "pure Newton", 2), (&gd, "gradient descent", 0)])?;
+        draw_paths(
+            &root,
+            &path,
+            &f,
+            xr,
+            yr,
+            &[
+                (&damped, "damped Newton", 1),
+                (&pure, "pure Newton", 2),
+                (&gd, "gradient descent", 0),
+            ],
+        )?;
         plot::finish(root, &path)?;
     }
 
-    let mut chart = LineChart::new("Rosenbrock: f(x_k) − f* against iteration", "iteration k + 1", "f(x_k) − f*");
+    let mut chart = LineChart::new(
+        "Rosenbrock: f(x_k) − f* against iteration",
+        "iteration k + 1",
+        "f(x_k) − f*",
+    );
     chart.x_scale = Scale::Log;
     chart.y_scale = Scale::Log;
     chart.legend = Legend::LowerLeft;
-    chart.push(Series::line("damped Newton", log_samples(&damped.values, 0.0), 1).with_mark(Mark::LinePoints));
-    chart.push(Series::line("pure Newton", log_samples(&pure.values, 0.0), 2).with_mark(Mark::LinePoints));
-    chart.push(Series::line("gradient descent + backtracking", log_samples(&gd.values, 0.0), 0));
-    chart.save(&run.figure("rosenbrock_values.svg", "Rosenbrock: f − f* against iteration for the three methods"))
+    chart.push(
+        Series::line("damped Newton", log_samples(&damped.values, 0.0), 1)
+            .with_mark(Mark::LinePoints),
+    );
+    chart.push(
+        Series::line("pure Newton", log_samples(&pure.values, 0.0), 2).with_mark(Mark::LinePoints),
+    );
+    chart.push(Series::line(
+        "gradient descent + backtracking",
+        log_samples(&gd.values, 0.0),
+        0,
+    ));
+    chart.save(&run.figure(
+        "rosenbrock_values.svg",
+        "Rosenbrock: f − f* against iteration for the three methods",
+    ))
 }
 
 type Root<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
@@ -399,7 +565,10 @@ fn draw_paths(
 ) -> Result<()> {
     let e = |e: &dyn std::fmt::Display| plot::plot_err(path, e);
     let mut chart = ChartBuilder::on(root)
-        .caption("Rosenbrock from (−1.2, 1): iterates over level sets of f", plot::title_style())
+        .caption(
+            "Rosenbrock from (−1.2, 1): iterates over level sets of f",
+            plot::title_style(),
+        )
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(60)
@@ -420,7 +589,10 @@ fn draw_paths(
     for level in [0.25, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0] {
         let segs = contour_segments(f, xr, yr, (150, 100), level);
         chart
-            .draw_series(segs.into_iter().map(|s| PathElement::new(vec![s[0], s[1]], grey.stroke_width(1))))
+            .draw_series(
+                segs.into_iter()
+                    .map(|s| PathElement::new(vec![s[0], s[1]], grey.stroke_width(1))),
+            )
             .map_err(|x| e(&x))?;
     }
     for &(sol, label, c) in runs {
@@ -433,12 +605,20 @@ fn draw_paths(
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], col.stroke_width(3)));
         if sol.path.len() < 200 {
             chart
-                .draw_series(sol.path.iter().map(|p| Circle::new((p[0], p[1]), 3, col.filled())))
+                .draw_series(
+                    sol.path
+                        .iter()
+                        .map(|p| Circle::new((p[0], p[1]), 3, col.filled())),
+                )
                 .map_err(|x| e(&x))?;
         }
     }
     chart
-        .draw_series(std::iter::once(Cross::new((1.0, 1.0), 6, plot::INK.stroke_width(2))))
+        .draw_series(std::iter::once(Cross::new(
+            (1.0, 1.0),
+            6,
+            plot::INK.stroke_width(2),
+        )))
         .map_err(|x| e(&x))?;
     chart
         .configure_series_labels()
@@ -464,15 +644,18 @@ fn best_of<T>(reps: usize, mut f: impl FnMut() -> T) -> f64 {
 
 /// The cost of one Newton step against n: solve, inverse, AD Hessian.
 fn step_cost_section(run: &mut Run, rng: &mut StdRng) -> Result<()> {
-    let (ns, hess_max): (Vec<usize>, usize) =
-        if run.quick() { (vec![16, 32, 64], 64) } else { (vec![64, 128, 256, 512, 1024], 512) };
+    let (ns, hess_max): (Vec<usize>, usize) = if run.quick() {
+        (vec![16, 32, 64], 64)
+    } else {
+        (vec![64, 128, 256, 512, 1024], 1024)
+    };
     let (mut chol, mut inv, mut hess, mut rows) = (vec![], vec![], vec![], vec![]);
     let t0 = Instant::now();
     for &n in &ns {
         let m = DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal));
         let a = m.tr_mul(&m) / n as f64 + DMatrix::identity(n, n);
         let b = DVector::from_fn(n, |_, _| rng.sample::<f64, _>(StandardNormal));
-        let reps = (2e8 / (n as f64).powi(3)).clamp(1.0, 50.0) as usize;
+        let reps = (2e8 / (n as f64).powi(3)).clamp(3.0, 50.0) as usize;
         let tc = best_of(reps, || a.clone().cholesky().map(|c| c.solve(&b)));
         let ti = best_of(reps, || a.clone().try_inverse().map(|inv| inv * &b));
         chol.push((n as f64, tc));
@@ -487,36 +670,84 @@ fn step_cost_section(run: &mut Run, rng: &mut StdRng) -> Result<()> {
             "–".into()
         };
         println!("step cost n = {n}: cholesky {tc:.3e} s, inverse {ti:.3e} s, AD Hessian {th} s");
-        rows.push(vec![n.to_string(), format!("{tc:.3e}"), format!("{ti:.3e}"), th, format!("{:.1}", ti / tc)]);
+        // Local exponent of the solve: log₂ of the growth since the previous (halved) n.
+        let local = match chol.len() {
+            k if k >= 2 => format!("{:.2}", (chol[k - 1].1 / chol[k - 2].1).log2()),
+            _ => "–".into(),
+        };
+        rows.push(vec![
+            n.to_string(),
+            format!("{tc:.3e}"),
+            local,
+            format!("{ti:.3e}"),
+            th,
+            format!("{:.1}", ti / tc),
+        ]);
     }
     run.record("step_cost_total_s", t0.elapsed().as_secs_f64());
-    // Fit on the upper half of the range, where O(n²) overheads no longer dominate.
+    // Least-squares exponent over the whole range.
     let fit = |pts: &[(f64, f64)]| -> Result<f64> {
-        let upper = &pts[pts.len().saturating_sub(3)..];
-        let (xs, ys): (Vec<f64>, Vec<f64>) = upper.iter().copied().unzip();
+        let (xs, ys): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
         Ok(loglog_fit(&xs, &ys)?.0)
     };
     run.number("exp_cholesky", fit(&chol)?, Fmt::Fixed(2));
     run.number("exp_inverse", fit(&inv)?, Fmt::Fixed(2));
     run.number("exp_hessian", fit(&hess)?, Fmt::Fixed(2));
     let last = chol.len() - 1;
-    run.number("inverse_over_cholesky", inv[last].1 / chol[last].1, Fmt::Fixed(1));
+    run.number(
+        "inverse_over_cholesky",
+        inv[last].1 / chol[last].1,
+        Fmt::Fixed(1),
+    );
     run.number("cost_n_max", chol[last].0, Fmt::Int);
     let hl = hess.len() - 1;
-    let chol_at = chol.iter().find(|p| p.0 == hess[hl].0).map_or(f64::NAN, |p| p.1);
+    let chol_at = chol
+        .iter()
+        .find(|p| p.0 == hess[hl].0)
+        .map_or(f64::NAN, |p| p.1);
     run.number("hessian_over_cholesky", hess[hl].1 / chol_at, Fmt::Int);
     run.number("hessian_n", hess[hl].0, Fmt::Int);
-    run.table("step_cost_table", &["n", "Cholesky factor + solve (s)", "inverse, then multiply (s)", "AD Hessian, chained Rosenbrock (s)", "inverse / solve"], &rows);
+    run.table(
+        "step_cost_table",
+        &[
+            "n",
+            "Cholesky factor + solve (s)",
+            "local exponent of the solve",
+            "inverse, then multiply (s)",
+            "AD Hessian, chained Rosenbrock (s)",
+            "inverse / solve",
+        ],
+        &rows,
+    );
 
-    let mut chart = LineChart::new("Cost of the pieces of one Newton step", "n (number of variables)", "wall time (s)");
+    let mut chart = LineChart::new(
+        "Cost of the pieces of one Newton step",
+        "n (number of variables)",
+        "wall time (s)",
+    );
     chart.x_scale = Scale::Log;
     chart.y_scale = Scale::Log;
-    let n3: Vec<(f64, f64)> = chol.iter().map(|&(n, _)| (n, chol[last].1 * (n / chol[last].0).powi(3))).collect();
+    // Two full decades, so that the log axis labels decades instead of crowding.
+    chart.x_range = Some(if run.quick() {
+        (10.0, 1000.0)
+    } else {
+        (30.0, 3000.0)
+    });
+    let n3: Vec<(f64, f64)> = chol
+        .iter()
+        .map(|&(n, _)| (n, chol[last].1 * (n / chol[last].0).powi(3)))
+        .collect();
     chart.push(Series::line("Cholesky factor + solve", chol, 0).with_mark(Mark::LinePoints));
     chart.push(Series::line("explicit inverse, then multiply", inv, 1).with_mark(Mark::LinePoints));
-    chart.push(Series::line("Hessian by forward AD (n(n+1)/2 passes)", hess, 2).with_mark(Mark::LinePoints));
+    chart.push(
+        Series::line("Hessian by forward AD (n(n+1)/2 passes)", hess, 2)
+            .with_mark(Mark::LinePoints),
+    );
     chart.push(Series::line("∝ n³", n3, 7).with_mark(Mark::Dashed));
-    chart.save(&run.figure("step_cost.svg", "Wall time of a Newton step's parts against n (log–log)"))
+    chart.save(&run.figure(
+        "step_cost.svg",
+        "Wall time of a Newton step's parts against n (log–log)",
+    ))
 }
 
 /// Logistic regression on the breast-cancer data: IRLS (nalgebra and candle) vs gradient descent.
@@ -569,13 +800,24 @@ fn logistic_section(run: &mut Run, device: &candle_core::Device) -> Result<()> {
     let t_gd = t.elapsed().as_secs_f64();
     run.number("logistic_gd_iters", gd.iterations as f64, Fmt::Int);
     run.number("logistic_gd_time_s", t_gd, Fmt::Fixed(2));
-    run.number("logistic_ratio_iters", gd.iterations as f64 / a.iterations as f64, Fmt::Int);
+    run.number(
+        "logistic_ratio_iters",
+        gd.iterations as f64 / a.iterations as f64,
+        Fmt::Int,
+    );
     run.number("logistic_ratio_time", t_gd / t_host, Fmt::Int);
     let correct = {
         let z = &data.x * &a.x;
-        z.iter().zip(data.y.iter()).filter(|(z, y)| (**z > 0.0) == (**y > 0.5)).count()
+        z.iter()
+            .zip(data.y.iter())
+            .filter(|(z, y)| (**z > 0.0) == (**y > 0.5))
+            .count()
     };
-    run.number("logistic_train_accuracy", 100.0 * correct as f64 / m as f64, Fmt::Fixed(1));
+    run.number(
+        "logistic_train_accuracy",
+        100.0 * correct as f64 / m as f64,
+        Fmt::Fixed(1),
+    );
     println!(
         "logistic: IRLS {} iterations ({:.1} ms host, {:.1} ms candle), GD {} iterations ({:.2} s); candle vs nalgebra {:.1e}",
         a.iterations,
@@ -595,8 +837,21 @@ fn logistic_section(run: &mut Run, device: &candle_core::Device) -> Result<()> {
     chart.x_scale = Scale::Log;
     chart.y_scale = Scale::Log;
     chart.legend = Legend::LowerLeft;
-    chart.push(Series::line("Newton / IRLS (nalgebra)", log_samples(&a.values, fstar), 1).with_mark(Mark::LinePoints));
-    chart.push(Series::line("Newton / IRLS (candle)", log_samples(&b.values, fstar), 2).with_mark(Mark::Points));
-    chart.push(Series::line("gradient descent, step 1/L", log_samples(&gd.values, fstar), 0));
-    chart.save(&run.figure("logistic.svg", "Logistic regression: IRLS (nalgebra and candle) vs gradient descent"))
+    chart.push(
+        Series::line("Newton / IRLS (nalgebra)", log_samples(&a.values, fstar), 1)
+            .with_mark(Mark::LinePoints),
+    );
+    chart.push(
+        Series::line("Newton / IRLS (candle)", log_samples(&b.values, fstar), 2)
+            .with_mark(Mark::Points),
+    );
+    chart.push(Series::line(
+        "gradient descent, step 1/L",
+        log_samples(&gd.values, fstar),
+        0,
+    ));
+    chart.save(&run.figure(
+        "logistic.svg",
+        "Logistic regression: IRLS (nalgebra and candle) vs gradient descent",
+    ))
 }

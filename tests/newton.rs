@@ -21,7 +21,9 @@ use papernotes::newton::functions::{
 };
 use papernotes::newton::gradient_descent::{fixed_step_quadratic, gradient_descent};
 use papernotes::newton::line_search::Armijo;
-use papernotes::newton::linsys::{hilbert, hilbert_condition, hilbert_inverse, relative_residual, solve_lu, solve_via_inverse};
+use papernotes::newton::linsys::{
+    hilbert, hilbert_condition, hilbert_inverse, relative_residual, solve_lu, solve_via_inverse,
+};
 use papernotes::newton::logistic::{
     CandleLogistic, HostLogistic, LogisticData, Objective, breast_cancer, gradient_descent_fixed,
     irls,

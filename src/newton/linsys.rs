@@ -83,7 +83,9 @@ pub fn relative_residual(a: &DMatrix<f64>, x: &DVector<f64>, b: &DVector<f64>) -
 /// binomials (relative `~nε`), however ill-conditioned `H` is, which is what
 /// makes `κ₂(Hₙ)` computable beyond `1/ε`.
 pub fn hilbert_inverse(n: usize) -> DMatrix<f64> {
-    let binom = |a: usize, b: usize| -> f64 { (0..b).fold(1.0, |acc, k| acc * (a - k) as f64 / (k + 1) as f64) };
+    let binom = |a: usize, b: usize| -> f64 {
+        (0..b).fold(1.0, |acc, k| acc * (a - k) as f64 / (k + 1) as f64)
+    };
     DMatrix::from_fn(n, n, |i0, j0| {
         let (i, j) = (i0 + 1, j0 + 1);
         let sign = if (i + j) % 2 == 0 { 1.0 } else { -1.0 };
