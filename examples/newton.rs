@@ -90,8 +90,13 @@ fn hilbert_section(run: &mut Run) -> Result<()> {
     })?;
     for &(n, kappa, rs, ri) in &rows_out {
         let x = n as f64;
-        solve_pts.push((x, rs)); // an exact 0 (n ≤ 3) is left off the log axis
-        inv_pts.push((x, ri));
+        // An exact 0 (small n) has no place on a log axis: leave it out.
+        if rs > 0.0 {
+            solve_pts.push((x, rs));
+        }
+        if ri > 0.0 {
+            inv_pts.push((x, ri));
+        }
         keps_pts.push((x, kappa * f64::EPSILON));
         if n % 2 == 0 {
             rows.push(vec![
@@ -123,6 +128,7 @@ fn hilbert_section(run: &mut Run) -> Result<()> {
         "relative residual",
     );
     chart.y_scale = Scale::Log;
+    chart.y_range = Some((1e-18, 1e4));
     chart.legend = Legend::UpperLeft;
     chart.push(Series::line("LU solve", solve_pts, 0).with_mark(Mark::LinePoints));
     chart.push(
@@ -321,8 +327,10 @@ fn kappa_section(run: &mut Run, rng: &mut StdRng) -> Result<()> {
                 let k_rot = fixed_step_quadratic(&rotated, &x0, step, tol, 10_000_000)?;
                 let k_diag = fixed_step_quadratic(&diag, &y0, step, tol, 10_000_000)?;
                 let rho = (kappa - 1.0) / (kappa + 1.0);
-                // ‖e_k‖ ≥ (component along v_min)·ρ^k; y0 has 1/√n of its norm there.
-                let predicted = ((1.0 / tol / (n as f64).sqrt()).ln() / (1.0 / rho).ln()).ceil();
+                // The two extreme eigen-components of e₀ = x₀ − x* (each 1/√n of
+                // ‖e₀‖) shrink by exactly ρ per step; the others die out faster.
+                // So ‖e_k‖ ≈ √(2/n)·ρ^k·‖e₀‖, which reaches tol·‖e₀‖ at:
+                let predicted = (((2.0 / n as f64).sqrt() / tol).ln() / (1.0 / rho).ln()).ceil();
                 let g0 = rotated.grad(&x0).norm();
                 let newton_iters = newton(&rotated, &x0, &Options::new(1e-9 * g0, 10))?.iterations;
                 Ok((kappa, k_rot, k_diag, predicted, newton_iters))
@@ -356,7 +364,7 @@ fn kappa_section(run: &mut Run, rng: &mut StdRng) -> Result<()> {
             "κ",
             "GD iterations, rotated A (coupled)",
             "GD iterations, diagonal A (uncoupled)",
-            "⌈ln(1/(tol·√n))/ln((κ+1)/(κ−1))⌉",
+            "predicted: ⌈ln(√(2/n)/tol)/ln((κ+1)/(κ−1))⌉",
             "Newton iterations",
         ],
         &rows,
@@ -622,7 +630,7 @@ fn draw_paths(
         .map_err(|x| e(&x))?;
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(plot::BACKGROUND.mix(0.9))
         .border_style(plot::GRID)
         .label_font(plot::label_style())

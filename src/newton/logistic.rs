@@ -261,7 +261,8 @@ impl CandleLogistic {
     /// `(z, σ(z))` for `z = X w`, as `m × 1` tensors on the device.
     fn forward(&self, wt: &Tensor) -> Result<(Tensor, Tensor)> {
         let z = self.x.matmul(wt)?;
-        let p = ((z.affine(0.5, 0.0)?.tanh()? + 1.0)? * 0.5)?; // σ(z) = (1 + tanh(z/2))/2
+        // σ(z) = (1 + tanh(z/2))/2: no overflow for any z.
+        let p = ((z.affine(0.5, 0.0)?.tanh()? + 1.0)? * 0.5)?;
         Ok((z, p))
     }
 
@@ -273,13 +274,15 @@ impl CandleLogistic {
     }
 
     fn grad(&self, wt: &Tensor, p: &Tensor) -> Result<Tensor> {
-        Ok((self.xt.matmul(&(p - &self.y)?)? + (wt * self.lambda)?)?) // Xᵀ(σ − y) + λw
+        // Xᵀ(σ − y) + λw
+        Ok((self.xt.matmul(&(p - &self.y)?)? + (wt * self.lambda)?)?)
     }
 
     fn hess(&self, p: &Tensor) -> Result<Tensor> {
-        let s = (p * (1.0 - p)?)?; // σ(1 − σ), m × 1
-        let xs = self.x.broadcast_mul(&s)?; // diag(s) X
-        Ok((self.xt.matmul(&xs)? + (&self.eye * self.lambda)?)?) // Xᵀ diag(s) X + λI
+        // s = σ(1 − σ) (m × 1), then Xᵀ diag(s) X + λI
+        let s = (p * (1.0 - p)?)?;
+        let xs = self.x.broadcast_mul(&s)?;
+        Ok((self.xt.matmul(&xs)? + (&self.eye * self.lambda)?)?)
     }
 }
 // ANCHOR_END: candle_derivatives
