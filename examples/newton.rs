@@ -487,7 +487,7 @@ fn rosenbrock_section(run: &mut Run) -> Result<()> {
     run.number("rosen_newton_iters", damped.iterations as f64, Fmt::Int);
     run.number("rosen_pure_iters", pure.iterations as f64, Fmt::Int);
     run.number("rosen_gd_iters", gd.iterations as f64, Fmt::Int);
-    run.number("rosen_gd_time", gd_time, Fmt::Fixed(2));
+    run.number("rosen_gd_time_ms", 1e3 * gd_time, Fmt::Fixed(1));
     run.number(
         "rosen_ratio",
         gd.iterations as f64 / damped.iterations as f64,
@@ -658,41 +658,43 @@ fn step_cost_section(run: &mut Run, rng: &mut StdRng) -> Result<()> {
         (vec![64, 128, 256, 512, 1024], 1024)
     };
     let (mut chol, mut inv, mut hess, mut rows) = (vec![], vec![], vec![], vec![]);
-    let t0 = Instant::now();
-    for &n in &ns {
-        let m = DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal));
-        let a = m.tr_mul(&m) / n as f64 + DMatrix::identity(n, n);
-        let b = DVector::from_fn(n, |_, _| rng.sample::<f64, _>(StandardNormal));
-        let reps = (2e8 / (n as f64).powi(3)).clamp(3.0, 50.0) as usize;
-        let tc = best_of(reps, || a.clone().cholesky().map(|c| c.solve(&b)));
-        let ti = best_of(reps, || a.clone().try_inverse().map(|inv| inv * &b));
-        chol.push((n as f64, tc));
-        inv.push((n as f64, ti));
-        let th = if n <= hess_max {
-            let f = ChainedRosenbrock { n };
-            let x = DVector::from_fn(n, |_, _| rng.random_range(-1.0..1.0));
-            let t = best_of(if n <= 128 { 3 } else { 1 }, || hessian(&f, &x));
-            hess.push((n as f64, t));
-            format!("{:.3e}", t)
-        } else {
-            "–".into()
-        };
-        println!("step cost n = {n}: cholesky {tc:.3e} s, inverse {ti:.3e} s, AD Hessian {th} s");
-        // Local exponent of the solve: log₂ of the growth since the previous (halved) n.
-        let local = match chol.len() {
-            k if k >= 2 => format!("{:.2}", (chol[k - 1].1 / chol[k - 2].1).log2()),
-            _ => "–".into(),
-        };
-        rows.push(vec![
-            n.to_string(),
-            format!("{tc:.3e}"),
-            local,
-            format!("{ti:.3e}"),
-            th,
-            format!("{:.1}", ti / tc),
-        ]);
-    }
-    run.record("step_cost_total_s", t0.elapsed().as_secs_f64());
+    run.time("step_cost", || {
+        for &n in &ns {
+            let m = DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal));
+            let a = m.tr_mul(&m) / n as f64 + DMatrix::identity(n, n);
+            let b = DVector::from_fn(n, |_, _| rng.sample::<f64, _>(StandardNormal));
+            let reps = (2e8 / (n as f64).powi(3)).clamp(3.0, 50.0) as usize;
+            let tc = best_of(reps, || a.clone().cholesky().map(|c| c.solve(&b)));
+            let ti = best_of(reps, || a.clone().try_inverse().map(|inv| inv * &b));
+            chol.push((n as f64, tc));
+            inv.push((n as f64, ti));
+            let th = if n <= hess_max {
+                let f = ChainedRosenbrock { n };
+                let x = DVector::from_fn(n, |_, _| rng.random_range(-1.0..1.0));
+                let t = best_of(if n <= 128 { 3 } else { 1 }, || hessian(&f, &x));
+                hess.push((n as f64, t));
+                format!("{:.3e}", t)
+            } else {
+                "–".into()
+            };
+            println!(
+                "step cost n = {n}: cholesky {tc:.3e} s, inverse {ti:.3e} s, AD Hessian {th} s"
+            );
+            // Local exponent of the solve: log₂ of the growth since the previous (halved) n.
+            let local = match chol.len() {
+                k if k >= 2 => format!("{:.2}", (chol[k - 1].1 / chol[k - 2].1).log2()),
+                _ => "–".into(),
+            };
+            rows.push(vec![
+                n.to_string(),
+                format!("{tc:.3e}"),
+                local,
+                format!("{ti:.3e}"),
+                th,
+                format!("{:.1}", ti / tc),
+            ]);
+        }
+    });
     // Least-squares exponent over the whole range.
     let fit = |pts: &[(f64, f64)]| -> Result<f64> {
         let (xs, ys): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
