@@ -22,7 +22,7 @@ use papernotes::diff::{self, derivs1, hessian};
 use papernotes::newton::cost::loglog_fit;
 use papernotes::newton::damped::{DampedOptions, minimize};
 use papernotes::newton::functions::{
-    ArctanPrimitive, ChainedRosenbrock, Quadratic, Rosenbrock, SmoothMinimum,
+    ArctanPrimitive, ChainedRosenbrock, DoubleWell, Quadratic, Rosenbrock, SmoothMinimum,
 };
 use papernotes::newton::gradient_descent::{fixed_step_quadratic, gradient_descent};
 use papernotes::newton::line_search::Armijo;
@@ -68,6 +68,7 @@ fn real_main() -> Result<()> {
     convergence_section(&mut run)?;
     kappa_section(&mut run, &mut rng)?;
     rosenbrock_section(&mut run)?;
+    saddle_section(&mut run)?;
     step_cost_section(&mut run, &mut rng)?;
     logistic_section(&mut run, &device)?;
     run.finish()
@@ -520,12 +521,18 @@ fn rosenbrock_section(run: &mut Run) -> Result<()> {
     let f = |x: f64, y: f64| (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2);
     {
         let root = plot::svg_root(&path, (plot::WIDTH, plot::HEIGHT))?;
+        let fig = PathFigure {
+            title: "Rosenbrock from (−1.2, 1): iterates over level sets of f",
+            f: &f,
+            xr,
+            yr,
+            levels: &[0.25, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0],
+            target: (1.0, 1.0),
+        };
         draw_paths(
             &root,
             &path,
-            &f,
-            xr,
-            yr,
+            &fig,
             &[
                 (&damped, "damped Newton", 1),
                 (&pure, "pure Newton", 2),
@@ -561,22 +568,66 @@ fn rosenbrock_section(run: &mut Run) -> Result<()> {
     ))
 }
 
+/// Pure vs damped Newton near the saddle of the double well.
+fn saddle_section(run: &mut Run) -> Result<()> {
+    let x0 = DVector::from_vec(vec![0.6, 0.15]);
+    let pure = newton(&DoubleWell, &x0, &Options::new(1e-12, 50))?;
+    let damped = minimize(
+        &DoubleWell,
+        &x0,
+        &DampedOptions {
+            base: Options::new(1e-12, 100),
+            ..Default::default()
+        },
+    )?;
+    run.number("saddle_pure_iters", pure.iterations as f64, Fmt::Int);
+    run.number("saddle_damped_iters", damped.iterations as f64, Fmt::Int);
+    let path = run.figure(
+        "double_well.svg",
+        "Double well: pure Newton converges to the saddle, damped Newton to a minimum",
+    );
+    let f = |x: f64, y: f64| x * x + (y * y - 1.0).powi(2);
+    let root = plot::svg_root(&path, (plot::WIDTH, plot::HEIGHT))?;
+    let fig = PathFigure {
+        title: "f = x² + (y² − 1)² from (0.6, 0.15)",
+        f: &f,
+        xr: (-1.0, 1.0),
+        yr: (-1.4, 1.4),
+        levels: &[0.05, 0.2, 0.5, 1.0, 1.5, 2.5, 4.0],
+        target: (0.0, 1.0),
+    };
+    draw_paths(
+        &root,
+        &path,
+        &fig,
+        &[(&pure, "pure Newton", 2), (&damped, "damped Newton", 1)],
+    )?;
+    plot::finish(root, &path)
+}
+
 type Root<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+/// What a contour-and-paths figure shows.
+struct PathFigure<'a> {
+    title: &'a str,
+    f: &'a dyn Fn(f64, f64) -> f64,
+    xr: (f64, f64),
+    yr: (f64, f64),
+    levels: &'a [f64],
+    /// The point to mark with a cross (the minimiser).
+    target: (f64, f64),
+}
 
 fn draw_paths(
     root: &Root<'_>,
     path: &Path,
-    f: &dyn Fn(f64, f64) -> f64,
-    xr: (f64, f64),
-    yr: (f64, f64),
+    fig: &PathFigure<'_>,
     runs: &[(&Solution, &str, usize)],
 ) -> Result<()> {
+    let (f, xr, yr) = (fig.f, fig.xr, fig.yr);
     let e = |e: &dyn std::fmt::Display| plot::plot_err(path, e);
     let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Rosenbrock from (−1.2, 1): iterates over level sets of f",
-            plot::title_style(),
-        )
+        .caption(fig.title, plot::title_style())
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(60)
@@ -594,7 +645,7 @@ fn draw_paths(
         .draw()
         .map_err(|x| e(&x))?;
     let grey = plot::color(7).mix(0.45);
-    for level in [0.25, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0] {
+    for &level in fig.levels {
         let segs = contour_segments(f, xr, yr, (150, 100), level);
         chart
             .draw_series(
@@ -623,7 +674,7 @@ fn draw_paths(
     }
     chart
         .draw_series(std::iter::once(Cross::new(
-            (1.0, 1.0),
+            fig.target,
             6,
             plot::INK.stroke_width(2),
         )))
