@@ -1,0 +1,180 @@
+//! Newton's method in one variable.
+//!
+//! Root form (for `g(x) = 0`): `x ← x − g(x)/g'(x)`. Optimisation form (for
+//! `f'(x) = 0`): the root form applied to `g = f'`, that is
+//! `x ← x − f'(x)/f''(x)`. N&W §11.1 (root form), §2.2 (optimisation form).
+
+use crate::diff::{ScalarFn, derivs1};
+use crate::error::{Error, Result, ensure_finite};
+
+use super::{Options, no_convergence};
+
+/// The result of a one-variable iteration that met its tolerance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solution1 {
+    /// The final iterate.
+    pub x: f64,
+    /// Iterations taken.
+    pub iterations: usize,
+    /// Every iterate `x₀, x₁, …, x_k`.
+    pub path: Vec<f64>,
+}
+
+// ANCHOR: step_1d
+/// One Newton step for a stationary point: `Δx = −f'(x)/f''(x)`, the
+/// stationary point of the model `f(x) + f'(x) Δx + ½ f''(x) Δx²`.
+///
+/// Fails with [`Error::Singular`] when `f''(x) = 0`: the model is then linear
+/// and has no stationary point.
+pub fn step_1d(d1: f64, d2: f64, x: f64) -> Result<f64> {
+    if d2 == 0.0 {
+        return Err(Error::Singular {
+            what: "the second derivative f''(x)",
+            detail: format!("f''({x}) = 0, so the Newton step −f'(x)/f''(x) is undefined"),
+        });
+    }
+    Ok(-d1 / d2)
+}
+// ANCHOR_END: step_1d
+
+/// Newton's method for a stationary point of `f`, from `x0`:
+/// `x_{k+1} = x_k − f'(x_k)/f''(x_k)`, with `f'` and `f''` from
+/// [`derivs1`]. Stops when `|f'(x)| ≤ opts.tol`.
+///
+/// Finds whichever stationary point the iteration reaches: a minimum, a
+/// maximum or an inflection point; the sign of `f''` there says which.
+///
+/// # Errors
+/// [`Error::NonFinite`] for a non-finite start, [`Error::Singular`] if
+/// `f''(x_k) = 0`, [`Error::NoConvergence`] (with the last finite iterate) if
+/// the budget runs out or the iterates diverge.
+pub fn newton_1d<G: ScalarFn + ?Sized>(f: &G, x0: f64, opts: &Options) -> Result<Solution1> {
+    opts.validate()?;
+    ensure_finite("x0", &[x0])?;
+    iterate(x0, opts, "Newton's method (1-D)", |x| {
+        let d = derivs1(f, x)?;
+        Ok((d.d1, d.d2))
+    })
+}
+
+/// Newton's method for a root of `g`, from `x0`: `x ← x − g(x)/g'(x)`,
+/// with `g'` from [`derivs1`]. Stops when `|g(x)| ≤ opts.tol`.
+///
+/// This is the form the notes' first sentence describes; [`newton_1d`] is
+/// this iteration applied to `g = f'`.
+pub fn newton_root<G: ScalarFn + ?Sized>(g: &G, x0: f64, opts: &Options) -> Result<Solution1> {
+    opts.validate()?;
+    ensure_finite("x0", &[x0])?;
+    iterate(x0, opts, "Newton's method (root form)", |x| {
+        let d = derivs1(g, x)?;
+        Ok((d.value, d.d1))
+    })
+}
+
+/// The shared loop: `eval(x)` returns `(r, r')` and the step is `−r/r'`.
+fn iterate(
+    x0: f64,
+    opts: &Options,
+    method: &'static str,
+    eval: impl Fn(f64) -> Result<(f64, f64)>,
+) -> Result<Solution1> {
+    let mut x = x0;
+    let mut path = vec![x0];
+    for k in 0..=opts.max_iter {
+        let (r, dr) = match eval(x) {
+            Ok(v) => v,
+            Err(e) if k > 0 => {
+                return Err(no_convergence(
+                    method,
+                    k,
+                    format!("the derivatives stopped being finite ({e})"),
+                    &[x],
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        if r.abs() <= opts.tol {
+            return Ok(Solution1 {
+                x,
+                iterations: k,
+                path,
+            });
+        }
+        if k == opts.max_iter {
+            break;
+        }
+        let next = x + step_1d(r, dr, x)?;
+        if !next.is_finite() || next.abs() > opts.blowup {
+            return Err(no_convergence(
+                method,
+                k + 1,
+                format!(
+                    "the iterates diverged (|x| = {:e} exceeds {:e})",
+                    next.abs(),
+                    opts.blowup
+                ),
+                &[x],
+            ));
+        }
+        x = next;
+        path.push(x);
+    }
+    Err(no_convergence(
+        method,
+        opts.max_iter,
+        format!(
+            "the iteration budget was spent with |residual| still above {:e}",
+            opts.tol
+        ),
+        &[x],
+    ))
+}
+
+/// Bisection for a sign change of `g` in `[lo, hi]`, to an interval of width
+/// `≤ tol` (or until the midpoint no longer moves).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] if `g(lo)` and `g(hi)` have the same sign or
+/// the bracket is not finite and ordered.
+pub fn bisect(g: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, tol: f64) -> Result<f64> {
+    ensure_finite("bracket", &[lo, hi, tol])?;
+    if lo >= hi {
+        return Err(Error::InvalidParameter {
+            name: "bracket",
+            reason: format!("needs lo < hi, got [{lo}, {hi}]"),
+        });
+    }
+    let (glo, ghi) = (g(lo), g(hi));
+    if glo.signum() == ghi.signum() || glo.is_nan() || ghi.is_nan() {
+        return Err(Error::InvalidParameter {
+            name: "bracket",
+            reason: format!(
+                "g must change sign on [{lo}, {hi}], but g = {glo:e} and {ghi:e} there"
+            ),
+        });
+    }
+    while hi - lo > tol {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if g(mid).signum() == glo.signum() {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(0.5 * (lo + hi))
+}
+
+// ANCHOR: critical_start
+/// The start `x_c > 0` from which Newton on `f' = atan` cycles between
+/// `x_c` and `−x_c`.
+///
+/// Newton's map for `f' = atan` is `N(x) = x − atan(x)·(1 + x²)`, odd in `x`,
+/// so `N(x_c) = −x_c` exactly when `atan(x_c)·(1 + x_c²) = 2 x_c`. Found by
+/// bisection on `[1, 2]`, where the left side minus the right changes sign.
+pub fn arctan_critical_start() -> Result<f64> {
+    bisect(|x: f64| x.atan() * (1.0 + x * x) - 2.0 * x, 1.0, 2.0, 1e-15)
+}
+// ANCHOR_END: critical_start
