@@ -9,6 +9,7 @@ use plotters::prelude::*;
 
 use super::P2;
 use super::data::Gray;
+use super::warp::box_downscale;
 use crate::error::{Error, Result};
 use crate::plot::{self, INK};
 
@@ -107,7 +108,15 @@ pub fn draw_panels(
             let (w, h) = (p.image.width as f64 * k, p.image.height as f64 * k);
             let ox = f64::from(x0) + (f64::from(cell) - w) / 2.0;
             let oy = f64::from(y0) + (f64::from(cell) - h) / 2.0;
-            images.push((ox, oy, w, h, png_base64(&p.image)?));
+            // Embed at most about twice the displayed resolution, so a large
+            // photo does not bloat the SVG (area-average downscaling).
+            let factor = p.image.width.max(p.image.height) / (2 * cell as usize);
+            let shown = if factor >= 2 {
+                box_downscale(&p.image, factor)?
+            } else {
+                p.image.clone()
+            };
+            images.push((ox, oy, w, h, png_base64(&shown)?));
             let to = |q: &P2| ((ox + (q.x + 0.5) * k) as i32, (oy + (q.y + 0.5) * k) as i32);
             for (tri, col) in &p.shaded {
                 root.draw(&Polygon::new(
