@@ -410,7 +410,7 @@ fn run() -> papernotes::Result<()> {
             "Interpolation: the notes' \"two ways\"",
             &panels,
             5,
-            160,
+            136,
         )?;
     }
 
@@ -804,7 +804,7 @@ fn run() -> papernotes::Result<()> {
             "Illumination changes (takeo, 2-D aligned)",
             &illum_panels,
             5,
-            140,
+            136,
         )?;
     }
 
