@@ -64,6 +64,16 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+fn write_pgm(img: &Gray, path: &std::path::Path) -> papernotes::Result<()> {
+    let mut bytes = format!("P5\n{} {}\n255\n", img.width, img.height).into_bytes();
+    bytes.extend(img.data.iter().map(|v| v.round().clamp(0.0, 255.0) as u8));
+    std::fs::write(path, bytes).map_err(|source| papernotes::Error::Io {
+        action: "write",
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 fn warp_bench(n: usize, out: Option<PathBuf>) -> papernotes::Result<()> {
     let face = Face::load("einstein")?;
     let img = &face.image;
@@ -76,13 +86,10 @@ fn warp_bench(n: usize, out: Option<PathBuf>) -> papernotes::Result<()> {
         times.push(s.elapsed().as_secs_f64());
     }
     if let Some(path) = out {
-        let mut bytes = format!("P5\n{} {}\n255\n", res.width, res.height).into_bytes();
-        bytes.extend(res.data.iter().map(|v| v.round().clamp(0.0, 255.0) as u8));
-        std::fs::write(&path, bytes).map_err(|source| papernotes::Error::Io {
-            action: "write",
-            path: path.display().to_string(),
-            source,
-        })?;
+        // The warped image, and beside it the decoded source, so that the peer
+        // warps exactly the same pixels (JPEG decoders differ slightly).
+        write_pgm(&res, &path)?;
+        write_pgm(img, &path.with_extension("src.pgm"))?;
     }
     let m = t.m;
     println!(
