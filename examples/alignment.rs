@@ -175,20 +175,24 @@ fn run() -> papernotes::Result<()> {
         );
         let mut panels = Vec::new();
         for f in faces {
+            let (img, lm) = face_region(f, 1.4)?;
             let mut p = Panel::new(
-                f.image.clone(),
-                format!("{} ({} × {})", f.name, f.image.width, f.image.height),
+                img,
+                format!(
+                    "{} ({} × {}), face region",
+                    f.name, f.image.width, f.image.height
+                ),
             );
-            p.points = f.landmarks.iter().map(|q| (*q, 0)).collect();
-            p.points
-                .extend(fiducials6(&f.landmarks)?.iter().map(|q| (*q, 1)));
+            p.points = lm.iter().map(|q| (*q, 0)).collect();
+            p.points.extend(fiducials6(&lm)?.iter().map(|q| (*q, 1)));
             panels.push(p);
         }
+        let whole = FrontalFrame::fit(&mesh.vertices, 152, 0.95);
         let mut m = Panel::new(Gray::new(152, 152, 235.0), "mesh: 468 vertices, 68 anchors");
-        m.points = mesh.vertices.iter().map(|v| (frame.place(v), 7)).collect();
-        m.points.extend(frontal_anchors.iter().map(|q| (*q, 0)));
-        m.points
-            .extend(fiducials6(&frontal_anchors)?.iter().map(|q| (*q, 1)));
+        m.points = mesh.vertices.iter().map(|v| (whole.place(v), 7)).collect();
+        let wa: Vec<P2> = anchors.iter().map(|p| whole.place(p)).collect();
+        m.points.extend(wa.iter().map(|q| (*q, 0)));
+        m.points.extend(fiducials6(&wa)?.iter().map(|q| (*q, 1)));
         panels.push(m);
         draw_panels(
             &path,
@@ -606,15 +610,11 @@ fn run() -> papernotes::Result<()> {
                 Interp::Bilinear,
             )
         })?;
-        let mut photo = Panel::new(
-            f.image.clone(),
-            format!("{}: Delaunay on landmarks", f.name),
-        );
+        let (img, lm) = face_region(f, 1.3)?;
+        let mut photo = Panel::new(img, format!("{}: Delaunay on landmarks", f.name));
         for t in &pers.triangles {
             for k in 0..3 {
-                photo
-                    .segments
-                    .push((f.landmarks[t[k]], f.landmarks[t[(k + 1) % 3]], 2));
+                photo.segments.push((lm[t[k]], lm[t[(k + 1) % 3]], 2));
             }
         }
         front_panels.push(photo);
@@ -636,12 +636,13 @@ fn run() -> papernotes::Result<()> {
     let yaw_deg = 50.0;
     let r = yaw_rotation(yaw_deg);
     let turned_model: Vec<P3> = anchors.iter().map(|p| P3::from(r * p.coords)).collect();
+    let mean_x = turned_model.iter().map(|q| q.x).sum::<f64>() / 68.0;
     let turned_pts: Vec<P2> = turned_model
         .iter()
         .map(|q| {
             P2::new(
-                76.0 + frame.scale * (q.x - frame.centre.0),
-                76.0 - frame.scale * (q.y - frame.centre.1),
+                75.5 + frame.scale * (q.x - mean_x),
+                75.5 - frame.scale * (q.y - frame.centre.1),
             )
         })
         .collect();
