@@ -19,7 +19,11 @@ fn benches(c: &mut Criterion) {
     let centre = Vector2::new(img.width as f64 / 2.0, img.height as f64 / 2.0);
     let shift = |v: Vector2<f64>| Transform2::similarity(1.0, 0.0, v);
     let t = shift(centre)
-        .after(&Transform2::similarity(1.0 / 0.9, 7f64.to_radians(), Vector2::zeros()))
+        .after(&Transform2::similarity(
+            1.0 / 0.9,
+            7f64.to_radians(),
+            Vector2::zeros(),
+        ))
         .after(&shift(-centre));
     for interp in [Interp::Bilinear, Interp::Nearest] {
         c.bench_function(&format!("warp einstein 817x1024 {}", interp.name()), |b| {

@@ -426,7 +426,7 @@ fn run() -> papernotes::Result<()> {
     }
 
     // ---- 5. shape distortion of each family on noisy fiducials ----
-    let draws = if quick { 40 } else { 400 };
+    let draws = if quick { 40 } else { 2000 };
     let sigmas = [0.5, 1.0, 2.0, 3.0, 4.0];
     let mut dist_series: Vec<Series> = Vec::new();
     let mut dist_rows = Vec::new();
@@ -636,7 +636,11 @@ fn run() -> papernotes::Result<()> {
     let yaw_deg = 50.0;
     let r = yaw_rotation(yaw_deg);
     let turned_model: Vec<P3> = anchors.iter().map(|p| P3::from(r * p.coords)).collect();
-    let mean_x = turned_model.iter().map(|q| q.x).sum::<f64>() / 68.0;
+    // Centre the turned face's bounding box in the crop.
+    let (xmin, xmax) = turned_model
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), q| (lo.min(q.x), hi.max(q.x)));
+    let mean_x = (xmin + xmax) / 2.0;
     let turned_pts: Vec<P2> = turned_model
         .iter()
         .map(|q| {
@@ -817,7 +821,7 @@ fn run() -> papernotes::Result<()> {
     }
 
     // ---- speed of the warp (the peer comparison times OpenCV in its own run) ----
-    let reps = if quick { 3 } else { 30 };
+    let reps = if quick { 3 } else { 50 };
     let t = bench_map(einstein.image.width, einstein.image.height);
     let mut times = Vec::new();
     for _ in 0..reps {

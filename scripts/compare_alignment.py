@@ -149,7 +149,7 @@ def main():
 
     table = ["| peer (einstein → takeo, 68 points) | max abs difference of the 3 × 3 matrices | RMS residual, papernotes (px) | RMS residual, peer (px) |",
              "|---|---|---|---|"]
-    table += [f"| {l} | {d:.1e} | {a:.6f} | {b:.6f} |" for l, d, a, b in rows]
+    table += [f"| {l} | {d:.1e} | {a:.9f} | {b:.9f} |" for l, d, a, b in rows]
     table += [f"| 3-D affine camera, {n}: numpy.linalg.lstsq | {d:.1e} | | |" for n, d in cam_rows]
     snip("peer_fits", "\n".join(table))
     w = record["warp"]
