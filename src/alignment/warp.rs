@@ -127,9 +127,30 @@ fn warp_generic(img: &Gray, t: &Transform2, width: usize, height: usize, interp:
 }
 
 // ANCHOR: warp_affine
-/// The bilinear affine warp, written for speed: source coordinates advance by a
-/// constant step along a row, and pixels whose four neighbours are all inside
-/// the image skip the border tests.
+/// The output columns `x` of one row for which `p0 + step · x` stays in
+/// `[lo, hi)`, shrunk by one column at each end so that rounding in the
+/// bounds can never let the fast path read outside the image (those columns
+/// go through the checked sampler instead).
+fn inside_columns(p0: f64, step: f64, lo: f64, hi: f64, n: usize) -> (usize, usize) {
+    let (a, b) = if step == 0.0 {
+        if p0 >= lo && p0 < hi {
+            (0.0, n as f64)
+        } else {
+            (0.0, 0.0)
+        }
+    } else {
+        let (t1, t2) = ((lo - p0) / step, (hi - p0) / step);
+        (t1.min(t2).ceil() + 1.0, t1.max(t2).floor() - 1.0)
+    };
+    let start = a.clamp(0.0, n as f64) as usize;
+    let end = b.clamp(0.0, n as f64) as usize;
+    (start, end.max(start))
+}
+
+/// The bilinear affine warp, written for speed: for each output row the
+/// columns whose four source neighbours all lie inside the image are found in
+/// closed form, and only the columns outside that range go through the
+/// border-checking sampler.
 fn warp_affine_bilinear(img: &Gray, t: &Transform2, width: usize, height: usize) -> Gray {
     let m = t.m;
     let (a, b, c, d, e, f) = (
@@ -140,27 +161,35 @@ fn warp_affine_bilinear(img: &Gray, t: &Transform2, width: usize, height: usize)
         m[(1, 1)],
         m[(1, 2)],
     );
-    let (w, h) = (img.width, img.height);
-    let (wmax, hmax) = (w as f64 - 1.0, h as f64 - 1.0);
+    let w = img.width;
+    let (wmax, hmax) = (w as f64 - 1.0, img.height as f64 - 1.0);
     let src = &img.data[..];
     let mut out = vec![0.0f32; width * height];
     for (y, row) in out.chunks_exact_mut(width).enumerate() {
-        let (mut sx, mut sy) = (b * y as f64 + c, e * y as f64 + f);
-        for o in row.iter_mut() {
-            if sx >= 0.0 && sy >= 0.0 && sx < wmax && sy < hmax {
-                let (x0, y0) = (sx as usize, sy as usize);
-                let (fx, fy) = ((sx - x0 as f64) as f32, (sy - y0 as f64) as f32);
-                let k = y0 * w + x0;
-                let top = &src[k..k + 2];
-                let bot = &src[k + w..k + w + 2];
-                let t0 = top[0] + fx * (top[1] - top[0]);
-                let t1 = bot[0] + fx * (bot[1] - bot[0]);
-                *o = t0 + fy * (t1 - t0);
-            } else if sx > -1.0 && sy > -1.0 && sx < w as f64 && sy < h as f64 {
+        let (bx, by) = (b * y as f64 + c, e * y as f64 + f);
+        let (x_lo, x_hi) = inside_columns(bx, a, 0.0, wmax, width);
+        let (y_lo, y_hi) = inside_columns(by, d, 0.0, hmax, width);
+        let (lo, hi) = (x_lo.max(y_lo), x_hi.min(y_hi).max(x_lo.max(y_lo)));
+        for (x, o) in row.iter_mut().enumerate() {
+            if x >= lo && x < hi {
+                continue;
+            }
+            let (sx, sy) = (bx + a * x as f64, by + d * x as f64);
+            if sx > -1.0 && sy > -1.0 && sx < w as f64 && sy < img.height as f64 {
                 *o = sample(img, sx, sy, Interp::Bilinear);
             }
-            sx += a;
-            sy += d;
+        }
+        for (x, o) in row[lo..hi].iter_mut().enumerate() {
+            let xf = (x + lo) as f64;
+            let (sx, sy) = (bx + a * xf, by + d * xf);
+            let (x0, y0) = (sx as usize, sy as usize);
+            let (fx, fy) = ((sx - x0 as f64) as f32, (sy - y0 as f64) as f32);
+            let k = y0 * w + x0;
+            let top = &src[k..k + 2];
+            let bot = &src[k + w..k + w + 2];
+            let t0 = top[0] + fx * (top[1] - top[0]);
+            let t1 = bot[0] + fx * (bot[1] - bot[0]);
+            *o = t0 + fy * (t1 - t0);
         }
     }
     Gray {
