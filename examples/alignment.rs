@@ -639,7 +639,9 @@ fn run() -> papernotes::Result<()> {
     // Centre the turned face's bounding box in the crop.
     let (xmin, xmax) = turned_model
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), q| (lo.min(q.x), hi.max(q.x)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), q| {
+            (lo.min(q.x), hi.max(q.x))
+        });
     let mean_x = (xmin + xmax) / 2.0;
     let turned_pts: Vec<P2> = turned_model
         .iter()
