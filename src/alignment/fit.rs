@@ -288,17 +288,13 @@ pub fn fit_similarity(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     let scale = (svd.singular_values[0] + d * svd.singular_values[1]) / var_x;
     let t = my - scale * r * mx;
     let sr = scale * r;
-    Transform2::from_matrix(Matrix3::new(
-        sr[(0, 0)],
-        sr[(0, 1)],
-        t.x,
-        sr[(1, 0)],
-        sr[(1, 1)],
-        t.y,
-        0.0,
-        0.0,
-        1.0,
-    ))
+    #[rustfmt::skip]
+    let m = Matrix3::new(
+        sr[(0, 0)], sr[(0, 1)], t.x,
+        sr[(1, 0)], sr[(1, 1)], t.y,
+        0.0,        0.0,        1.0,
+    );
+    Transform2::from_matrix(m)
 }
 // ANCHOR_END: umeyama
 
@@ -364,16 +360,11 @@ pub fn fit_affine(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     // Undo the centring: y = L (x − m) + c = L x + (c − L m).
     let l = Matrix2::new(sol[(0, 0)], sol[(1, 0)], sol[(0, 1)], sol[(1, 1)]);
     let t = Vector2::new(sol[(2, 0)], sol[(2, 1)]) - l * mx;
+    #[rustfmt::skip]
     let m = Matrix3::new(
-        l[(0, 0)],
-        l[(0, 1)],
-        t.x,
-        l[(1, 0)],
-        l[(1, 1)],
-        t.y,
-        0.0,
-        0.0,
-        1.0,
+        l[(0, 0)], l[(0, 1)], t.x,
+        l[(1, 0)], l[(1, 1)], t.y,
+        0.0,       0.0,       1.0,
     );
     Transform2::from_matrix(m)
 }
@@ -410,19 +401,13 @@ pub fn fit_homography_dlt(src: &[P2], dst: &[P2]) -> Result<Transform2> {
         let p = ts * Vector3::new(x.x, x.y, 1.0);
         let q = td * Vector3::new(y.x, y.y, 1.0);
         let (u, v) = (q.x / q.z, q.y / q.z);
-        a.row_mut(2 * i)
-            .copy_from_slice(&[-p.x, -p.y, -1.0, 0.0, 0.0, 0.0, u * p.x, u * p.y, u]);
-        a.row_mut(2 * i + 1).copy_from_slice(&[
-            0.0,
-            0.0,
-            0.0,
-            -p.x,
-            -p.y,
-            -1.0,
-            v * p.x,
-            v * p.y,
-            v,
-        ]);
+        #[rustfmt::skip]
+        let (rx, ry) = (
+            [-p.x, -p.y, -1.0, 0.0, 0.0, 0.0, u * p.x, u * p.y, u],
+            [0.0, 0.0, 0.0, -p.x, -p.y, -1.0, v * p.x, v * p.y, v],
+        );
+        a.row_mut(2 * i).copy_from_slice(&rx);
+        a.row_mut(2 * i + 1).copy_from_slice(&ry);
     }
     let svd = a.svd(false, true);
     let v_t = svd.v_t.unwrap();
