@@ -385,12 +385,19 @@ proptest! {
         let img = test_image(40, 30);
         let t = random_transform(Family::Affine, a);
         let fast = warp(&img, &t, 36, 28, Interp::Bilinear).unwrap();
+        let near = warp(&img, &t, 36, 28, Interp::Nearest).unwrap();
         for y in 0..28 {
             for x in 0..36 {
                 let p = t.apply(&P2::new(x as f64, y as f64));
                 let r = sample(&img, p.x, p.y, Interp::Bilinear);
                 // f32 arithmetic on values ≤ 255 in a different order: ~1e-4.
                 prop_assert!((fast.at(x, y) - r).abs() < 1e-2, "({x}, {y}): {} vs {r}", fast.at(x, y));
+                // Nearest: the same pixel, unless the position sits within
+                // rounding distance of a half-integer (where either pixel is right).
+                let tie = (p.x.fract().abs() - 0.5).abs() < 1e-9 || (p.y.fract().abs() - 0.5).abs() < 1e-9;
+                if !tie {
+                    prop_assert_eq!(near.at(x, y), sample(&img, p.x, p.y, Interp::Nearest));
+                }
             }
         }
     }

@@ -105,10 +105,32 @@ pub fn warp(
     if m[(2, 0)] == 0.0 && m[(2, 1)] == 0.0 && m[(2, 2)] == 1.0 {
         return Ok(match interp {
             Interp::Bilinear => warp_affine_bilinear(img, out_to_src, width, height),
-            Interp::Nearest => warp_generic(img, out_to_src, width, height, interp),
+            Interp::Nearest => warp_affine_nearest(img, out_to_src, width, height),
         });
     }
     Ok(warp_generic(img, out_to_src, width, height, interp))
+}
+
+/// The nearest-neighbour affine warp: the source position advances by a
+/// constant step along each row, with no homogeneous division.
+fn warp_affine_nearest(img: &Gray, t: &Transform2, width: usize, height: usize) -> Gray {
+    let m = t.m;
+    let mut out = vec![0.0f32; width * height];
+    for (y, row) in out.chunks_exact_mut(width).enumerate() {
+        let (bx, by) = (
+            m[(0, 1)] * y as f64 + m[(0, 2)],
+            m[(1, 1)] * y as f64 + m[(1, 2)],
+        );
+        for (x, o) in row.iter_mut().enumerate() {
+            let (sx, sy) = (bx + m[(0, 0)] * x as f64, by + m[(1, 0)] * x as f64);
+            *o = pixel_or_zero(img, sx.round() as isize, sy.round() as isize);
+        }
+    }
+    Gray {
+        width,
+        height,
+        data: out,
+    }
 }
 
 fn warp_generic(img: &Gray, t: &Transform2, width: usize, height: usize, interp: Interp) -> Gray {
