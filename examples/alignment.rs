@@ -525,6 +525,8 @@ fn run() -> papernotes::Result<()> {
             AffineCamera::fit(&f.landmarks, &anchors)
         })?;
         let wp = WeakPerspective::fit(&f.landmarks, &anchors)?;
+        let wp0 = WeakPerspective::from_affine(&f.landmarks, &anchors)?;
+        let rms_wp0 = (wp0.sse(&f.landmarks, &anchors) / 68.0).sqrt();
         let r = cam.residuals(&f.landmarks, &anchors);
         let rn: Vec<f64> = r.iter().map(|v| v.norm()).collect();
         let rms = (rn.iter().map(|v| v * v).sum::<f64>() / 68.0).sqrt();
@@ -547,7 +549,7 @@ fn run() -> papernotes::Result<()> {
             f.name.clone(),
             fmt_g(rms),
             format!("{:.1} %", 100.0 * rms / iod),
-            fmt_g(rms_wp),
+            format!("{} → {}", fmt_g(rms_wp0), fmt_g(rms_wp)),
             format!("{worst} ({wv:.2})"),
             format!("{yaw:.1}° / {pitch:.1}° / {roll:.1}°"),
         ]);
@@ -574,7 +576,7 @@ fn run() -> papernotes::Result<()> {
             "photo",
             "affine camera RMS (px)",
             "as % of inter-ocular",
-            "weak-perspective RMS (px)",
+            "weak-perspective RMS (px): polar start → least squares",
             "worst landmark (px)",
             "yaw / pitch / roll",
         ],

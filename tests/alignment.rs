@@ -1010,3 +1010,49 @@ fn uninformative_inputs_pull_softmax_features_to_zero() {
     let n = l2_normalize(&[1e-9, -2e-9]).unwrap();
     assert_relative_eq!(n.iter().map(|v| v * v).sum::<f64>(), 1.0, epsilon = 1e-12);
 }
+
+#[test]
+fn weak_perspective_fit_is_a_least_squares_optimum_on_real_photos() {
+    // The refined camera is at least as good as its start (the projected affine
+    // camera), never better than the affine camera (it is a special case), and
+    // no small rotation, scale or shift lowers its residual.
+    let x3 = mesh().anchors();
+    for name in ["einstein", "takeo"] {
+        let f = Face::load(name).unwrap();
+        let start = WeakPerspective::from_affine(&f.landmarks, &x3).unwrap();
+        let wp = WeakPerspective::fit(&f.landmarks, &x3).unwrap();
+        let aff = AffineCamera::fit(&f.landmarks, &x3).unwrap();
+        let sse_aff: f64 = aff
+            .residuals(&f.landmarks, &x3)
+            .iter()
+            .map(|r| r.norm_squared())
+            .sum();
+        let c = wp.sse(&f.landmarks, &x3);
+        assert!(c <= start.sse(&f.landmarks, &x3));
+        assert!(c >= sse_aff * (1.0 - 1e-12));
+        // Perturbations of 1e-4 rad / relative 1e-4 raise the residual by
+        // ~1e-8 of it, far above rounding (~1e-14).
+        for k in 0..3 {
+            for sign in [1.0, -1.0] {
+                let mut w = nalgebra::Vector3::zeros();
+                w[k] = sign * 1e-4;
+                let p = WeakPerspective {
+                    r: wp.r * nalgebra::Rotation3::new(w).into_inner(),
+                    ..wp
+                };
+                assert!(
+                    p.sse(&f.landmarks, &x3) >= c * (1.0 - 1e-12),
+                    "{name} axis {k}"
+                );
+            }
+        }
+        let ps = WeakPerspective {
+            s: wp.s * (1.0 + 1e-4),
+            ..wp
+        };
+        assert!(ps.sse(&f.landmarks, &x3) >= c * (1.0 - 1e-12));
+        // The rotation stays a rotation.
+        assert!((wp.r * wp.r.transpose() - Matrix3::identity()).abs().max() < 1e-9);
+        assert_relative_eq!(wp.r.determinant(), 1.0, epsilon = 1e-9);
+    }
+}

@@ -7,7 +7,7 @@
 //! row is `(0, 0, 0, 1)`, so it has 8 free numbers: two rows `(m_k, t_k)`,
 //! `x = m₁·X + t₁`, `y = m₂·X + t₂`.
 
-use nalgebra::{DMatrix, Matrix2x3, Matrix3, Vector2, Vector3};
+use nalgebra::{DMatrix, Matrix2x3, Matrix3, Rotation3, SMatrix, SVector, Vector2, Vector3};
 
 use super::{P2, P3};
 use crate::error::{Error, Result, ensure_finite};
@@ -180,12 +180,23 @@ pub struct WeakPerspective {
 
 impl WeakPerspective {
     // ANCHOR: weak_perspective
-    /// Fits a weak-perspective camera: the affine camera's `M = U Σ Vᵀ` is
-    /// replaced by its nearest matrix with orthonormal rows, `R₂ = U Vᵀ`
-    /// (the polar factor), completed to a rotation with `r₃ = r₁ × r₂`; then the
-    /// scale and translation are refitted in closed form for that `R₂`. The
-    /// result has 6 degrees of freedom (3 rotation, 1 scale, 2 translation).
+    /// Fits a weak-perspective camera by least squares over its 6 degrees of
+    /// freedom (3 rotation, 1 scale, 2 translation).
+    ///
+    /// Start: the affine camera's `M = U Σ Vᵀ` is replaced by its nearest
+    /// matrix with orthonormal rows, `R₂ = U Vᵀ` (the polar factor), completed
+    /// to a rotation with `r₃ = r₁ × r₂`, and `s`, `t` are refitted in closed
+    /// form. Then Gauss–Newton on the point residual, with the rotation updated
+    /// multiplicatively, `R ← R exp([ω]×)`, and the step halved until the
+    /// residual decreases.
     pub fn fit(points2: &[P2], points3: &[P3]) -> Result<Self> {
+        let start = Self::from_affine(points2, points3)?;
+        start.refine(points2, points3)
+    }
+
+    /// The starting point of [`WeakPerspective::fit`]: the polar projection
+    /// of the least-squares affine camera, with `s` and `t` refitted.
+    pub fn from_affine(points2: &[P2], points3: &[P3]) -> Result<Self> {
         let affine = AffineCamera::fit(points2, points3)?;
         let svd = affine.m.svd(true, true);
         let (u, v_t) = (svd.u.unwrap(), svd.v_t.unwrap());
@@ -207,6 +218,71 @@ impl WeakPerspective {
         let t = my - s * r2 * mx;
         ensure_finite("weak-perspective scale", &[s])?;
         Ok(WeakPerspective { s, r, t })
+    }
+
+    /// Sum of squared point residuals.
+    pub fn sse(&self, points2: &[P2], points3: &[P3]) -> f64 {
+        points2
+            .iter()
+            .zip(points3)
+            .map(|(x, xx)| (self.project(xx) - x).norm_squared())
+            .sum()
+    }
+
+    /// Gauss–Newton refinement over `(ω, s, t)` from `self`.
+    pub fn refine(&self, points2: &[P2], points3: &[P3]) -> Result<Self> {
+        check(points2, points3)?;
+        let mut cur = *self;
+        let mut cost = cur.sse(points2, points3);
+        for _ in 0..50 {
+            let mut jtj = SMatrix::<f64, 6, 6>::zeros();
+            let mut jtr = SVector::<f64, 6>::zeros();
+            for (x, xx) in points2.iter().zip(points3) {
+                let q = cur.r * xx.coords;
+                // d(R exp([ω]×) X)/dω at ω = 0 is −R [X]×.
+                let d = -(cur.r * xx.coords.cross_matrix());
+                let r = Vector2::new(cur.s * q.x + cur.t.x - x.x, cur.s * q.y + cur.t.y - x.y);
+                for row in 0..2 {
+                    let j = SVector::<f64, 6>::from_column_slice(&[
+                        cur.s * d[(row, 0)],
+                        cur.s * d[(row, 1)],
+                        cur.s * d[(row, 2)],
+                        q[row],
+                        if row == 0 { 1.0 } else { 0.0 },
+                        if row == 1 { 1.0 } else { 0.0 },
+                    ]);
+                    jtj += j * j.transpose();
+                    jtr += j * r[row];
+                }
+            }
+            let Some(step) = jtj.cholesky().map(|c| c.solve(&jtr)) else {
+                break;
+            };
+            let mut k = 1.0;
+            let mut moved = false;
+            while k > 1e-6 {
+                let w = Vector3::new(step[0], step[1], step[2]) * (-k);
+                let trial = WeakPerspective {
+                    s: cur.s - k * step[3],
+                    r: cur.r * Rotation3::new(w).into_inner(),
+                    t: cur.t - k * Vector2::new(step[4], step[5]),
+                };
+                let c = trial.sse(points2, points3);
+                if c < cost {
+                    let done = cost - c <= 1e-14 * cost;
+                    cur = trial;
+                    cost = c;
+                    moved = !done;
+                    break;
+                }
+                k *= 0.5;
+            }
+            if !moved {
+                break;
+            }
+        }
+        ensure_finite("weak-perspective scale", &[cur.s])?;
+        Ok(cur)
     }
     // ANCHOR_END: weak_perspective
 
