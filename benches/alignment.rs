@@ -1,0 +1,45 @@
+//! Criterion benchmarks of the alignment chapter: the bilinear and nearest warps
+//! of the Einstein photo (817 × 1024) and each least-squares fit on 68 landmarks.
+//! Run with `cargo bench --bench alignment`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use nalgebra::Vector2;
+use papernotes::alignment::camera::AffineCamera;
+use papernotes::alignment::data::{Face, Mesh};
+use papernotes::alignment::fit::{Family, Transform2, fit};
+use papernotes::alignment::warp::{Interp, warp};
+
+fn benches(c: &mut Criterion) {
+    let einstein = Face::load("einstein").expect("data/faces ships with the crate");
+    let takeo = Face::load("takeo").expect("data/faces ships with the crate");
+    let mesh = Mesh::load().expect("data/mesh ships with the crate");
+    let img = &einstein.image;
+    let centre = Vector2::new(img.width as f64 / 2.0, img.height as f64 / 2.0);
+    let shift = |v: Vector2<f64>| Transform2::similarity(1.0, 0.0, v);
+    let t = shift(centre)
+        .after(&Transform2::similarity(
+            1.0 / 0.9,
+            7f64.to_radians(),
+            Vector2::zeros(),
+        ))
+        .after(&shift(-centre));
+    for interp in [Interp::Bilinear, Interp::Nearest] {
+        c.bench_function(&format!("warp einstein 817x1024 {}", interp.name()), |b| {
+            b.iter(|| warp(black_box(img), &t, img.width, img.height, interp).unwrap())
+        });
+    }
+    for family in Family::ALL {
+        c.bench_function(&format!("fit {} 68 points", family.name()), |b| {
+            b.iter(|| fit(family, black_box(&einstein.landmarks), &takeo.landmarks).unwrap())
+        });
+    }
+    let anchors = mesh.anchors();
+    c.bench_function("fit affine camera 68 points", |b| {
+        b.iter(|| AffineCamera::fit(black_box(&takeo.landmarks), &anchors).unwrap())
+    });
+}
+
+criterion_group!(alignment, benches);
+criterion_main!(alignment);

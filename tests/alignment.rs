@@ -1,0 +1,1058 @@
+//! Claims of the DeepFace alignment notes, one test per claim, plus the error paths.
+
+mod common;
+
+use approx::assert_relative_eq;
+use nalgebra::{DMatrix, DVector, Matrix2x3, Matrix3, Vector2};
+use papernotes::Error;
+use papernotes::alignment::camera::{AffineCamera, WeakPerspective, facing_camera, yaw_rotation};
+use papernotes::alignment::data::{Face, Gray, Mesh, check_landmarks, parse_pts};
+use papernotes::alignment::deepface::{align_2d, fiducials6};
+use papernotes::alignment::fit::{
+    Family, Transform2, fit, fit_affine, fit_homography, fit_homography_dlt, fit_similarity,
+    fit_similarity_linear, rms_residual,
+};
+use papernotes::alignment::frontalize::{
+    FrontalFrame, frontalize, piecewise_affine, triangle_affine,
+};
+use papernotes::alignment::illumination::{
+    l2_normalize, normalized_distance, softmax_loss_shared_feature,
+};
+use papernotes::alignment::shape::shape_distortion;
+use papernotes::alignment::triangulate::{delaunay, in_circumcircle};
+use papernotes::alignment::warp::{
+    Interp, bilinear_with_gradient, box_downscale, rms_diff, sample, warp, zoom_out_map,
+};
+use papernotes::alignment::{P2, P3};
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Normal};
+
+// ---------- helpers ----------
+
+fn pts(v: &[(f64, f64)]) -> Vec<P2> {
+    v.iter().map(|&(x, y)| P2::new(x, y)).collect()
+}
+
+fn random_transform(family: Family, a: [f64; 8]) -> Transform2 {
+    // a: eight numbers in [-1, 1] that parametrize a well-conditioned member.
+    let sim = Transform2::similarity(
+        1.0 + 0.5 * a[0],
+        3.0 * a[1],
+        Vector2::new(40.0 * a[2], 40.0 * a[3]),
+    );
+    match family {
+        Family::Similarity => sim,
+        Family::Affine => {
+            let mut m = sim.m;
+            m[(0, 1)] += 0.3 * a[4];
+            m[(1, 0)] += 0.3 * a[5];
+            m[(0, 0)] *= 1.0 + 0.2 * a[6];
+            Transform2 { m }
+        }
+        Family::Projective => {
+            let mut m = sim.m;
+            m[(0, 1)] += 0.3 * a[4];
+            m[(1, 0)] += 0.3 * a[5];
+            // Perspective terms small enough that w stays within [0.6, 1.4] on [0, 200]².
+            m[(2, 0)] = 1e-3 * a[6];
+            m[(2, 1)] = 1e-3 * a[7];
+            Transform2 { m }
+        }
+    }
+}
+
+fn max_point_gap(a: &Transform2, b: &Transform2, on: &[P2]) -> f64 {
+    on.iter()
+        .map(|p| (a.apply(p) - b.apply(p)).norm())
+        .fold(0.0, f64::max)
+}
+
+fn sse(t: &Transform2, src: &[P2], dst: &[P2]) -> f64 {
+    src.iter()
+        .zip(dst)
+        .map(|(x, y)| (t.apply(x) - y).norm_squared())
+        .sum()
+}
+
+/// A smooth synthetic test image (no data files), cheap enough for proptest.
+fn test_image(w: usize, h: usize) -> Gray {
+    let data = (0..w * h)
+        .map(|k| {
+            let (x, y) = ((k % w) as f32, (k / w) as f32);
+            (128.0 + 60.0 * (x * 0.21).sin() * (y * 0.13).cos() + 30.0 * ((x + y) * 0.05).sin())
+                .clamp(0.0, 255.0)
+        })
+        .collect();
+    Gray::from_vec(w, h, data).unwrap()
+}
+
+fn takeo() -> Face {
+    Face::load("takeo").expect("data/faces/takeo.* ship with the crate")
+}
+
+fn mesh() -> Mesh {
+    Mesh::load().expect("data/mesh/*.csv ship with the crate")
+}
+
+fn point_strategy(min: usize, max: usize) -> impl Strategy<Value = Vec<P2>> {
+    prop::collection::vec((0.0..200.0f64, 0.0..200.0f64), min..max).prop_map(|v| pts(&v))
+}
+
+fn params_strategy() -> impl Strategy<Value = [f64; 8]> {
+    prop::array::uniform8(-1.0..1.0f64)
+}
+
+// ---------- 1. parameter counts ----------
+
+/// Numerical rank of the Jacobian of `params ↦ (T(x_1), …, T(x_n))`: the number
+/// of independent parameters the family really has.
+fn effective_parameters(family: Family) -> usize {
+    let base = random_transform(family, [0.3, -0.2, 0.5, 0.1, 0.4, -0.3, 0.6, -0.5]);
+    let p0 = base.params(family);
+    let probe = pts(&[
+        (10.0, 20.0),
+        (150.0, 30.0),
+        (90.0, 170.0),
+        (30.0, 120.0),
+        (180.0, 160.0),
+        (60.0, 60.0),
+    ]);
+    let mut j = DMatrix::zeros(2 * probe.len(), p0.len());
+    for k in 0..p0.len() {
+        let h = 1e-6 * p0[k].abs().max(1.0);
+        let mut p = p0.clone();
+        p[k] += h;
+        let tp = Transform2::from_params(family, &p).unwrap();
+        p[k] -= 2.0 * h;
+        let tm = Transform2::from_params(family, &p).unwrap();
+        for (i, x) in probe.iter().enumerate() {
+            let d = (tp.apply(x) - tm.apply(x)) / (2.0 * h);
+            j[(2 * i, k)] = d.x;
+            j[(2 * i + 1, k)] = d.y;
+        }
+    }
+    let sv = j.singular_values();
+    // Central differences are accurate to ~1e-8 relative; a dependent column
+    // would give a singular value at that level, independent ones are O(1).
+    sv.iter().filter(|&&s| s > 1e-6 * sv.max()).count()
+}
+
+#[test]
+fn affine_has_6_parameters_not_4() {
+    assert_eq!(Family::Affine.params(), 6);
+    assert_eq!(effective_parameters(Family::Affine), 6);
+    assert_eq!(Family::Similarity.params(), 4);
+    assert_eq!(effective_parameters(Family::Similarity), 4);
+    // A 4-number affine parametrization does not exist: from_params refuses it.
+    assert!(matches!(
+        Transform2::from_params(Family::Affine, &[1.0, 0.0, 0.0, 1.0]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}
+
+#[test]
+fn projective_has_8_parameters_2_more_than_affine() {
+    assert_eq!(Family::Projective.params(), 8);
+    assert_eq!(effective_parameters(Family::Projective), 8);
+    assert_eq!(Family::Projective.params() - Family::Affine.params(), 2);
+}
+
+#[test]
+fn minimum_points_determine_each_family_exactly() {
+    let all = pts(&[(10.0, 20.0), (150.0, 30.0), (90.0, 170.0), (30.0, 120.0)]);
+    for family in Family::ALL {
+        let k = family.min_points();
+        assert_eq!(k, [2, 3, 4][family as usize]);
+        let truth = random_transform(family, [0.2, 0.4, -0.3, 0.6, 0.5, -0.4, 0.7, 0.3]);
+        let src = &all[..k];
+        let dst = truth.apply_all(src);
+        let t = fit(family, src, &dst).unwrap();
+        // k points fix the map: it agrees with the truth everywhere, not only on them.
+        assert!(max_point_gap(&t, &truth, &all) < 1e-6, "{family:?}");
+        let err = fit(family, &src[..k - 1], &dst[..k - 1]).unwrap_err();
+        assert!(matches!(err, Error::TooFew { needed, got, .. } if needed == k && got == k - 1));
+        assert!(err.to_string().contains("at least"), "{err}");
+    }
+}
+
+// ---------- 2. properties of the fits ----------
+
+proptest! {
+    #![proptest_config(common::config(48))]
+
+    #[test]
+    fn fit_recovers_a_random_transform_from_noiseless_points(
+        a in params_strategy(),
+        src in point_strategy(6, 30),
+        fam in 0usize..3,
+    ) {
+        let family = Family::ALL[fam];
+        let truth = random_transform(family, a);
+        let dst = truth.apply_all(&src);
+        let t = fit(family, &src, &dst).unwrap();
+        // Coordinates of size 200 and unit-size matrices: rounding errors are
+        // ~1e-12 px; 1e-6 px leaves room for the conditioning of random sets.
+        prop_assert!(max_point_gap(&t, &truth, &src) < 1e-6);
+    }
+
+    #[test]
+    fn fit_is_equivariant(
+        a in params_strategy(),
+        b in params_strategy(),
+        src in point_strategy(8, 30),
+        noise in prop::collection::vec((-3.0..3.0f64, -3.0..3.0f64), 30),
+        fam in 0usize..3,
+    ) {
+        let family = Family::ALL[fam];
+        let truth = random_transform(family, a);
+        let dst: Vec<P2> = truth.apply_all(&src).iter().zip(&noise)
+            .map(|(p, n)| P2::new(p.x + n.0, p.y + n.1)).collect();
+        let t = fit(family, &src, &dst).unwrap();
+        // Source side: any member S of the family. fit(S x, y) = T ∘ S⁻¹.
+        let s = random_transform(family, b);
+        let t_src = fit(family, &s.apply_all(&src), &dst).unwrap();
+        let expect_src = t.after(&s.inverse().unwrap());
+        // Destination side: a similarity S (it scales every residual by the same
+        // factor, so the minimiser moves with it). fit(x, S y) = S ∘ T.
+        let sim = random_transform(Family::Similarity, b);
+        let t_dst = fit(family, &src, &sim.apply_all(&dst)).unwrap();
+        let expect_dst = sim.after(&t);
+        let probe: Vec<P2> = s.apply_all(&src);
+        // Two independent least-squares solves agree to ~1e-10 relative; the
+        // homography's LM stops at a relative cost change of 1e-15, i.e. ~1e-7 px.
+        prop_assert!(max_point_gap(&t_src, &expect_src, &probe) < 1e-5);
+        prop_assert!(max_point_gap(&t_dst, &expect_dst, &src) < 1e-5);
+    }
+
+    #[test]
+    fn fit_residual_is_optimal_under_parameter_perturbation(
+        a in params_strategy(),
+        src in point_strategy(8, 30),
+        noise in prop::collection::vec((-3.0..3.0f64, -3.0..3.0f64), 30),
+        dir in prop::array::uniform8(-1.0..1.0f64),
+        fam in 0usize..3,
+    ) {
+        let family = Family::ALL[fam];
+        let truth = random_transform(family, a);
+        let dst: Vec<P2> = truth.apply_all(&src).iter().zip(&noise)
+            .map(|(p, n)| P2::new(p.x + n.0, p.y + n.1)).collect();
+        let t = fit(family, &src, &dst).unwrap();
+        let f0 = sse(&t, &src, &dst);
+        let p0 = t.params(family);
+        for sign in [1.0, -1.0] {
+            // Steps of 1e-4 relative: the quadratic rise (~1e-8 F) is far above
+            // the rounding of F (~1e-14 F), so any first-order descent would show.
+            let p: Vec<f64> = p0.iter().zip(&dir)
+                .map(|(v, d)| v + sign * 1e-4 * d * v.abs().max(1e-3)).collect();
+            let f = sse(&Transform2::from_params(family, &p).unwrap(), &src, &dst);
+            prop_assert!(f >= f0 * (1.0 - 1e-12), "{family:?}: {f} < {f0}");
+        }
+    }
+
+    #[test]
+    fn umeyama_matches_linear_least_squares(
+        a in params_strategy(),
+        src in point_strategy(3, 30),
+        noise in prop::collection::vec((-5.0..5.0f64, -5.0..5.0f64), 30),
+    ) {
+        let truth = random_transform(Family::Similarity, a);
+        let dst: Vec<P2> = truth.apply_all(&src).iter().zip(&noise)
+            .map(|(p, n)| P2::new(p.x + n.0, p.y + n.1)).collect();
+        let u = fit_similarity(&src, &dst).unwrap();
+        let l = fit_similarity_linear(&src, &dst).unwrap();
+        prop_assert!(max_point_gap(&u, &l, &src) < 1e-8);
+    }
+
+    #[test]
+    fn similarity_never_distorts_shape(a in params_strategy(), src in point_strategy(5, 30)) {
+        let s = random_transform(Family::Similarity, a);
+        prop_assert!(shape_distortion(&s, &src).unwrap() < 1e-9);
+    }
+}
+
+#[test]
+fn dlt_alone_is_not_the_least_squares_homography() {
+    // With noise, the DLT minimises an algebraic error; the refined fit has a
+    // strictly smaller point residual. (Noiseless, both are exact.)
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let truth = random_transform(
+        Family::Projective,
+        [0.1, 0.3, -0.2, 0.4, 0.2, -0.1, 0.9, -0.8],
+    );
+    let src: Vec<P2> = (0..20)
+        .map(|_| P2::new(rng.random_range(0.0..200.0), rng.random_range(0.0..200.0)))
+        .collect();
+    let normal = Normal::new(0.0, 2.0).unwrap();
+    let dst: Vec<P2> = truth
+        .apply_all(&src)
+        .iter()
+        .map(|p| P2::new(p.x + normal.sample(&mut rng), p.y + normal.sample(&mut rng)))
+        .collect();
+    let dlt = fit_homography_dlt(&src, &dst).unwrap();
+    let lm = fit_homography(&src, &dst).unwrap();
+    assert!(rms_residual(&lm, &src, &dst) < rms_residual(&dlt, &src, &dst));
+}
+
+// ---------- degenerate input ----------
+
+#[test]
+fn too_few_points_are_a_typed_error() {
+    let src = pts(&[(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)]);
+    let err = fit_homography(&src, &src).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::TooFew {
+            needed: 4,
+            got: 3,
+            ..
+        }
+    ));
+    assert!(err.to_string().contains("projective"), "{err}");
+    assert!(matches!(
+        fit_similarity(&src[..1], &src[..1]),
+        Err(Error::TooFew { needed: 2, .. })
+    ));
+}
+
+#[test]
+fn coincident_points_are_a_typed_error() {
+    let src = pts(&[(5.0, 5.0), (5.0, 5.0), (5.0, 5.0)]);
+    let dst = pts(&[(1.0, 2.0), (3.0, 4.0), (5.0, 7.0)]);
+    let err = fit_similarity(&src, &dst).unwrap_err();
+    assert!(matches!(err, Error::Singular { .. }));
+    assert!(err.to_string().contains("coincide"), "{err}");
+}
+
+#[test]
+fn collinear_points_are_a_typed_error() {
+    let src = pts(&[(0.0, 0.0), (1.0, 1.0), (2.0, 2.0), (3.0, 3.0), (7.0, 7.0)]);
+    let dst = pts(&[(0.0, 1.0), (2.0, 0.0), (5.0, 2.0), (1.0, 3.0), (4.0, 4.0)]);
+    for family in [Family::Affine, Family::Projective] {
+        let err = fit(family, &src, &dst).unwrap_err();
+        assert!(matches!(err, Error::Singular { .. }), "{family:?}: {err}");
+        assert!(err.to_string().contains("collinear"), "{err}");
+    }
+    // Four points, three of them collinear: a family of homographies fits.
+    let src4 = pts(&[(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (0.0, 1.0)]);
+    let dst4 = pts(&[(0.0, 0.0), (2.0, 0.0), (4.0, 0.0), (0.0, 2.0)]);
+    let err = fit_homography(&src4, &dst4).unwrap_err();
+    assert!(matches!(err, Error::Singular { .. }));
+    assert!(err.to_string().contains("general position"), "{err}");
+}
+
+#[test]
+fn nan_coordinates_are_a_typed_error() {
+    let src = pts(&[(0.0, 0.0), (1.0, f64::NAN), (0.0, 1.0), (2.0, 2.0)]);
+    let dst = pts(&[(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (2.0, 2.0)]);
+    for family in Family::ALL {
+        let err = fit(family, &src, &dst).unwrap_err();
+        assert!(matches!(err, Error::NonFinite { .. }), "{family:?}");
+        assert!(err.to_string().contains("must be finite"));
+    }
+}
+
+#[test]
+fn mismatched_point_counts_are_a_typed_error() {
+    let src = pts(&[(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)]);
+    let err = fit_affine(&src, &src[..2]).unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { .. }));
+    assert!(err.to_string().contains("one per source point"), "{err}");
+}
+
+// ---------- 4. interpolation and warps ----------
+
+proptest! {
+    #![proptest_config(common::config(64))]
+
+    #[test]
+    fn bilinear_is_a_convex_combination_of_four_neighbours(x in 0.0..30.0f64, y in 0.0..20.0f64) {
+        let img = test_image(32, 22);
+        let (i, j) = (x.floor() as usize, y.floor() as usize);
+        let four = [img.at(i, j), img.at(i + 1, j), img.at(i, j + 1), img.at(i + 1, j + 1)];
+        let lo = four.iter().copied().fold(f32::INFINITY, f32::min);
+        let hi = four.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let v = sample(&img, x, y, Interp::Bilinear);
+        prop_assert!(v >= lo - 1e-3 && v <= hi + 1e-3);
+        let nn = sample(&img, x, y, Interp::Nearest);
+        prop_assert!(four.contains(&nn) || (x.fract() == 0.5 || y.fract() == 0.5));
+        // At pixel centres both reproduce the pixel.
+        prop_assert_eq!(sample(&img, i as f64, j as f64, Interp::Bilinear), img.at(i, j));
+    }
+
+    #[test]
+    fn fast_affine_warp_matches_the_reference_sampler(a in params_strategy()) {
+        let img = test_image(40, 30);
+        let t = random_transform(Family::Affine, a);
+        let fast = warp(&img, &t, 36, 28, Interp::Bilinear).unwrap();
+        let near = warp(&img, &t, 36, 28, Interp::Nearest).unwrap();
+        for y in 0..28 {
+            for x in 0..36 {
+                let p = t.apply(&P2::new(x as f64, y as f64));
+                let r = sample(&img, p.x, p.y, Interp::Bilinear);
+                // f32 arithmetic on values ≤ 255 in a different order: ~1e-4.
+                prop_assert!((fast.at(x, y) - r).abs() < 1e-2, "({x}, {y}): {} vs {r}", fast.at(x, y));
+                // Nearest: the same pixel, unless the position sits within
+                // rounding distance of a half-integer (where either pixel is right).
+                let tie = (p.x.fract().abs() - 0.5).abs() < 1e-9 || (p.y.fract().abs() - 0.5).abs() < 1e-9;
+                if !tie {
+                    prop_assert_eq!(near.at(x, y), sample(&img, p.x, p.y, Interp::Nearest));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn warp_by_the_identity_is_exact() {
+    let img = test_image(20, 15);
+    for interp in [Interp::Nearest, Interp::Bilinear] {
+        let out = warp(&img, &Transform2::identity(), 20, 15, interp).unwrap();
+        assert_eq!(out, img);
+    }
+}
+
+#[test]
+fn bilinear_beats_nearest_on_smooth_content() {
+    // Rotate a smooth pattern whose continuous values are known, and compare each
+    // warp with the exact value at the source position. Nearest errs by the slope
+    // times up to 0.5 px (first order); bilinear by the curvature times 1/8 px²
+    // (second order), several times smaller here.
+    let f = |x: f64, y: f64| 128.0 + 80.0 * (0.15 * x).sin() * (0.11 * y).cos();
+    let (w, h) = (64, 64);
+    let data = (0..w * h)
+        .map(|k| f((k % w) as f64, (k / w) as f64) as f32)
+        .collect();
+    let img = Gray::from_vec(w, h, data).unwrap();
+    let c = Vector2::new(32.0, 32.0);
+    let shift = |v: Vector2<f64>| Transform2::similarity(1.0, 0.0, v);
+    let r = shift(c)
+        .after(&Transform2::similarity(1.0, 0.3, Vector2::zeros()))
+        .after(&shift(-c));
+    let mut err = Vec::new();
+    for interp in [Interp::Nearest, Interp::Bilinear] {
+        let out = warp(&img, &r, w, h, interp).unwrap();
+        let (mut ss, mut n) = (0.0, 0);
+        for y in 8..56 {
+            for x in 8..56 {
+                let p = r.apply(&P2::new(x as f64, y as f64));
+                ss += (f64::from(out.at(x, y)) - f(p.x, p.y)).powi(2);
+                n += 1;
+            }
+        }
+        err.push((ss / f64::from(n)).sqrt());
+    }
+    assert!(
+        err[1] < 0.25 * err[0],
+        "bilinear {} vs nearest {}",
+        err[1],
+        err[0]
+    );
+}
+
+#[test]
+fn point_sampling_zoom_out_aliases_where_the_box_filter_does_not() {
+    // A grating of period 4.2 px (0.24 cycles/px) is above the Nyquist limit
+    // (1/8 cycles/px) of a 4x zoom-out. The area average (box filter) keeps a
+    // fraction sin(4π/4.2) / (4 sin(π/4.2)) ≈ 0.055 of its amplitude; a
+    // point-sampling warp folds it into a strong low-frequency pattern: nearest
+    // keeps all of it, bilinear (here always halfway between two pixels) keeps
+    // cos(π · 0.24) ≈ 0.73.
+    let (w, h) = (160, 160);
+    let data = (0..w * h)
+        .map(|k| 128.0 + 100.0 * ((k % w) as f32 * std::f32::consts::TAU / 4.2).cos())
+        .collect();
+    let img = Gray::from_vec(w, h, data).unwrap();
+    let std = |g: &Gray| {
+        let m = g.data.iter().sum::<f32>() / g.data.len() as f32;
+        (g.data.iter().map(|v| (v - m).powi(2)).sum::<f32>() / g.data.len() as f32).sqrt()
+    };
+    let boxed = std(&box_downscale(&img, 4).unwrap());
+    for interp in [Interp::Nearest, Interp::Bilinear] {
+        let z = std(&warp(&img, &zoom_out_map(4.0), w / 4, h / 4, interp).unwrap());
+        // Gains 0.73 and 1 against 0.055: a factor 5 separates them with margin.
+        assert!(z > 5.0 * boxed, "{interp:?}: {z} vs box {boxed}");
+    }
+}
+
+#[test]
+fn bilinear_gives_gradients_nearest_does_not() {
+    // The STN remark: learning a transform end to end needs d(output)/d(params).
+    let img = test_image(32, 22);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let mut nearest_nonzero = 0;
+    for _ in 0..200 {
+        let (x, y) = (rng.random_range(2.0..28.0), rng.random_range(2.0..18.0));
+        let h = 1e-6;
+        let (_, gx, gy) = bilinear_with_gradient(&img, x, y);
+        let fd_x = (f64::from(sample(&img, x + h, y, Interp::Bilinear))
+            - f64::from(sample(&img, x - h, y, Interp::Bilinear)))
+            / (2.0 * h);
+        let fd_y = (f64::from(sample(&img, x, y + h, Interp::Bilinear))
+            - f64::from(sample(&img, x, y - h, Interp::Bilinear)))
+            / (2.0 * h);
+        // f32 samples of values ~128 have rounding ~1e-5, over 2e-6 that is ~10:
+        // compare to the analytic slope with that allowance.
+        assert!((fd_x - gx).abs() < 20.0 && (fd_y - gy).abs() < 20.0);
+        let nd = sample(&img, x + h, y, Interp::Nearest) - sample(&img, x - h, y, Interp::Nearest);
+        if nd != 0.0 {
+            nearest_nonzero += 1;
+        }
+    }
+    // Nearest changes only when x crosses a half-integer: essentially never.
+    assert!(nearest_nonzero <= 1, "{nearest_nonzero}");
+    // And the analytic gradient is exact against a wide finite difference in f64.
+    let (_, gx, _) = bilinear_with_gradient(&img, 10.3, 7.6);
+    let (a, _, _) = bilinear_with_gradient(&img, 10.25, 7.6);
+    let (b, _, _) = bilinear_with_gradient(&img, 10.35, 7.6);
+    assert_relative_eq!(gx, (b - a) / 0.1, epsilon = 1e-9);
+}
+
+#[test]
+fn bad_output_size_is_a_typed_error() {
+    let img = test_image(8, 8);
+    let err = warp(&img, &Transform2::identity(), 0, 5, Interp::Bilinear).unwrap_err();
+    assert!(matches!(err, Error::InvalidParameter { .. }));
+    assert!(err.to_string().contains("positive"));
+}
+
+// ---------- data and bad input ----------
+
+#[test]
+fn real_photos_load_with_68_landmarks_inside() {
+    for name in ["einstein", "takeo"] {
+        let f = Face::load(name).unwrap();
+        assert_eq!(f.landmarks.len(), 68);
+        check_landmarks(&f.landmarks, f.image.width, f.image.height).unwrap();
+    }
+    let t = takeo();
+    assert_eq!((t.image.width, t.image.height), (150, 225));
+    let m = mesh();
+    assert_eq!((m.vertices.len(), m.triangles.len()), (468, 898));
+    let mut ids = m.anchor_ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 68, "the 68 anchors are distinct mesh vertices");
+}
+
+#[test]
+fn undecodable_image_is_a_typed_error() {
+    let dir = std::env::temp_dir().join(format!("papernotes-align-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("broken.jpg");
+    std::fs::write(&bad, b"\xFF\xD8\xFF\xE0 this is not really a JPEG").unwrap();
+    let err = Gray::load(&bad).unwrap_err();
+    assert!(matches!(err, Error::Data(_)), "{err}");
+    assert!(err.to_string().contains("could not decode"), "{err}");
+    let err = Gray::load(&dir.join("missing.png")).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn landmarks_outside_the_image_are_rejected() {
+    let mut l = takeo().landmarks;
+    l[12] = P2::new(400.0, 10.0);
+    let err = check_landmarks(&l, 150, 225).unwrap_err();
+    assert!(matches!(err, Error::InvalidParameter { .. }));
+    assert!(
+        err.to_string().contains("point 12") && err.to_string().contains("outside"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_landmark_counts_are_rejected() {
+    let l = takeo().landmarks;
+    let err = check_landmarks(&l[..67], 150, 225).unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { .. }));
+    assert!(err.to_string().contains("68"));
+    assert!(matches!(
+        fiducials6(&l[..5]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let err = parse_pts("version: 1\nn_points: 3\n{\n1 2\n3 4\n}\n").unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
+}
+
+#[test]
+fn nan_landmarks_are_rejected() {
+    let err = parse_pts("n_points: 2\n{\n1 2\nnan 4\n}\n").unwrap_err();
+    assert!(matches!(err, Error::NonFinite { .. }), "{err}");
+    let mut l = takeo().landmarks;
+    l[3] = P2::new(f64::NAN, 1.0);
+    assert!(matches!(
+        check_landmarks(&l, 150, 225),
+        Err(Error::NonFinite { .. })
+    ));
+    let err = parse_pts("{\n1 2 3\n}\n").unwrap_err();
+    assert!(err.to_string().contains("has 3 numbers"), "{err}");
+}
+
+// ---------- 3. DeepFace 2-D alignment ----------
+
+#[test]
+fn deepface_2d_alignment_converges_and_is_idempotent() {
+    let face = takeo();
+    let f6 = fiducials6(&face.landmarks).unwrap();
+    let template = [
+        P2::new(38.0, 48.0),
+        P2::new(82.0, 48.0),
+        P2::new(60.0, 75.0),
+        P2::new(42.0, 95.0),
+        P2::new(78.0, 95.0),
+        P2::new(60.0, 95.0),
+    ];
+    // An exact detector: the hand landmarks carried into the crop.
+    let detect =
+        |_: &Gray, t: &Transform2| -> papernotes::Result<[P2; 6]> { Ok(f6.map(|p| t.apply(&p))) };
+    let out = align_2d(&face.image, detect, &template, 120, 5, 1e-6).unwrap();
+    // One step reaches the least-squares optimum; the second step changes nothing.
+    assert_eq!(out.updates.len(), 2);
+    assert!(out.updates[1] < 1e-6);
+    let direct = fit_similarity(&f6, &template).unwrap();
+    assert!(max_point_gap(&out.transform, &direct, &f6) < 1e-8);
+    assert_eq!((out.crop.width, out.crop.height), (120, 120));
+}
+
+// ---------- 5. shape distortion ----------
+
+#[test]
+fn projective_distorts_face_shape_more_than_affine() {
+    // The notes: projective "would greatly change the shape of faces (affine would
+    // do the same stuff but not so much)". Fit each family from six noisy fiducials
+    // of a real face to its clean ones and measure the fitted map's shape change.
+    let face = takeo();
+    let f6 = fiducials6(&face.landmarks).unwrap().to_vec();
+    let normal = Normal::new(0.0, 1.5).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let mut med = Vec::new();
+    for family in Family::ALL {
+        let mut d: Vec<f64> = (0..200)
+            .map(|_| {
+                let noisy: Vec<P2> = f6
+                    .iter()
+                    .map(|p| P2::new(p.x + normal.sample(&mut rng), p.y + normal.sample(&mut rng)))
+                    .collect();
+                let t = fit(family, &noisy, &f6).unwrap();
+                shape_distortion(&t, &face.landmarks).unwrap()
+            })
+            .collect();
+        d.sort_by(f64::total_cmp);
+        med.push(d[100]);
+    }
+    assert!(med[0] < 1e-9, "similarity: {}", med[0]);
+    // Medians of 200 draws: sampling error of a median is ~10 %; the gaps are larger.
+    assert!(
+        med[2] > 1.5 * med[1],
+        "projective {} vs affine {}",
+        med[2],
+        med[1]
+    );
+}
+
+// ---------- 6. the 3-D camera ----------
+
+proptest! {
+    #![proptest_config(common::config(32))]
+
+    #[test]
+    fn affine_camera_recovers_a_known_camera(m in prop::array::uniform8(-1.0..1.0f64)) {
+        let mesh = mesh();
+        let x3 = mesh.anchors();
+        let cam = AffineCamera {
+            m: Matrix2x3::new(8.0 + m[0], m[1], m[2], m[3], -8.0 + m[4], m[5]),
+            t: Vector2::new(100.0 * m[6], 100.0 * m[7]),
+        };
+        let x2: Vec<P2> = x3.iter().map(|p| cam.project(p)).collect();
+        let fitted = AffineCamera::fit(&x2, &x3).unwrap();
+        prop_assert!((fitted.m - cam.m).abs().max() < 1e-8);
+        prop_assert!((fitted.t - cam.t).abs().max() < 1e-6);
+    }
+
+    #[test]
+    fn weak_perspective_recovers_a_scaled_rotation(
+        yaw in -40.0..40.0f64, pitch in -20.0..20.0f64, roll in -20.0..20.0f64, s in 3.0..12.0f64,
+    ) {
+        let mesh = mesh();
+        let x3 = mesh.anchors();
+        let rx = nalgebra::Rotation3::from_axis_angle(&nalgebra::Vector3::x_axis(), pitch.to_radians());
+        let rz = nalgebra::Rotation3::from_axis_angle(&nalgebra::Vector3::z_axis(), roll.to_radians());
+        let flip = Matrix3::from_diagonal(&nalgebra::Vector3::new(1.0, -1.0, -1.0));
+        let r = flip * rz.matrix() * yaw_rotation(yaw) * rx.matrix();
+        let x2: Vec<P2> = x3.iter().map(|p| {
+            let q = r * p.coords;
+            P2::new(s * q.x + 75.0, s * q.y + 110.0)
+        }).collect();
+        let wp = WeakPerspective::fit(&x2, &x3).unwrap();
+        prop_assert!((wp.s - s).abs() < 1e-8 * s);
+        prop_assert!((wp.r - r).abs().max() < 1e-8);
+        let (y, _, _) = wp.angles_deg();
+        prop_assert!((y - yaw).abs() < 1e-6, "{} vs {}", y, yaw);
+    }
+}
+
+#[test]
+fn affine_camera_residuals_are_orthogonal_to_the_design() {
+    // Least-squares optimality (normal equations): Σ r_i (X_i, 1)ᵀ = 0.
+    let face = takeo();
+    let x3 = mesh().anchors();
+    let cam = AffineCamera::fit(&face.landmarks, &x3).unwrap();
+    let r = cam.residuals(&face.landmarks, &x3);
+    let mut g = DMatrix::<f64>::zeros(2, 4);
+    for (ri, p) in r.iter().zip(&x3) {
+        for (k, v) in [p.x, p.y, p.z, 1.0].iter().enumerate() {
+            g[(0, k)] += ri.x * v;
+            g[(1, k)] += ri.y * v;
+        }
+    }
+    // Residuals of a few px times coordinates of ~10 cm over 68 points: terms of
+    // ~1e3 cancelling to rounding (~1e-10).
+    assert!(g.abs().max() < 1e-7, "{g}");
+}
+
+#[test]
+fn camera_fit_explains_real_landmarks_up_to_identity_residuals() {
+    // The generic model is not the person: residuals remain, but they are small
+    // next to the face (inter-ocular distance), and the camera is near-frontal.
+    let x3 = mesh().anchors();
+    for name in ["einstein", "takeo"] {
+        let face = Face::load(name).unwrap();
+        let cam = AffineCamera::fit(&face.landmarks, &x3).unwrap();
+        let r = cam.residuals(&face.landmarks, &x3);
+        let rms = (r.iter().map(|v| v.norm_squared()).sum::<f64>() / 68.0).sqrt();
+        let iod = (face.landmarks[45] - face.landmarks[36]).norm();
+        // A different face shape (and annotation noise) leaves ~5-10 % of the
+        // inter-ocular distance; 20 % would mean a wrong anchor map or camera.
+        assert!(rms < 0.2 * iod, "{name}: rms {rms} vs iod {iod}");
+    }
+}
+
+#[test]
+fn weighted_camera_fit_downweights_an_unreliable_landmark() {
+    // DeepFace's generalized least squares with a (diagonal) covariance: a
+    // landmark declared 100x noisier moves the fit much less.
+    let face = takeo();
+    let x3 = mesh().anchors();
+    let mut l = face.landmarks.clone();
+    l[30] = P2::new(l[30].x + 25.0, l[30].y);
+    let clean = AffineCamera::fit(&face.landmarks, &x3).unwrap();
+    let plain = AffineCamera::fit(&l, &x3).unwrap();
+    let mut w = vec![1.0; 68];
+    w[30] = 1e-4;
+    let gls = AffineCamera::fit_weighted(&l, &x3, Some(&w)).unwrap();
+    let shift = |c: &AffineCamera| (c.project(&x3[8]) - clean.project(&x3[8])).norm();
+    assert!(
+        shift(&gls) < 0.1 * shift(&plain),
+        "{} vs {}",
+        shift(&gls),
+        shift(&plain)
+    );
+    let err = AffineCamera::fit_weighted(&l, &x3, Some(&[1.0; 3])).unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { .. }));
+    w[0] = -1.0;
+    let err = AffineCamera::fit_weighted(&l, &x3, Some(&w)).unwrap_err();
+    assert!(err.to_string().contains("positive"), "{err}");
+}
+
+#[test]
+fn coplanar_anchors_are_a_typed_error() {
+    let x3: Vec<P3> = (0..10)
+        .map(|i| P3::new(i as f64, (i * i) as f64, 0.0))
+        .collect();
+    let x2: Vec<P2> = (0..10).map(|i| P2::new(i as f64, 2.0 * i as f64)).collect();
+    let err = AffineCamera::fit(&x2, &x3).unwrap_err();
+    assert!(matches!(err, Error::Singular { .. }));
+    assert!(err.to_string().contains("coplanar"), "{err}");
+}
+
+// ---------- 8. the "unique 3-D model" ----------
+
+#[test]
+fn personalized_model_reproduces_the_landmarks_exactly() {
+    let face = takeo();
+    let x3 = mesh().anchors();
+    let cam = AffineCamera::fit(&face.landmarks, &x3).unwrap();
+    let model = cam.personalize(&face.landmarks, &x3).unwrap();
+    let axis = cam.axis();
+    for ((p, x), orig) in model.iter().zip(&face.landmarks).zip(&x3) {
+        // Projection of the personalized anchor is the landmark (pixels ~100,
+        // rounding ~1e-12).
+        assert!((cam.project(p) - x).norm() < 1e-9);
+        // The displacement is orthogonal to the viewing axis: depth unchanged.
+        assert!((p - orig).dot(&axis).abs() < 1e-9);
+    }
+}
+
+// ---------- 7. triangulation and frontalization ----------
+
+proptest! {
+    #![proptest_config(common::config(48))]
+
+    #[test]
+    fn delaunay_triangles_have_empty_circumcircles(p in point_strategy(4, 40)) {
+        let tris = match delaunay(&p) {
+            Ok(t) => t,
+            // Random sets may (rarely) repeat a point; that is the typed error.
+            Err(Error::InvalidParameter { .. }) => return Ok(()),
+            Err(e) => return Err(TestCaseError::fail(e.to_string())),
+        };
+        for t in &tris {
+            for (k, d) in p.iter().enumerate() {
+                if t.contains(&k) { continue; }
+                prop_assert!(!in_circumcircle(&p[t[0]], &p[t[1]], &p[t[2]], d));
+            }
+        }
+        // Every point is a vertex of some triangle.
+        for k in 0..p.len() {
+            prop_assert!(tris.iter().any(|t| t.contains(&k)));
+        }
+    }
+
+    #[test]
+    fn triangle_affine_maps_corners_exactly(
+        a in prop::array::uniform6(0.0..100.0f64), b in prop::array::uniform6(0.0..100.0f64),
+    ) {
+        let from = [P2::new(a[0], a[1]), P2::new(a[2], a[3]), P2::new(a[4], a[5])];
+        let to = [P2::new(b[0], b[1]), P2::new(b[2], b[3]), P2::new(b[4], b[5])];
+        match triangle_affine(from, to) {
+            Ok(m) => {
+                let t = Transform2 { m };
+                for k in 0..3 {
+                    prop_assert!((t.apply(&from[k]) - to[k]).norm() < 1e-6);
+                }
+            }
+            Err(e) => {
+                let singular = matches!(e, Error::Singular { .. });
+                prop_assert!(singular);
+            }
+        }
+    }
+}
+
+#[test]
+fn piecewise_affine_warp_reproduces_a_global_affine() {
+    // If the destination landmarks are one affine image of the source, the
+    // piecewise warp is that affine warp on every covered pixel.
+    let img = test_image(60, 60);
+    let src = pts(&[
+        (5.0, 5.0),
+        (50.0, 8.0),
+        (30.0, 30.0),
+        (8.0, 52.0),
+        (55.0, 50.0),
+        (20.0, 40.0),
+    ]);
+    let a = Transform2 {
+        m: Matrix3::new(0.9, 0.1, 3.0, -0.05, 1.1, 2.0, 0.0, 0.0, 1.0),
+    };
+    let dst = a.apply_all(&src);
+    let tris = delaunay(&dst).unwrap();
+    let pw = piecewise_affine(
+        &img,
+        &src,
+        &dst,
+        &tris,
+        &vec![true; tris.len()],
+        64,
+        64,
+        Interp::Bilinear,
+    )
+    .unwrap();
+    let global = warp(&img, &a.inverse().unwrap(), 64, 64, Interp::Bilinear).unwrap();
+    let covered = pw.owner.iter().filter(|o| o.is_some()).count();
+    assert!(covered > 1000);
+    let d = rms_diff(&pw.image, &global, |x, y| pw.owner[y * 64 + x].is_some()).unwrap();
+    // Same sample positions up to rounding of two affine compositions (~1e-12 px).
+    assert!(d < 1e-3, "{d}");
+}
+
+#[test]
+fn degenerate_and_empty_triangles_are_typed_errors() {
+    let img = test_image(20, 20);
+    let p = pts(&[(1.0, 1.0), (10.0, 1.0), (5.0, 9.0), (19.0, 19.0)]);
+    let q = pts(&[(1.0, 1.0), (2.0, 2.0), (3.0, 3.0), (19.0, 19.0)]); // first three collinear
+    let err = piecewise_affine(
+        &img,
+        &p,
+        &q,
+        &[[0, 1, 2]],
+        &[true],
+        20,
+        20,
+        Interp::Bilinear,
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Singular { .. }));
+    assert!(err.to_string().contains("no area"), "{err}");
+    let err = piecewise_affine(&img, &p, &p, &[], &[], 20, 20, Interp::Bilinear).unwrap_err();
+    assert!(matches!(err, Error::TooFew { .. }));
+    let err = piecewise_affine(
+        &img,
+        &p,
+        &p,
+        &[[0, 1, 9]],
+        &[true],
+        20,
+        20,
+        Interp::Bilinear,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("landmark 9"), "{err}");
+    assert!(matches!(
+        delaunay(&pts(&[(0.0, 0.0), (1.0, 1.0), (2.0, 2.0)])),
+        Err(Error::Singular { .. })
+    ));
+    let err = delaunay(&pts(&[(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 0.0)])).unwrap_err();
+    assert!(err.to_string().contains("coincide"), "{err}");
+}
+
+#[test]
+fn back_facing_triangles_appear_as_the_head_turns() {
+    let mesh = mesh();
+    let fraction = |yaw: f64| {
+        let r = yaw_rotation(yaw);
+        let v = facing_camera(
+            |p| {
+                let q = r * p.coords;
+                P2::new(q.x, -q.y)
+            },
+            &mesh.vertices,
+            &mesh.triangles,
+        );
+        v.iter().filter(|b| !**b).count() as f64 / v.len() as f64
+    };
+    let f: Vec<f64> = [0.0, 20.0, 40.0, 60.0]
+        .iter()
+        .map(|&y| fraction(y))
+        .collect();
+    assert_eq!(f[0], 0.0);
+    for k in 1..f.len() {
+        assert!(f[k] > f[k - 1], "{f:?}");
+    }
+}
+
+#[test]
+fn frontalization_fills_hidden_triangles_by_symmetry() {
+    // A synthetic turned head: landmarks from the model rotated 50 degrees,
+    // over a synthetic texture. Some triangles face away and are mirrored.
+    let mesh = mesh();
+    let r = yaw_rotation(50.0);
+    let lm: Vec<P2> = mesh
+        .anchors()
+        .iter()
+        .map(|p| {
+            let q = r * p.coords;
+            P2::new(80.0 + 8.0 * q.x, 80.0 - 8.0 * q.y)
+        })
+        .collect();
+    let img = test_image(160, 160);
+    let frame = FrontalFrame::fit(&mesh.anchors(), 96, 0.9);
+    let f = frontalize(&img, &lm, &mesh, &frame, false, Interp::Bilinear).unwrap();
+    assert!(
+        f.visible.iter().any(|v| !v),
+        "some triangle must face away at 50°"
+    );
+    assert!(
+        f.source.contains(&2),
+        "hidden pixels are filled from their mirror"
+    );
+    // Frontal photo of the same model: nothing is hidden.
+    let lm0: Vec<P2> = mesh
+        .anchors()
+        .iter()
+        .map(|p| P2::new(80.0 + 8.0 * p.x, 80.0 - 8.0 * p.y))
+        .collect();
+    let f0 = frontalize(&img, &lm0, &mesh, &frame, false, Interp::Bilinear).unwrap();
+    assert!(f0.visible.iter().all(|v| *v));
+}
+
+// ---------- 9. L2 normalization ----------
+
+#[test]
+fn l2_normalization_removes_gain_but_not_offset_or_gamma() {
+    let face = takeo();
+    let crop = face.image.crop(40, 60, 64, 64).unwrap();
+    let x: Vec<f64> = crop.data.iter().map(|&v| f64::from(v) + 1.0).collect();
+    let gain: Vec<f64> = x.iter().map(|v| 0.6 * v).collect();
+    let offset: Vec<f64> = x.iter().map(|v| v + 40.0).collect();
+    let gamma: Vec<f64> = x.iter().map(|v| 255.0 * (v / 256.0).powf(0.6)).collect();
+    // Gain: identical up to rounding (4096 values, ~1e-16 each).
+    assert!(normalized_distance(&x, &gain).unwrap() < 1e-12);
+    // Offset and gamma change the direction by far more than rounding.
+    assert!(normalized_distance(&x, &offset).unwrap() > 1e-2);
+    assert!(normalized_distance(&x, &gamma).unwrap() > 1e-2);
+    let err = l2_normalize(&[0.0, 0.0]).unwrap_err();
+    assert!(matches!(err, Error::Singular { .. }));
+    assert!(err.to_string().contains("zero"));
+}
+
+#[test]
+fn uninformative_inputs_pull_softmax_features_to_zero() {
+    // The notes: with blurred data "the descriptor will tend to assign 0 to every
+    // picture". When every sample gets the same feature f and classes are
+    // balanced, f = 0 is a stationary point of the (convex) cross-entropy: the
+    // global minimum. With unbalanced classes it is not.
+    let w = DMatrix::from_row_slice(3, 2, &[1.0, 0.5, -0.7, 1.2, 0.3, -1.1]);
+    let balanced = [0, 1, 2, 0, 1, 2];
+    let zero = DVector::zeros(2);
+    let (l0, g0) = softmax_loss_shared_feature(&w, &zero, &balanced).unwrap();
+    assert!(g0.norm() < 1e-15);
+    assert_relative_eq!(l0, 3f64.ln(), epsilon = 1e-12);
+    for d in [[1.0, 0.0], [0.0, 1.0], [0.6, -0.8]] {
+        let (l, _) =
+            softmax_loss_shared_feature(&w, &DVector::from_row_slice(&d), &balanced).unwrap();
+        assert!(l > l0);
+    }
+    let (_, g) = softmax_loss_shared_feature(&w, &zero, &[0, 0, 0, 1]).unwrap();
+    assert!(g.norm() > 0.1);
+    // After L2 normalization the feature has length 1, so it cannot collapse.
+    let n = l2_normalize(&[1e-9, -2e-9]).unwrap();
+    assert_relative_eq!(n.iter().map(|v| v * v).sum::<f64>(), 1.0, epsilon = 1e-12);
+}
+
+#[test]
+fn weak_perspective_fit_is_a_least_squares_optimum_on_real_photos() {
+    // The refined camera is at least as good as its start (the projected affine
+    // camera), never better than the affine camera (it is a special case), and
+    // no small rotation, scale or shift lowers its residual.
+    let x3 = mesh().anchors();
+    for name in ["einstein", "takeo"] {
+        let f = Face::load(name).unwrap();
+        let start = WeakPerspective::from_affine(&f.landmarks, &x3).unwrap();
+        let wp = WeakPerspective::fit(&f.landmarks, &x3).unwrap();
+        let aff = AffineCamera::fit(&f.landmarks, &x3).unwrap();
+        let sse_aff: f64 = aff
+            .residuals(&f.landmarks, &x3)
+            .iter()
+            .map(|r| r.norm_squared())
+            .sum();
+        let c = wp.sse(&f.landmarks, &x3);
+        assert!(c <= start.sse(&f.landmarks, &x3));
+        assert!(c >= sse_aff * (1.0 - 1e-12));
+        // Perturbations of 1e-4 rad / relative 1e-4 raise the residual by
+        // ~1e-8 of it, far above rounding (~1e-14).
+        for k in 0..3 {
+            for sign in [1.0, -1.0] {
+                let mut w = nalgebra::Vector3::zeros();
+                w[k] = sign * 1e-4;
+                let p = WeakPerspective {
+                    r: wp.r * nalgebra::Rotation3::new(w).into_inner(),
+                    ..wp
+                };
+                assert!(
+                    p.sse(&f.landmarks, &x3) >= c * (1.0 - 1e-12),
+                    "{name} axis {k}"
+                );
+            }
+        }
+        let ps = WeakPerspective {
+            s: wp.s * (1.0 + 1e-4),
+            ..wp
+        };
+        assert!(ps.sse(&f.landmarks, &x3) >= c * (1.0 - 1e-12));
+        // The rotation stays a rotation.
+        assert!((wp.r * wp.r.transpose() - Matrix3::identity()).abs().max() < 1e-9);
+        assert_relative_eq!(wp.r.determinant(), 1.0, epsilon = 1e-9);
+    }
+}
