@@ -191,11 +191,29 @@ impl Run {
     }
 
     /// Runs `f`, records its wall time under `label`, and returns its result.
+    ///
+    /// On an interactive terminal a spinner names the step while it runs and
+    /// leaves a line with its wall time; in CI and in logs nothing is drawn.
     pub fn time<T>(&mut self, label: &str, f: impl FnOnce() -> T) -> T {
+        let spinner = if interactive() {
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+                bar.set_style(style);
+            }
+            bar.set_message(label.to_string());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
         let t = Instant::now();
         let out = f();
-        self.timings
-            .push((label.to_string(), t.elapsed().as_secs_f64()));
+        let secs = t.elapsed().as_secs_f64();
+        if !spinner.is_hidden() {
+            spinner.finish_and_clear();
+            eprintln!("  {label}: {secs:.1} s");
+        }
+        self.timings.push((label.to_string(), secs));
         out
     }
 
@@ -214,8 +232,7 @@ impl Run {
     /// A progress bar of `len` steps, drawn only on an interactive terminal
     /// outside CI (hidden otherwise, so logs stay clean).
     pub fn progress(&self, len: u64, message: &str) -> ProgressBar {
-        let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-        if !interactive {
+        if !interactive() {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new(len);
@@ -314,6 +331,11 @@ impl Run {
         );
         Ok(())
     }
+}
+
+/// Progress is drawn only on a terminal, and never under CI.
+fn interactive() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
