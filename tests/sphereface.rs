@@ -496,3 +496,69 @@ fn labels_out_of_range_empty_batches_and_nan_are_rejected() {
     assert!(FeatureNet::new(64, 8, 2, 1, 0, &Device::Cpu).is_err());
     assert!(Head::NormFace { scale: 0.0 }.validate().is_err());
 }
+
+// ------------------------------------------- item 11: metric-learning criterion
+
+proptest! {
+    #![proptest_config(common::config(32))]
+
+    /// When max intra-class angle < min inter-class angle, one threshold on
+    /// the cosine accepts every same-class pair and no different-class pair:
+    /// TAR = 1 at FAR = 0. (The criterion is what makes open-set verification
+    /// with one global threshold exact.)
+    #[test]
+    fn criterion_implies_perfect_verification_at_one_threshold(
+        seed in 0u64..1000, spread in 0.01f64..0.6, classes in 2usize..5
+    ) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let per = 6;
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        for c in 0..classes {
+            let centre = 2.0 * PI * c as f64 / classes as f64;
+            for _ in 0..per {
+                let a = centre + rng.random_range(-spread..spread);
+                rows.extend([a.cos(), a.sin()]);
+                labels.push(c);
+            }
+        }
+        let f = DMatrix::from_row_slice(classes * per, 2, &rows);
+        let crit = feature_criterion(&f, &labels).unwrap();
+        let (g, i) = pair_scores(&f, &labels, Similarity::Cosine).unwrap();
+        let perfect = tar_at_far(&g, &i, 0.0).unwrap() == 1.0;
+        if crit.holds() {
+            prop_assert!(perfect);
+        }
+        // Conversely a perfect single threshold needs min same-class cosine
+        // > max different-class cosine, which is the criterion itself.
+        prop_assert_eq!(perfect, crit.holds());
+    }
+}
+
+/// Closed set vs open set: features trained to classify digits 0–3 verify
+/// pairs of those digits better than pairs of digits 4–6 never seen in
+/// training (AUC of the cosine similarity).
+#[test]
+fn classification_features_verify_unseen_classes_worse_than_seen() {
+    let (x, y) = papernotes::data::digits::load().unwrap();
+    let take = |lo: usize, hi: usize, n: usize| {
+        let rows: Vec<usize> = (0..x.nrows()).filter(|&r| y[r] >= lo && y[r] < hi).take(n).collect();
+        (x.select_rows(&rows), rows.iter().map(|&r| y[r]).collect::<Vec<_>>())
+    };
+    let (sx, sy) = take(0, 4, 400);
+    let (ux, uy) = take(4, 7, 150);
+    let tr = Data::new(&sx, &sy, DType::F32, &Device::Cpu).unwrap();
+    let net = FeatureNet::new(64, 32, 4, 4, 5, &Device::Cpu).unwrap();
+    let cfg = TrainConfig { epochs: 12, batch: 32, lr: 0.01, seed: 5 };
+    let stats = train(&net, &Head::Softmax { bias: false }, &tr, &tr, &cfg).unwrap();
+    assert!(stats.last().unwrap().accuracy > 0.95);
+    let auc_of = |m: &DMatrix<f64>, l: &[usize]| {
+        let t = to_tensor(m, DType::F32, &Device::Cpu).unwrap();
+        let f = papernotes::softmax::train::feature_matrix(&net, &t).unwrap();
+        let (g, i) = pair_scores(&f, l, Similarity::Cosine).unwrap();
+        auc(&g, &i)
+    };
+    let seen = auc_of(&sx.rows(0, 150).into_owned(), &sy[..150]);
+    let unseen = auc_of(&ux, &uy);
+    assert!(seen > unseen + 0.05, "seen {seen}, unseen {unseen}");
+}
