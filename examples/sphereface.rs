@@ -561,7 +561,7 @@ fn closed_report(run: &mut Run, models: &[Model], test_y: &[usize]) -> papernote
     panels_2d(&p2, &first(2), test_y)?;
     let p3 = run.figure(
         "features_3d.svg",
-        "Directions of learned 3-D test features on the sphere (longitude/latitude), class weights as stars",
+        "Directions of learned 3-D test features on the sphere (longitude/latitude), class weights as black crosses",
     );
     panels_3d(&p3, &first(3), test_y)?;
 
