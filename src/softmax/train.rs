@@ -369,6 +369,19 @@ pub fn train(
     eval: &Data,
     cfg: &TrainConfig,
 ) -> Result<Vec<EpochStats>> {
+    train_with(net, head, train, eval, cfg, |_, _| Ok(()))
+}
+
+/// [`train`], calling `on_epoch(epoch, net)` after every epoch (to record
+/// how parameters evolve without restarting the optimizer).
+pub fn train_with(
+    net: &FeatureNet,
+    head: &Head,
+    train: &Data,
+    eval: &Data,
+    cfg: &TrainConfig,
+    mut on_epoch: impl FnMut(usize, &FeatureNet) -> Result<()>,
+) -> Result<Vec<EpochStats>> {
     head.validate()?;
     ensure_len("epochs", cfg.epochs, 1)?;
     ensure_len("batch size", cfg.batch, 1)?;
@@ -422,6 +435,7 @@ pub fn train(
         if !finite {
             break;
         }
+        on_epoch(epoch, net)?;
     }
     Ok(stats)
 }
