@@ -17,7 +17,8 @@ use papernotes::softmax::blur::gaussian_blur;
 use papernotes::softmax::imbalance::{geometric_sizes, spearman, subset};
 use papernotes::softmax::normface::{loss_lower_bound, min_scale};
 use papernotes::softmax::train::{
-    FeatureNet, Head, TrainConfig, accuracy, class_accuracy, feature_matrix, train, train_with,
+    FeatureNet, Head, Opt, TrainConfig, accuracy, class_accuracy, feature_matrix, train,
+    train_with_optimizer,
 };
 use papernotes::softmax::twoclass::{descend, gradient, notes_gradient};
 use papernotes::softmax::verify::{Similarity, auc, pair_scores, roc, tar_at_far};
@@ -55,6 +56,7 @@ struct Plan {
 const HIDDEN: usize = 64;
 const BATCH: usize = 32;
 const LR: f64 = 0.01;
+const SGD_LR: f64 = 0.05;
 const DIM: usize = 16;
 const NORMFACE_S: f64 = 10.0;
 const EPS_TARGET: f64 = 0.05;
@@ -71,7 +73,11 @@ fn cfg(epochs: usize, seed: u64) -> TrainConfig {
 fn run() -> papernotes::Result<()> {
     let args = Args::parse();
     let device = papernotes::device::select(args.common.device)?;
-    let mut run = Run::start("softmax", &args.common, &papernotes::device::describe(&device))?;
+    let mut run = Run::start(
+        "softmax",
+        &args.common,
+        &papernotes::device::describe(&device),
+    )?;
     let plan = if run.quick() {
         Plan {
             epochs: 2,
@@ -110,19 +116,28 @@ fn run() -> papernotes::Result<()> {
      -> papernotes::Result<()> {
         let t0 = std::time::Instant::now();
         f(run)?;
-        times.push(vec![label.to_string(), format!("{:.3}", t0.elapsed().as_secs_f64())]);
+        times.push(vec![
+            label.to_string(),
+            format!("{:.3}", t0.elapsed().as_secs_f64()),
+        ]);
         Ok(())
     };
     timed(&mut run, "item 1: two classes", &mut |r| two_class(r))?;
     timed(&mut run, "item 2: imbalance", &mut |r| {
         imbalance(r, &plan, &split, &te, &device)
     })?;
-    timed(&mut run, "item 3: biases", &mut |r| biases(r, &plan, &tr, &te, &device))?;
+    timed(&mut run, "item 3: biases", &mut |r| {
+        biases(r, &plan, &tr, &te, &device)
+    })?;
     timed(&mut run, "item 4: radial features", &mut |r| {
         radial(r, &plan, &tr, &te, &split.test_y, &device)
     })?;
-    timed(&mut run, "item 5: NormFace scale", &mut |r| scale(r, &plan, &tr, &te, &device))?;
-    timed(&mut run, "item 6: blur", &mut |r| blur(r, &plan, &split, &tr, &te, &device))?;
+    timed(&mut run, "item 5: NormFace scale", &mut |r| {
+        scale(r, &plan, &tr, &te, &device)
+    })?;
+    timed(&mut run, "item 6: blur", &mut |r| {
+        blur(r, &plan, &split, &tr, &te, &device)
+    })?;
     run.table("item_timings", &["experiment", "wall time (s)"], &times);
     run.finish()
 }
@@ -149,7 +164,10 @@ fn two_class(run: &mut Run) -> papernotes::Result<()> {
         "weight",
     );
     let pts = |f: &dyn Fn(&(f64, f64)) -> f64| -> Vec<(f64, f64)> {
-        it.iter().enumerate().map(|(k, w)| (k as f64, f(w))).collect()
+        it.iter()
+            .enumerate()
+            .map(|(k, w)| (k as f64, f(w)))
+            .collect()
     };
     chart.push(Series::line("w₁ (class 1, 100 samples)", pts(&|w| w.0), 0));
     chart.push(Series::line("w₂ (class 2, 1 sample)", pts(&|w| w.1), 1));
@@ -157,7 +175,11 @@ fn two_class(run: &mut Run) -> papernotes::Result<()> {
     chart.legend = Legend::UpperLeft;
     chart.save(&path)?;
     let last = it[it.len() - 1];
-    run.number("tc_sum_drift", ((last.0 + last.1) - (w0.0 + w0.1)).abs(), Fmt::Sci(1));
+    run.number(
+        "tc_sum_drift",
+        ((last.0 + last.1) - (w0.0 + w0.1)).abs(),
+        Fmt::Sci(1),
+    );
     run.number("tc_w1_final", last.0, Fmt::Fixed(2));
     run.number("tc_w2_final", last.1, Fmt::Fixed(2));
     Ok(())
@@ -183,13 +205,15 @@ fn imbalance(
     let mut final_points: Vec<(f64, f64)> = Vec::new();
     let mut early_points: Vec<(f64, f64)> = Vec::new();
     let mut rows = Vec::new();
-    let mut acc_stats: Vec<(Head, f64, f64, f64)> = Vec::new(); // head, all, rare, rho
+    let mut acc_stats: Vec<(Head, Opt, f64, f64)> = Vec::new(); // head, optimizer, all, rare
+    let opts = [Opt::Adam, Opt::Sgd { momentum: 0.9 }];
+    let mut rho_by_opt: Vec<(Opt, f64)> = Vec::new();
     for s in 0..plan.seeds {
         let mut sizes = base.clone();
         sizes.shuffle(&mut StdRng::seed_from_u64(run.seed() + 77 + s));
         if quick {
             for v in sizes.iter_mut() {
-                *v = (*v).min(12);
+                *v = (*v / 10).max(1);
             }
         }
         let (x, y) = subset(&split.train_x, &split.train_y, &sizes)?;
@@ -198,17 +222,29 @@ fn imbalance(
         let mut rare: Vec<usize> = (0..10).collect();
         rare.sort_by_key(|&j| sizes[j]);
         let rare = &rare[..3];
-        for head in heads {
+        for (head, opt) in heads
+            .iter()
+            .flat_map(|h| opts.iter().map(move |o| (*h, *o)))
+        {
             let net = FeatureNet::new(64, HIDDEN, DIM, 10, 500 + s, device)?;
             let mut rho = Vec::new();
             let is_softmax = head == (Head::Softmax { bias: false });
             let last = plan.imb_epochs;
-            train_with(
+            let lr = match opt {
+                Opt::Adam => LR,
+                Opt::Sgd { .. } => SGD_LR,
+            };
+            let record = is_softmax && opt == Opt::Adam;
+            train_with_optimizer(
                 &net,
                 &head,
                 &trd,
                 te,
-                &cfg(plan.imb_epochs, run.seed() + s),
+                &TrainConfig {
+                    lr,
+                    ..cfg(plan.imb_epochs, run.seed() + s)
+                },
+                opt,
                 |e, net| {
                     if is_softmax {
                         let w = papernotes::softmax::train::weight_matrix(net)?;
@@ -216,10 +252,10 @@ fn imbalance(
                         rho.push(spearman(&norms, &nj)?);
                         let pts: Vec<(f64, f64)> =
                             nj.iter().copied().zip(norms.iter().copied()).collect();
-                        if s == 0 && e == 1 {
+                        if s == 0 && e == 1 && !record {
                             early_points = pts.clone();
                         }
-                        if s == 0 && e == last {
+                        if s == 0 && e == last && !record {
                             final_points = pts;
                         }
                     }
@@ -229,53 +265,72 @@ fn imbalance(
             let ca = class_accuracy(&net, te, &head)?;
             let all = accuracy(&net, te, &head)?;
             let rare_acc = rare.iter().map(|&j| ca[j]).sum::<f64>() / rare.len() as f64;
-            let r = rho.last().copied().unwrap_or(f64::NAN);
-            if !rho.is_empty() {
+            if let Some(&r) = rho.last() {
+                rho_by_opt.push((opt, r));
+            }
+            if is_softmax && !record && !rho.is_empty() {
                 rho_curves.push(rho);
             }
-            acc_stats.push((head, all, rare_acc, r));
+            acc_stats.push((head, opt, all, rare_acc));
         }
     }
-    for head in heads {
-        let v: Vec<&(Head, f64, f64, f64)> = acc_stats.iter().filter(|a| a.0 == head).collect();
-        let k = v.len() as f64;
-        let mean_all = v.iter().map(|a| a.1).sum::<f64>() / k;
-        let mean_rare = v.iter().map(|a| a.2).sum::<f64>() / k;
-        rows.push(vec![
-            head.name(),
-            format!("{mean_all:.3}"),
-            format!("{mean_rare:.3}"),
-        ]);
-        let key = match head {
-            Head::Softmax { .. } => "softmax",
-            Head::WeightNorm => "wn",
-            _ => "normface",
-        };
-        run.number(&format!("imb_acc_{key}"), mean_all, Fmt::Fixed(3));
-        run.number(&format!("imb_rare_{key}"), mean_rare, Fmt::Fixed(3));
+    for opt in opts {
+        for head in heads {
+            let v: Vec<&(Head, Opt, f64, f64)> = acc_stats
+                .iter()
+                .filter(|a| a.0 == head && a.1 == opt)
+                .collect();
+            let k = v.len() as f64;
+            let mean_all = v.iter().map(|a| a.2).sum::<f64>() / k;
+            let mean_rare = v.iter().map(|a| a.3).sum::<f64>() / k;
+            let oname = match opt {
+                Opt::Adam => "Adam",
+                Opt::Sgd { .. } => "SGD + momentum",
+            };
+            rows.push(vec![
+                head.name(),
+                oname.into(),
+                format!("{mean_all:.3}"),
+                format!("{mean_rare:.3}"),
+            ]);
+            let key = match head {
+                Head::Softmax { .. } => "softmax",
+                Head::WeightNorm => "wn",
+                _ => "normface",
+            };
+            let okey = if opt == Opt::Adam { "adam" } else { "sgd" };
+            run.number(&format!("imb_acc_{key}_{okey}"), mean_all, Fmt::Fixed(3));
+            run.number(&format!("imb_rare_{key}_{okey}"), mean_rare, Fmt::Fixed(3));
+        }
+    }
+    for (opt, okey) in [(Opt::Adam, "adam"), (Opt::Sgd { momentum: 0.9 }, "sgd")] {
+        let r: Vec<f64> = rho_by_opt
+            .iter()
+            .filter(|p| p.0 == opt)
+            .map(|p| p.1)
+            .collect();
+        run.number(
+            &format!("imb_rho_{okey}"),
+            r.iter().sum::<f64>() / r.len() as f64,
+            Fmt::Fixed(2),
+        );
+        run.snippet(
+            &format!("imb_rho_{okey}_each"),
+            r.iter()
+                .map(|v| format!("{v:.2}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
     }
     run.table(
         "imbalance",
         &[
             "head",
+            "optimizer",
             "balanced test accuracy",
             "accuracy on the 3 rarest training classes",
         ],
         &rows,
-    );
-    let finals: Vec<f64> = rho_curves.iter().filter_map(|c| c.last().copied()).collect();
-    run.number(
-        "imb_rho_final",
-        finals.iter().sum::<f64>() / finals.len() as f64,
-        Fmt::Fixed(2),
-    );
-    run.snippet(
-        "imb_rho_each",
-        finals
-            .iter()
-            .map(|r| format!("{r:.2}"))
-            .collect::<Vec<_>>()
-            .join(", "),
     );
     run.snippet(
         "imb_sizes",
@@ -287,7 +342,7 @@ fn imbalance(
     run.number("imb_epochs", plan.imb_epochs as f64, Fmt::Int);
     let path = run.figure(
         "weight_norms.svg",
-        "Softmax class-weight norm ‖w_j‖ against class size n_j after the first and the last epoch (first seed)",
+        "Softmax class-weight norm ‖w_j‖ against class size n_j after the first and the last epoch (SGD with momentum, first seed)",
     );
     let mut chart = LineChart::new(
         "Class-weight norms on an imbalanced subset",
@@ -307,7 +362,7 @@ fn imbalance(
     chart.save(&path)?;
     let path = run.figure(
         "rank_correlation.svg",
-        "Spearman rank correlation between ‖w_j‖ and n_j during training, one curve per seed",
+        "Spearman rank correlation between ‖w_j‖ and n_j during training (SGD with momentum), one curve per seed",
     );
     let mut chart = LineChart::new(
         "Does the larger class get the larger weight norm?",
@@ -317,7 +372,10 @@ fn imbalance(
     for (k, c) in rho_curves.iter().enumerate() {
         chart.push(Series::line(
             format!("seed {}", k + 1),
-            c.iter().enumerate().map(|(e, r)| (e as f64 + 1.0, *r)).collect(),
+            c.iter()
+                .enumerate()
+                .map(|(e, r)| (e as f64 + 1.0, *r))
+                .collect(),
             k,
         ));
     }
@@ -519,9 +577,15 @@ fn spread(f: &DMatrix<f64>, y: &[usize]) -> (f64, f64) {
 
 fn scatter(path: &std::path::Path, f: &DMatrix<f64>, y: &[usize]) -> papernotes::Result<()> {
     let root = plot::svg_root(path, (plot::WIDTH, 560))?;
-    let r = (0..f.nrows()).map(|i| f.row(i).amax()).fold(0.0f64, f64::max) * 1.05;
+    let r = (0..f.nrows())
+        .map(|i| f.row(i).amax())
+        .fold(0.0f64, f64::max)
+        * 1.05;
     let mut chart = ChartBuilder::on(&root)
-        .caption("2-D softmax features of the test digits", plot::title_style())
+        .caption(
+            "2-D softmax features of the test digits",
+            plot::title_style(),
+        )
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(50)
@@ -621,7 +685,7 @@ fn scale(
         "scale s",
         "mean training loss",
     );
-    let grid: Vec<f64> = (1..=100).map(|k| 0.3 * k as f64).collect();
+    let grid: Vec<f64> = (1..=120).map(|k| 0.2 * k as f64).collect();
     chart.push(Series::line(
         "lower bound",
         grid.iter()
@@ -633,12 +697,13 @@ fn scale(
     chart.push(
         Series::line(
             format!("target ε = {EPS_TARGET}"),
-            vec![(0.3, EPS_TARGET), (30.0, EPS_TARGET)],
+            vec![(0.2, EPS_TARGET), (24.0, EPS_TARGET)],
             7,
         )
         .with_mark(Mark::Dashed),
     );
     chart.y_scale = Scale::Log;
+    chart.y_range = Some((1e-9, 5.0));
     chart.legend = Legend::UpperRight;
     chart.save(&path)
 }
@@ -676,9 +741,7 @@ fn blur(
             ]);
         }
         // The limit of infinite blur: every image becomes its mean intensity.
-        let flat = DMatrix::from_fn(split.test_x.nrows(), 64, |r, _| {
-            split.test_x.row(r).mean()
-        });
+        let flat = DMatrix::from_fn(split.test_x.nrows(), 64, |r, _| split.test_x.row(r).mean());
         let nf = mean_norm(&net, &flat, device)?;
         let key = if matches!(head, Head::Softmax { bias: true }) {
             "bias"

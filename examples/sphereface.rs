@@ -190,11 +190,7 @@ fn psi_figure(run: &mut Run) -> papernotes::Result<()> {
         "psi.svg",
         "ψ(θ) for m = 1..4 against cos θ (SphereFace Eq. 7)",
     );
-    let mut chart = LineChart::new(
-        "A-Softmax target function ψ(θ)",
-        "θ (degrees)",
-        "ψ(θ)",
-    );
+    let mut chart = LineChart::new("A-Softmax target function ψ(θ)", "θ (degrees)", "ψ(θ)");
     let pts = |f: &dyn Fn(f64) -> f64| -> Vec<(f64, f64)> {
         (0..=360)
             .map(|i| {
@@ -271,8 +267,11 @@ fn bounds(run: &mut Run, plan: &Plan) -> papernotes::Result<()> {
             verdict(c10.min_inter - c10.max_intra, plan.grid),
         ]);
     }
-    chart.push(Series::line("criterion: ratio < 1", vec![(10.0, 1.0), (180.0, 1.0)], 7).with_mark(Mark::Dashed));
-    chart.y_range = Some((0.0, 3.0));
+    chart.push(
+        Series::line("criterion: ratio < 1", vec![(10.0, 1.0), (180.0, 1.0)], 7)
+            .with_mark(Mark::Dashed),
+    );
+    chart.y_range = Some((0.0, 4.5));
     chart.legend = Legend::UpperRight;
     chart.save(&path)?;
     run.table(
@@ -314,11 +313,7 @@ fn anneal_figure(run: &mut Run, plan: &Plan) -> papernotes::Result<()> {
         "The published annealing λ_t = max(5, 1000/(1 + 0.12 t)) and the weight of ψ in the target logit",
     );
     let a = Anneal::sphereface();
-    let mut chart = LineChart::new(
-        "SphereFace annealing schedule",
-        "iteration t",
-        "value",
-    );
+    let mut chart = LineChart::new("SphereFace annealing schedule", "iteration t", "value");
     let ts: Vec<u64> = (1..=4000).step_by(5).collect();
     chart.push(Series::line(
         "λ_t",
@@ -452,7 +447,10 @@ fn closed_report(run: &mut Run, models: &[Model], test_y: &[usize]) -> papernote
                 format!("{:.3} ({lo:.3}–{hi:.3})", mean(acc.iter().copied())),
                 format!(
                     "{:.1}",
-                    mean(ms.iter().map(|m| mean(m.angles.iter().copied()).to_degrees()))
+                    mean(
+                        ms.iter()
+                            .map(|m| mean(m.angles.iter().copied()).to_degrees())
+                    )
                 ),
                 format!(
                     "{:.1} / {:.1}",
@@ -488,7 +486,10 @@ fn closed_report(run: &mut Run, models: &[Model], test_y: &[usize]) -> papernote
                 );
                 run.number(
                     &format!("angle3_{key}"),
-                    mean(ms.iter().map(|m| mean(m.angles.iter().copied()).to_degrees())),
+                    mean(
+                        ms.iter()
+                            .map(|m| mean(m.angles.iter().copied()).to_degrees()),
+                    ),
                     Fmt::Fixed(1),
                 );
             }
@@ -514,11 +515,7 @@ fn closed_report(run: &mut Run, models: &[Model], test_y: &[usize]) -> papernote
         .collect();
     let mut sorted = per_epoch.clone();
     sorted.sort_by(f64::total_cmp);
-    run.number(
-        "epoch_ms",
-        1000.0 * sorted[sorted.len() / 2],
-        Fmt::Fixed(1),
-    );
+    run.number("epoch_ms", 1000.0 * sorted[sorted.len() / 2], Fmt::Fixed(1));
     // Training curve of the first seed, d = 3, A-Softmax m = 4 vs softmax.
     let path = run.figure(
         "training.svg",
@@ -616,7 +613,11 @@ fn closed_report(run: &mut Run, models: &[Model], test_y: &[usize]) -> papernote
 /// Draws the points of each class: palette colour, circle for digits 0–7 and
 /// triangle for 8–9 (the palette has eight colours).
 fn draw_classes<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
     pts: &[(f64, f64)],
     y: &[usize],
     path: &Path,
@@ -717,7 +718,10 @@ fn lon_lat(v: &[f64]) -> (f64, f64) {
 }
 
 fn panels_3d(path: &Path, models: &[&Model], y: &[usize]) -> papernotes::Result<()> {
-    let (_legend, areas) = panel_grid(path, "Directions of learned 3-D features (longitude, latitude)")?;
+    let (_legend, areas) = panel_grid(
+        path,
+        "Directions of learned 3-D features (longitude, latitude)",
+    )?;
     for (area, m) in areas.iter().zip(models) {
         let f = &m.test_feats;
         let mut chart = ChartBuilder::on(area)
@@ -810,7 +814,17 @@ fn open_set(
             let (mut t2, mut t3, mut a, mut acc, mut holds) = (0.0, 0.0, 0.0, 0.0, 0);
             let mut first_curve = None;
             for s in 0..plan.seeds {
-                let m = fit(head, OPEN_DIM, SEEN, seed + s, plan.epochs, &tr, &te, &syt, device)?;
+                let m = fit(
+                    head,
+                    OPEN_DIM,
+                    SEEN,
+                    seed + s,
+                    plan.epochs,
+                    &tr,
+                    &te,
+                    &syt,
+                    device,
+                )?;
                 acc += m.stats.last().map_or(f64::NAN, |s| s.accuracy);
                 // Features of the unseen classes from the trained network.
                 let f = feature_matrix(&m.net, &ux_t)?;

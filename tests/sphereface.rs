@@ -542,14 +542,25 @@ proptest! {
 fn classification_features_verify_unseen_classes_worse_than_seen() {
     let (x, y) = papernotes::data::digits::load().unwrap();
     let take = |lo: usize, hi: usize, n: usize| {
-        let rows: Vec<usize> = (0..x.nrows()).filter(|&r| y[r] >= lo && y[r] < hi).take(n).collect();
-        (x.select_rows(&rows), rows.iter().map(|&r| y[r]).collect::<Vec<_>>())
+        let rows: Vec<usize> = (0..x.nrows())
+            .filter(|&r| y[r] >= lo && y[r] < hi)
+            .take(n)
+            .collect();
+        (
+            x.select_rows(&rows),
+            rows.iter().map(|&r| y[r]).collect::<Vec<_>>(),
+        )
     };
     let (sx, sy) = take(0, 4, 400);
     let (ux, uy) = take(4, 7, 150);
     let tr = Data::new(&sx, &sy, DType::F32, &Device::Cpu).unwrap();
     let net = FeatureNet::new(64, 32, 4, 4, 5, &Device::Cpu).unwrap();
-    let cfg = TrainConfig { epochs: 12, batch: 32, lr: 0.01, seed: 5 };
+    let cfg = TrainConfig {
+        epochs: 12,
+        batch: 32,
+        lr: 0.01,
+        seed: 5,
+    };
     let stats = train(&net, &Head::Softmax { bias: false }, &tr, &tr, &cfg).unwrap();
     assert!(stats.last().unwrap().accuracy > 0.95);
     let auc_of = |m: &DMatrix<f64>, l: &[usize]| {

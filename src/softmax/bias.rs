@@ -117,6 +117,9 @@ pub fn min_loss_bounded_logits(prior: &[f64], s: f64) -> Result<f64> {
 
 /// The entropy `H(p) = −Σ p_j log p_j`.
 pub fn entropy(prior: &[f64]) -> f64 {
-    -prior.iter().map(|p| if *p > 0.0 { p * p.ln() } else { 0.0 }).sum::<f64>()
+    -prior
+        .iter()
+        .map(|p| if *p > 0.0 { p * p.ln() } else { 0.0 })
+        .sum::<f64>()
 }
 // ANCHOR_END: bounded_logits

@@ -380,6 +380,33 @@ pub fn train_with(
     train: &Data,
     eval: &Data,
     cfg: &TrainConfig,
+    on_epoch: impl FnMut(usize, &FeatureNet) -> Result<()>,
+) -> Result<Vec<EpochStats>> {
+    train_with_optimizer(net, head, train, eval, cfg, Opt::Adam, on_epoch)
+}
+
+/// The update rule.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub enum Opt {
+    /// Adam (Kingma & Ba 2015), no weight decay: per-coordinate step sizes,
+    /// so the size of a gradient hardly matters, only its sign pattern.
+    Adam,
+    /// SGD with PyTorch-style momentum `buf = μ·buf + g; p −= η·buf`: steps
+    /// proportional to gradients (`candle_nn::SGD` has no momentum).
+    Sgd {
+        /// Momentum `μ`.
+        momentum: f64,
+    },
+}
+
+/// [`train_with`] with a choice of update rule.
+pub fn train_with_optimizer(
+    net: &FeatureNet,
+    head: &Head,
+    train: &Data,
+    eval: &Data,
+    cfg: &TrainConfig,
+    opt_kind: Opt,
     mut on_epoch: impl FnMut(usize, &FeatureNet) -> Result<()>,
 ) -> Result<Vec<EpochStats>> {
     head.validate()?;
@@ -394,7 +421,9 @@ pub fn train_with(
         weight_decay: 0.0,
         ..Default::default()
     };
-    let mut opt = AdamW::new(net.vars(head), params)?;
+    let vars = net.vars(head);
+    let mut opt = AdamW::new(vars.clone(), params)?;
+    let mut bufs: Vec<Option<Tensor>> = vec![None; vars.len()];
     let mut rng = StdRng::seed_from_u64(cfg.seed);
     let mut order: Vec<u32> = (0..train.n as u32).collect();
     let mut iter = 0u64;
@@ -414,7 +443,23 @@ pub fn train_with(
             let yb = train.y.index_select(&idx, 0)?;
             let logits = net.logits(&xb, Some(&yb), head, lambda)?;
             let loss = candle_nn::loss::cross_entropy(&logits, &yb)?;
-            opt.backward_step(&loss)?;
+            match opt_kind {
+                Opt::Adam => opt.backward_step(&loss)?,
+                Opt::Sgd { momentum } => {
+                    let grads = loss.backward()?;
+                    for (k, v) in vars.iter().enumerate() {
+                        let Some(g) = grads.get(v.as_tensor()) else {
+                            continue;
+                        };
+                        let buf = match &bufs[k] {
+                            Some(b) if momentum > 0.0 => ((b * momentum)? + g)?,
+                            _ => g.clone(),
+                        };
+                        v.set(&(v.as_tensor() - (&buf * cfg.lr)?)?)?;
+                        bufs[k] = Some(buf);
+                    }
+                }
+            }
             sum += scalar(&loss)?;
             count += 1.0;
         }

@@ -91,13 +91,7 @@ pub fn gradient_autodiff(m: f64, n: f64, w1: f64, w2: f64) -> Result<(f64, f64)>
 // ANCHOR: descent
 /// Plain gradient descent from `(w₁, w₂)` for `steps` steps of size `lr`;
 /// returns every iterate.
-pub fn descend(
-    m: f64,
-    n: f64,
-    w: (f64, f64),
-    lr: f64,
-    steps: usize,
-) -> Result<Vec<(f64, f64)>> {
+pub fn descend(m: f64, n: f64, w: (f64, f64), lr: f64, steps: usize) -> Result<Vec<(f64, f64)>> {
     ensure_finite("learning rate", &[lr])?;
     let mut out = vec![w];
     let (mut w1, mut w2) = w;
