@@ -436,7 +436,7 @@ fn biases(
             format!("{s}"),
             format!("{l:.4}"),
             format!("{h:.4}"),
-            format!("{:.4}", l - h),
+            format!("{:.4}", (l - h).max(0.0)),
         ]);
     }
     run.table(

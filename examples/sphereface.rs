@@ -350,17 +350,28 @@ struct Model {
     net: FeatureNet,
 }
 
+/// Training and evaluation sets of one experiment.
+struct Sets<'a> {
+    tr: &'a Data,
+    te: &'a Data,
+    test_y: &'a [usize],
+    device: &'a Device,
+}
+
 fn fit(
     head: Head,
     dim: usize,
     classes: usize,
     seed: u64,
     epochs: usize,
-    tr: &Data,
-    te: &Data,
-    test_y: &[usize],
-    device: &Device,
+    sets: &Sets,
 ) -> papernotes::Result<Model> {
+    let Sets {
+        tr,
+        te,
+        test_y,
+        device,
+    } = *sets;
     let net = FeatureNet::new(64, HIDDEN, dim, classes, 1000 + seed, device)?;
     let cfg = TrainConfig {
         epochs,
@@ -406,10 +417,12 @@ fn closed_set(
                     10,
                     seed + s,
                     plan.epochs,
-                    tr,
-                    te,
-                    test_y,
-                    device,
+                    &Sets {
+                        tr,
+                        te,
+                        test_y,
+                        device,
+                    },
                 )?);
             }
         }
@@ -820,10 +833,12 @@ fn open_set(
                     SEEN,
                     seed + s,
                     plan.epochs,
-                    &tr,
-                    &te,
-                    &syt,
-                    device,
+                    &Sets {
+                        tr: &tr,
+                        te: &te,
+                        test_y: &syt,
+                        device,
+                    },
                 )?;
                 acc += m.stats.last().map_or(f64::NAN, |s| s.accuracy);
                 // Features of the unseen classes from the trained network.

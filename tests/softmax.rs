@@ -374,3 +374,79 @@ fn bad_inputs_are_rejected() {
     let f = DMatrix::from_row_slice(2, 2, &[0.0, 0.0, 1.0, 0.0]);
     assert!(pair_scores(&f, &[0, 0], Similarity::Cosine).is_err());
 }
+
+proptest! {
+    #![proptest_config(common::config(64))]
+
+    /// Why softmax features are radial: without biases the decision regions
+    /// of a softmax are cones (argmax_j w_j·x does not change when x is
+    /// scaled by c > 0), and for a correctly classified x the loss falls
+    /// strictly as x moves outwards along its ray.
+    #[test]
+    fn bias_free_softmax_decisions_are_cones_and_loss_falls_along_rays(
+        seed in 0u64..10_000, c in 1.01f64..20.0
+    ) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let w = DMatrix::from_fn(5, 3, |_, _| rng.random_range(-1.0..1.0));
+        let x = nalgebra::DVector::from_fn(3, |_, _| rng.random_range(-1.0..1.0));
+        let z = &w * &x;
+        let k = z.argmax().0;
+        let zc = &w * (&x * c);
+        prop_assert_eq!(zc.argmax().0, k);
+        let ce = |z: &nalgebra::DVector<f64>| {
+            let mx = z.max();
+            mx + z.iter().map(|v| (v - mx).exp()).sum::<f64>().ln() - z[k]
+        };
+        // Strict decrease needs a strict winner; ties are measure zero here.
+        prop_assume!(z.iter().enumerate().all(|(j, &v)| j == k || v < z[k] - 1e-9));
+        prop_assert!(ce(&zc) < ce(&z));
+    }
+}
+
+/// DeepFace's first reason for L2 normalization, illumination: a brightness
+/// factor c scales the features of a bias-free ReLU network by c, so the
+/// normalized features are unchanged; with biases they are not.
+#[test]
+fn l2_normalization_removes_brightness_only_for_homogeneous_nets() {
+    let (x, _) = papernotes::data::digits::load().unwrap();
+    let xs = x.rows(0, 20).into_owned();
+    let dev = Device::Cpu;
+    let unit = |m: &DMatrix<f64>| {
+        let mut o = m.clone();
+        for i in 0..m.nrows() {
+            o.set_row(i, &(m.row(i) / m.row(i).norm()));
+        }
+        o
+    };
+    let feats = |net: &FeatureNet, c: f64| {
+        feature_matrix(net, &to_tensor(&(&xs * c), DType::F32, &dev).unwrap()).unwrap()
+    };
+    // Freshly initialised: all biases are zero.
+    let net = FeatureNet::new(64, 32, 8, 10, 4, &dev).unwrap();
+    let (f1, f3) = (feats(&net, 1.0), feats(&net, 3.0));
+    assert!(((&f1 * 3.0) - &f3).amax() < 1e-5 * f3.amax());
+    assert!((unit(&f1) - unit(&f3)).amax() < 1e-5);
+    // After training the layer biases are non-zero and the direction moves.
+    let d = Data::new(
+        &xs,
+        &(0..20).map(|i| i % 10).collect::<Vec<_>>(),
+        DType::F32,
+        &dev,
+    )
+    .unwrap();
+    train(
+        &net,
+        &Head::Softmax { bias: false },
+        &d,
+        &d,
+        &TrainConfig {
+            epochs: 30,
+            batch: 10,
+            lr: 0.02,
+            seed: 4,
+        },
+    )
+    .unwrap();
+    let (g1, g3) = (feats(&net, 1.0), feats(&net, 3.0));
+    assert!((unit(&g1) - unit(&g3)).amax() > 1e-2);
+}

@@ -47,7 +47,7 @@ pub fn psi(theta: f64, m: u32) -> Result<f64> {
     }
     let mf = f64::from(m);
     let k = ((theta * mf / PI).floor() as u32).min(m - 1);
-    let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+    let sign = if k.is_multiple_of(2) { 1.0 } else { -1.0 };
     Ok(sign * (mf * theta).cos() - 2.0 * f64::from(k))
 }
 // ANCHOR_END: psi
@@ -79,7 +79,11 @@ pub fn psi_from_cos(c: f64, m: u32) -> Result<f64> {
     let k = (1..m)
         .filter(|&j| c <= (f64::from(j) * PI / f64::from(m)).cos())
         .count() as f64;
-    let sign = if k as u32 % 2 == 0 { 1.0 } else { -1.0 };
+    let sign = if (k as u32).is_multiple_of(2) {
+        1.0
+    } else {
+        -1.0
+    };
     Ok(sign * t - 2.0 * k)
 }
 // ANCHOR_END: psi_from_cos
