@@ -42,6 +42,7 @@ pub fn best_accuracy_without_bias(f: &[f64], y: &[usize]) -> Result<f64> {
     // δ = 0 gives equal logits everywhere: a tie, counted wrong.
     Ok(pos.max(neg) / n)
 }
+// ANCHOR_END: no_constant
 
 /// Best training accuracy *with* a bias: the logit difference
 /// `(w₁ − w₂) f + (b₁ − b₂)` can put its threshold anywhere.
@@ -77,7 +78,6 @@ pub fn best_accuracy_with_bias(f: &[f64], y: &[usize]) -> Result<f64> {
     }
     Ok(best as f64 / n as f64)
 }
-// ANCHOR_END: no_constant
 
 // ANCHOR: bounded_logits
 /// The smallest expected cross-entropy `−Σ_j p_j log q_j(z)` of a prediction

@@ -357,7 +357,6 @@ pub fn class_accuracy(net: &FeatureNet, data: &Data, head: &Head) -> Result<Vec<
     Ok(hit.iter().zip(&count).map(|(h, c)| h / c).collect())
 }
 
-// ANCHOR: train
 /// Trains `net` with `head` by Adam on minibatches; evaluates on `eval`
 /// after each epoch. `λ` follows the head's annealing per minibatch
 /// iteration, counted from 1 as in the Caffe layer. Stops (with the
@@ -399,6 +398,7 @@ pub enum Opt {
     },
 }
 
+// ANCHOR: train
 /// [`train_with`] with a choice of update rule.
 pub fn train_with_optimizer(
     net: &FeatureNet,
