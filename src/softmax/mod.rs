@@ -1,1 +1,20 @@
 //! Softmax weight imbalance and normalization (chapter "Softmax weight imbalance and normalization").
+//!
+//! * [`twoclass`]: the notes' two-class derivation, with the exact gradient;
+//! * [`imbalance`]: imbalanced subsets and Spearman's rank correlation;
+//! * [`normface`]: NormFace's lower bound on the loss with normalized features;
+//! * [`blur`]: Gaussian blur of digit images (the DeepFace note on L2 normalization);
+//! * [`bias`]: when a bias can and cannot matter.
+//!
+//! Shared with the SphereFace chapter: [`train`] (a candle feature network on
+//! the digits with a pluggable head: softmax with or without bias,
+//! weight-normalized, NormFace, A-Softmax) and [`verify`] (pair verification,
+//! ROC, and the metric-learning criterion).
+
+pub mod bias;
+pub mod blur;
+pub mod imbalance;
+pub mod normface;
+pub mod train;
+pub mod twoclass;
+pub mod verify;

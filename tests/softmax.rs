@@ -1,0 +1,452 @@
+//! Tests for the chapter "Softmax weight imbalance and normalization": one test
+//! per claim of the notes (SphereFace and DeepFace notes on the softmax), plus
+//! the error paths.
+//!
+//! Tolerances. The two-class loss is a sum of two softplus terms; forward-mode
+//! AD and the closed form evaluate the same logistic function in different
+//! orders, so they agree to a few ulps of `(m + n)`: relative 1e-12. The
+//! NormFace bound is compared with a loss computed through a 10×10 matrix
+//! product and a log-sum-exp: 1e-12 relative.
+
+mod common;
+
+use std::f64::consts::PI;
+
+use approx::assert_relative_eq;
+use candle_core::{DType, Device};
+use nalgebra::DMatrix;
+use papernotes::Error;
+use papernotes::rectifier::train::{Data, to_tensor};
+use papernotes::softmax::bias::{
+    best_accuracy_with_bias, best_accuracy_without_bias, entropy, min_loss_bounded_logits,
+};
+use papernotes::softmax::blur::gaussian_blur;
+use papernotes::softmax::imbalance::{geometric_sizes, spearman, subset};
+use papernotes::softmax::normface::{balanced_loss, loss_lower_bound, min_scale, simplex};
+use papernotes::softmax::train::{
+    FeatureNet, Head, Opt, TrainConfig, feature_matrix, train, train_with_optimizer, weight_matrix,
+};
+use papernotes::softmax::twoclass::{descend, gradient, gradient_autodiff, loss, notes_gradient};
+use papernotes::softmax::verify::{Similarity, auc, pair_scores};
+use proptest::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+// ------------------------------------------------------------ item 1
+
+proptest! {
+    #![proptest_config(common::config(64))]
+
+    /// The closed-form gradient equals forward-mode AD of the loss written
+    /// from its definition, for any class sizes and weights.
+    #[test]
+    fn two_class_gradient_matches_autodiff(
+        m in 0.0f64..500.0, n in 0.0f64..500.0, w1 in -5.0f64..5.0, w2 in -5.0f64..5.0
+    ) {
+        prop_assume!(m + n > 0.5);
+        let (g1, g2) = gradient(m, n, w1, w2).unwrap();
+        let (a1, a2) = gradient_autodiff(m, n, w1, w2).unwrap();
+        prop_assert!((g1 - a1).abs() <= 1e-12 * (m + n), "{g1} vs {a1}");
+        prop_assert!((g2 - a2).abs() <= 1e-12 * (m + n), "{g2} vs {a2}");
+    }
+
+    /// ∂L/∂w₁ = −∂L/∂w₂ exactly, so gradient descent conserves w₁ + w₂.
+    #[test]
+    fn two_class_gradients_are_opposite_and_conserve_the_sum(
+        m in 1.0f64..300.0, n in 1.0f64..300.0, w1 in -3.0f64..3.0, w2 in -3.0f64..3.0
+    ) {
+        let (g1, g2) = gradient(m, n, w1, w2).unwrap();
+        prop_assert_eq!(g1, -g2);
+        let it = descend(m, n, (w1, w2), 1e-3, 200).unwrap();
+        let last = it[it.len() - 1];
+        // Each step adds lr·(g − g) = 0 to the sum up to one rounding per step.
+        prop_assert!(((last.0 + last.1) - (w1 + w2)).abs() < 1e-12 * 200.0 * (1.0 + w1.abs() + w2.abs()));
+        // The loss depends on w₁ − w₂ only.
+        let l = loss(m, n, w1, w2).unwrap();
+        prop_assert!((l - loss(m, n, w1 + 0.7, w2 + 0.7).unwrap()).abs() < 1e-9 * (1.0 + l));
+    }
+}
+
+/// The notes' gradients m(m − 1) and n(n − 1) are not the gradient: at
+/// w = 0 with m = 100, n = 1 the true gradient is ∓(m + n)/2, the ratio of
+/// the two partials is −1, and the notes' ratio divides by n(n − 1) = 0.
+#[test]
+fn notes_two_class_gradients_are_wrong() {
+    let (g1, g2) = gradient(100.0, 1.0, 0.0, 0.0).unwrap();
+    assert_relative_eq!(g1, -50.5, max_relative = 1e-15);
+    assert_relative_eq!(g2, 50.5, max_relative = 1e-15);
+    let (n1, n2) = notes_gradient(100.0, 1.0);
+    assert_eq!((n1, n2), (9900.0, 0.0));
+    assert!((g1 / g2 + 1.0).abs() < 1e-15);
+    // The magnitude does not even depend on how the samples split: only on m + n.
+    let (h1, _) = gradient(50.0, 51.0, 0.0, 0.0).unwrap();
+    assert_relative_eq!(g1, h1, max_relative = 1e-15);
+}
+
+// ------------------------------------------------------------ item 2
+
+/// The ingredients of the imbalance experiment: geometric sizes spanning an
+/// order of magnitude, subsets of exactly those sizes, and Spearman's ρ
+/// (1 for monotone pairs, −1 for reversed, invariant to monotone maps).
+#[test]
+fn imbalanced_subsets_and_rank_correlation() {
+    let sizes = geometric_sizes(10, 14, 140).unwrap();
+    assert_eq!((sizes[0], sizes[9]), (14, 140));
+    assert!(sizes.windows(2).all(|w| w[0] < w[1]));
+    let (x, y) = papernotes::data::digits::load().unwrap();
+    let (_, ys) = subset(&x, &y, &sizes).unwrap();
+    for (k, &n) in sizes.iter().enumerate() {
+        assert_eq!(ys.iter().filter(|&&v| v == k).count(), n);
+    }
+    let a = [1.0, 2.0, 3.0, 4.0];
+    assert_relative_eq!(spearman(&a, &[10.0, 20.0, 300.0, 4000.0]).unwrap(), 1.0);
+    assert_relative_eq!(spearman(&a, &[4.0, 3.0, 2.0, 1.0]).unwrap(), -1.0);
+    assert!(spearman(&a, &[1.0, 1.0, 1.0, 1.0]).is_err());
+}
+
+/// "The larger the class, the larger its weight norm" holds where the step
+/// is proportional to the gradient: with SGD on digits whose class sizes run
+/// geometrically from 14 to 140, the weight norms are ranked like the class
+/// sizes (Spearman's ρ well above 0; a random order gives |ρ| of about 0.3
+/// or less in two cases out of three for ten classes).
+#[test]
+fn larger_classes_get_larger_weight_norms_under_sgd() {
+    let (x, y) = papernotes::data::digits::load().unwrap();
+    let sizes = geometric_sizes(10, 14, 140).unwrap();
+    let (xs, ys) = subset(&x, &y, &sizes).unwrap();
+    let d = Data::new(&xs, &ys, DType::F32, &Device::Cpu).unwrap();
+    let net = FeatureNet::new(64, 32, 16, 10, 1, &Device::Cpu).unwrap();
+    let cfg = TrainConfig {
+        epochs: 20,
+        batch: 32,
+        lr: 0.05,
+        seed: 1,
+    };
+    train_with_optimizer(
+        &net,
+        &Head::Softmax { bias: false },
+        &d,
+        &d,
+        &cfg,
+        Opt::Sgd { momentum: 0.9 },
+        |_, _| Ok(()),
+    )
+    .unwrap();
+    let w = weight_matrix(&net).unwrap();
+    let norms: Vec<f64> = (0..10).map(|j| w.row(j).norm()).collect();
+    let nj: Vec<f64> = sizes.iter().map(|&v| v as f64).collect();
+    let rho = spearman(&norms, &nj).unwrap();
+    assert!(rho > 0.6, "ρ = {rho}, norms {norms:?}");
+}
+
+// ------------------------------------------------------------ item 3
+
+/// A bias matters when the features carry no constant component: positive
+/// 1-D features split at f = 1 are separable with a bias, and without one
+/// the decision sign((w₁ − w₂) f) is the same for every f > 0.
+#[test]
+fn bias_matters_when_features_have_no_constant_component() {
+    let f: Vec<f64> = (1..=40).map(|k| 0.05 * f64::from(k)).collect();
+    let y: Vec<usize> = f.iter().map(|&v| usize::from(v > 1.0)).collect();
+    assert_eq!(best_accuracy_with_bias(&f, &y).unwrap(), 1.0);
+    assert_eq!(best_accuracy_without_bias(&f, &y).unwrap(), 0.5);
+    // Centred features (a constant component removed) need no bias.
+    let fc: Vec<f64> = f.iter().map(|v| v - 1.025).collect();
+    assert_eq!(best_accuracy_without_bias(&fc, &y).unwrap(), 1.0);
+}
+
+/// A bias matters with normalized features and weights when the class prior
+/// is imbalanced beyond what the logit range can express: logits s·cos θ lie
+/// in [−s, s], so a prior ratio above e^{2s} cannot be matched and the loss
+/// stays above the entropy H(p) that a bias reaches.
+#[test]
+fn bias_matters_for_bounded_logits_and_an_imbalanced_prior() {
+    let prior = [0.9, 0.05, 0.05];
+    let h = entropy(&prior);
+    // Ratio 18 > e^{2·1} ≈ 7.4: excess loss.
+    assert!(min_loss_bounded_logits(&prior, 1.0).unwrap() > h + 0.02);
+    // Ratio 18 < e^{2·2} ≈ 54.6: the box contains log p up to a shift.
+    assert!((min_loss_bounded_logits(&prior, 2.0).unwrap() - h).abs() < 1e-9);
+    // A balanced prior never needs a bias.
+    let flat = [1.0 / 3.0; 3];
+    assert!((min_loss_bounded_logits(&flat, 0.1).unwrap() - entropy(&flat)).abs() < 1e-12);
+}
+
+// ------------------------------------------------------------ item 4
+
+/// On radial features (classes as rays, norms spread over a decade), cosine
+/// similarity separates the classes perfectly and Euclidean distance does not.
+#[test]
+fn cosine_verifies_radial_features_better_than_euclidean_distance() {
+    let mut rng = StdRng::seed_from_u64(4);
+    let mut rows = Vec::new();
+    let mut labels = Vec::new();
+    for c in 0..5 {
+        let a = 2.0 * PI * f64::from(c) / 5.0;
+        for _ in 0..20 {
+            let r = 10f64.powf(rng.random_range(0.0..1.0));
+            let t = a + rng.random_range(-0.1..0.1);
+            rows.extend([r * t.cos(), r * t.sin()]);
+            labels.push(c as usize);
+        }
+    }
+    let f = DMatrix::from_row_slice(100, 2, &rows);
+    let (gc, ic) = pair_scores(&f, &labels, Similarity::Cosine).unwrap();
+    let (ge, ie) = pair_scores(&f, &labels, Similarity::NegEuclidean).unwrap();
+    assert_eq!(auc(&gc, &ic), 1.0);
+    assert!(auc(&ge, &ie) < 0.95, "{}", auc(&ge, &ie));
+}
+
+// ------------------------------------------------------------ item 5
+
+proptest! {
+    #![proptest_config(common::config(64))]
+
+    /// NormFace Proposition 2: with unit features (one per class) and unit
+    /// weights, the mean loss is at least log(1 + (n−1)e^{−sn/(n−1)}).
+    #[test]
+    fn normface_loss_is_bounded_below(seed in 0u64..10_000, n in 2usize..8, s in 0.1f64..20.0) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let d = n + 1;
+        let x = DMatrix::from_fn(n, d, |_, _| rng.random_range(-1.0..1.0));
+        let w = DMatrix::from_fn(n, d, |_, _| rng.random_range(-1.0..1.0));
+        let l = balanced_loss(&x, &w, s).unwrap();
+        let b = loss_lower_bound(n, s).unwrap();
+        prop_assert!(l >= b * (1.0 - 1e-12), "loss {l} < bound {b}");
+    }
+}
+
+/// The bound is attained by the simplex with every feature on its weight,
+/// and `min_scale` inverts it.
+#[test]
+fn normface_bound_is_attained_by_the_simplex_and_inverted_by_min_scale() {
+    for n in [2usize, 3, 5, 10] {
+        let w = simplex(n).unwrap();
+        for s in [0.5, 2.0, 8.0] {
+            // lse − z_i cancels: absolute error about s·u ≈ 1e-15 on tiny losses.
+            let (l, b) = (
+                balanced_loss(&w, &w, s).unwrap(),
+                loss_lower_bound(n, s).unwrap(),
+            );
+            assert!((l - b).abs() < 1e-13 + 1e-12 * b, "{l} vs {b}");
+        }
+        for eps in [0.01, 0.1, 0.5] {
+            let s = min_scale(n, eps).unwrap();
+            if s > 0.0 {
+                assert_relative_eq!(loss_lower_bound(n, s).unwrap(), eps, max_relative = 1e-12);
+            }
+        }
+    }
+}
+
+/// Training below the scale the bound requires cannot reach the target loss:
+/// NormFace with s = 1 on three digit classes stays above ε = 0.05 (its
+/// bound is 0.39), while s = 16 goes below.
+#[test]
+fn normface_training_below_the_minimum_scale_cannot_reach_the_target() {
+    let (x, y) = papernotes::data::digits::load().unwrap();
+    let (xs, ys) = subset(&x, &y, &[60, 60, 60]).unwrap();
+    let d = Data::new(&xs, &ys, DType::F32, &Device::Cpu).unwrap();
+    let eps = 0.05;
+    assert!(min_scale(3, eps).unwrap() > 1.0);
+    let final_loss = |s: f64| {
+        let net = FeatureNet::new(64, 32, 4, 3, 2, &Device::Cpu).unwrap();
+        let head = Head::NormFace { scale: s };
+        let st = train(
+            &net,
+            &head,
+            &d,
+            &d,
+            &TrainConfig {
+                epochs: 25,
+                batch: 30,
+                lr: 0.01,
+                seed: 2,
+            },
+        )
+        .unwrap();
+        st.last().unwrap().train_loss
+    };
+    let low = final_loss(1.0);
+    assert!(
+        low >= loss_lower_bound(3, 1.0).unwrap() * 0.99 && low > eps,
+        "{low}"
+    );
+    assert!(final_loss(16.0) < eps);
+}
+
+// ------------------------------------------------------------ item 6
+
+/// Blur keeps a constant image constant and preserves a pixel's neighbourhood
+/// average; σ = 0 is the identity.
+#[test]
+fn blur_preserves_constant_images() {
+    let c = DMatrix::from_element(1, 64, 0.4);
+    let b = gaussian_blur(&c, 8, 2.0).unwrap();
+    assert!(b.iter().all(|v| (v - 0.4).abs() < 1e-12));
+    let (x, _) = papernotes::data::digits::load().unwrap();
+    let one = x.rows(0, 1).into_owned();
+    assert_eq!(gaussian_blur(&one, 8, 0.0).unwrap(), one);
+    // Heavy blur flattens the image towards a constant.
+    let heavy = gaussian_blur(&one, 8, 50.0).unwrap();
+    let spread = heavy.max() - heavy.min();
+    assert!(spread < 0.01 * (one.max() - one.min()), "{spread}");
+}
+
+/// The DeepFace note: "when you use softmax and the data is fairly blurred,
+/// the descriptor will tend to assign 0 to every picture". A trained softmax
+/// descriptor without L2 normalization keeps a feature norm of the same
+/// order on heavily blurred digits (it maps them to the feature of a flat
+/// image, which is not 0), while its predictions become useless.
+#[test]
+fn blurred_digits_are_not_mapped_to_the_zero_feature() {
+    let (x, y) = papernotes::data::digits::load().unwrap();
+    let (xs, ys) = subset(&x, &y, &[40; 10]).unwrap();
+    let d = Data::new(&xs, &ys, DType::F32, &Device::Cpu).unwrap();
+    let net = FeatureNet::new(64, 32, 8, 10, 3, &Device::Cpu).unwrap();
+    let st = train(
+        &net,
+        &Head::Softmax { bias: false },
+        &d,
+        &d,
+        &TrainConfig {
+            epochs: 20,
+            batch: 32,
+            lr: 0.01,
+            seed: 3,
+        },
+    )
+    .unwrap();
+    assert!(st.last().unwrap().accuracy > 0.9);
+    let norm = |m: &DMatrix<f64>| {
+        let f = feature_matrix(&net, &to_tensor(m, DType::F32, &Device::Cpu).unwrap()).unwrap();
+        (0..f.nrows()).map(|i| f.row(i).norm()).sum::<f64>() / f.nrows() as f64
+    };
+    let clean = norm(&xs);
+    let blurred = norm(&gaussian_blur(&xs, 8, 5.0).unwrap());
+    assert!(blurred > 0.2 * clean, "clean {clean}, blurred {blurred}");
+}
+
+// ------------------------------------------------------------ error paths
+
+#[test]
+fn bad_inputs_are_rejected() {
+    let err = gradient(0.0, 0.0, 1.0, 1.0).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidParameter {
+            name: "class sizes",
+            ..
+        }
+    ));
+    assert!(err.to_string().contains("not both 0"), "{err}");
+    assert!(matches!(
+        gradient(1.0, 1.0, f64::NAN, 0.0).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
+    assert!(matches!(
+        loss_lower_bound(1, 1.0).unwrap_err(),
+        Error::TooFew { .. }
+    ));
+    assert!(min_scale(10, 0.0).is_err());
+    assert!(geometric_sizes(10, 0, 5).is_err());
+    let x = DMatrix::from_element(2, 64, 0.0);
+    assert!(matches!(
+        gaussian_blur(&x, 8, -1.0).unwrap_err(),
+        Error::InvalidParameter { .. }
+    ));
+    assert!(matches!(
+        gaussian_blur(&x, 7, 1.0).unwrap_err(),
+        Error::ShapeMismatch { .. }
+    ));
+    let (bx, by) = papernotes::data::digits::load().unwrap();
+    assert!(matches!(
+        subset(&bx, &by, &[1000]).unwrap_err(),
+        Error::Data(_)
+    ));
+    let zero = DMatrix::from_element(2, 3, 0.0);
+    let w = simplex(2).unwrap();
+    let err = balanced_loss(&zero.columns(0, 2).into_owned(), &w, 1.0).unwrap_err();
+    assert!(err.to_string().contains("zero vector"), "{err}");
+    assert!(best_accuracy_without_bias(&[1.0], &[2]).is_err());
+    assert!(min_loss_bounded_logits(&[0.5, 0.6], 1.0).is_err());
+    // Zero features in the verification code have no direction.
+    let f = DMatrix::from_row_slice(2, 2, &[0.0, 0.0, 1.0, 0.0]);
+    assert!(pair_scores(&f, &[0, 0], Similarity::Cosine).is_err());
+}
+
+proptest! {
+    #![proptest_config(common::config(64))]
+
+    /// Why softmax features are radial: without biases the decision regions
+    /// of a softmax are cones (argmax_j w_j·x does not change when x is
+    /// scaled by c > 0), and for a correctly classified x the loss falls
+    /// strictly as x moves outwards along its ray.
+    #[test]
+    fn bias_free_softmax_decisions_are_cones_and_loss_falls_along_rays(
+        seed in 0u64..10_000, c in 1.01f64..20.0
+    ) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let w = DMatrix::from_fn(5, 3, |_, _| rng.random_range(-1.0..1.0));
+        let x = nalgebra::DVector::from_fn(3, |_, _| rng.random_range(-1.0..1.0));
+        let z = &w * &x;
+        let k = z.argmax().0;
+        let zc = &w * (&x * c);
+        prop_assert_eq!(zc.argmax().0, k);
+        let ce = |z: &nalgebra::DVector<f64>| {
+            let mx = z.max();
+            mx + z.iter().map(|v| (v - mx).exp()).sum::<f64>().ln() - z[k]
+        };
+        // Strict decrease needs a strict winner; ties are measure zero here.
+        prop_assume!(z.iter().enumerate().all(|(j, &v)| j == k || v < z[k] - 1e-9));
+        prop_assert!(ce(&zc) < ce(&z));
+    }
+}
+
+/// DeepFace's first reason for L2 normalization, illumination: a brightness
+/// factor c scales the features of a bias-free ReLU network by c, so the
+/// normalized features are unchanged; with biases they are not.
+#[test]
+fn l2_normalization_removes_brightness_only_for_homogeneous_nets() {
+    let (x, _) = papernotes::data::digits::load().unwrap();
+    let xs = x.rows(0, 20).into_owned();
+    let dev = Device::Cpu;
+    let unit = |m: &DMatrix<f64>| {
+        let mut o = m.clone();
+        for i in 0..m.nrows() {
+            o.set_row(i, &(m.row(i) / m.row(i).norm()));
+        }
+        o
+    };
+    let feats = |net: &FeatureNet, c: f64| {
+        feature_matrix(net, &to_tensor(&(&xs * c), DType::F32, &dev).unwrap()).unwrap()
+    };
+    // Freshly initialised: all biases are zero.
+    let net = FeatureNet::new(64, 32, 8, 10, 4, &dev).unwrap();
+    let (f1, f3) = (feats(&net, 1.0), feats(&net, 3.0));
+    assert!(((&f1 * 3.0) - &f3).amax() < 1e-5 * f3.amax());
+    assert!((unit(&f1) - unit(&f3)).amax() < 1e-5);
+    // After training the layer biases are non-zero and the direction moves.
+    let d = Data::new(
+        &xs,
+        &(0..20).map(|i| i % 10).collect::<Vec<_>>(),
+        DType::F32,
+        &dev,
+    )
+    .unwrap();
+    train(
+        &net,
+        &Head::Softmax { bias: false },
+        &d,
+        &d,
+        &TrainConfig {
+            epochs: 30,
+            batch: 10,
+            lr: 0.02,
+            seed: 4,
+        },
+    )
+    .unwrap();
+    let (g1, g3) = (feats(&net, 1.0), feats(&net, 3.0));
+    assert!((unit(&g1) - unit(&g3)).amax() > 1e-2);
+}

@@ -1,0 +1,575 @@
+//! Tests for the chapter "A-Softmax geometry (SphereFace)": one test per claim
+//! of the notes on Liu et al. (2017), plus the error paths.
+//!
+//! Tolerances. `ψ` is a cosine evaluated in f64: two evaluations of the same
+//! value (by angle, by Chebyshev polynomial of the cosine) agree to a few ulps
+//! of the largest intermediate, `|T_m| ≤ 1` and `2k ≤ 2m`, so 1e-12 is ample
+//! for `m ≤ 8` (Chebyshev's recurrence amplifies rounding by at most `m²`).
+//! Near a breakpoint the Chebyshev form takes `c` where `acos` rounding may
+//! place `θ` on the other side: both pieces agree there to `O(m · δθ)` with
+//! `δθ ≈ 1e-8` (acos near ±1 loses half the digits), covered by 1e-7.
+//! The candle f64 loss sums ten exponentials per example: 1e-10.
+
+mod common;
+
+use std::f64::consts::PI;
+
+use approx::assert_relative_eq;
+use candle_core::{DType, Device, Tensor};
+use nalgebra::DMatrix;
+use papernotes::Error;
+use papernotes::rectifier::train::{Data, scalar, to_tensor};
+use papernotes::softmax::train::{FeatureNet, Head, TrainConfig, head_logits, psi_tensor, train};
+use papernotes::softmax::verify::{Similarity, auc, feature_criterion, pair_scores, tar_at_far};
+use papernotes::sphereface::geometry::{
+    binary_boundary_numeric, binary_margin, paper_binary_bound, paper_binary_intra_inter,
+    paper_multiclass_intra_inter, region_criterion, uniform_directions,
+};
+use papernotes::sphereface::loss::{a_softmax_loss, cross_entropy, logits, notes_literal_loss};
+use papernotes::sphereface::{Anneal, clamped_acos, mixed_target_logit, psi, psi_from_cos};
+use proptest::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+fn random_matrix(rows: usize, cols: usize, seed: u64, scale: f64) -> DMatrix<f64> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    DMatrix::from_fn(rows, cols, |_, _| rng.random_range(-scale..scale))
+}
+
+// ---------------------------------------------------------------- item 7: ψ
+
+proptest! {
+    #![proptest_config(common::config(64))]
+
+    /// ψ is continuous at every breakpoint kπ/m: the two pieces meet at 1 − 2k.
+    #[test]
+    fn psi_is_continuous_at_breakpoints(m in 1u32..9, frac in 0.0f64..1.0) {
+        let k = ((frac * f64::from(m)) as u32).clamp(1, m.max(2) - 1);
+        prop_assume!(k < m);
+        let b = f64::from(k) * PI / f64::from(m);
+        let h = 1e-9;
+        let left = psi(b - h, m).unwrap();
+        let right = psi(b + h, m).unwrap();
+        let at = psi(b, m).unwrap();
+        // |ψ'| ≤ m, so a step of h moves ψ by at most m·h ≈ 1e-8.
+        prop_assert!((left - right).abs() < 1e-7, "jump {} at k = {k}", left - right);
+        prop_assert!((at - (1.0 - 2.0 * f64::from(k))).abs() < 1e-12);
+    }
+
+    /// ψ decreases strictly on [0, π] (so a larger angle always scores lower).
+    #[test]
+    fn psi_decreases_monotonically(m in 1u32..9, a in 0.0f64..PI, b in 0.0f64..PI) {
+        prop_assume!((a - b).abs() > 1e-6);
+        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+        prop_assert!(psi(lo, m).unwrap() > psi(hi, m).unwrap());
+    }
+
+    /// ψ maps [0, π] onto [1 − 2m, 1] and never exceeds cos θ.
+    #[test]
+    fn psi_range_and_psi_below_cos(m in 1u32..9, t in 0.0f64..=PI) {
+        let p = psi(t, m).unwrap();
+        prop_assert!(p <= 1.0 + 1e-15 && p >= 1.0 - 2.0 * f64::from(m) - 1e-12);
+        prop_assert!(p <= t.cos() + 1e-12, "ψ({t}) = {p} > cos = {}", t.cos());
+    }
+
+    /// The Chebyshev form used on tensors equals ψ(acos c).
+    #[test]
+    fn psi_from_cosine_matches_psi_of_angle(m in 1u32..9, c in -1.0f64..=1.0) {
+        let a = psi_from_cos(c, m).unwrap();
+        let b = psi(clamped_acos(c).unwrap(), m).unwrap();
+        prop_assert!((a - b).abs() < 1e-7, "{a} vs {b}");
+    }
+}
+
+/// Values at the breakpoints, the end points, and m = 1 (plain cosine).
+#[test]
+fn psi_values_at_breakpoints_and_end_points() {
+    for m in 1..=6u32 {
+        assert_relative_eq!(psi(0.0, m).unwrap(), 1.0, epsilon = 1e-15);
+        // ψ(π) = (−1)^{m−1} cos(mπ) − 2(m−1) = −1 − 2(m−1) = 1 − 2m.
+        assert_relative_eq!(
+            psi(PI, m).unwrap(),
+            1.0 - 2.0 * f64::from(m),
+            epsilon = 1e-12
+        );
+        for k in 0..m {
+            let b = f64::from(k) * PI / f64::from(m);
+            assert_relative_eq!(
+                psi(b, m).unwrap(),
+                1.0 - 2.0 * f64::from(k),
+                epsilon = 1e-12
+            );
+        }
+    }
+    for t in [0.1, 1.0, 2.0, 3.0] {
+        assert_relative_eq!(psi(t, 1).unwrap(), f64::cos(t), epsilon = 1e-15);
+    }
+    // Strictly below cos θ inside (0, π] for m ≥ 2: the margin is real.
+    assert!(psi(0.5, 4).unwrap() < f64::cos(0.5) - 0.1);
+}
+
+/// The tensor ψ (used in training) equals the reference ψ.
+#[test]
+fn psi_tensor_matches_reference() {
+    let cs: Vec<f64> = (0..=400)
+        .map(|i| -1.0 + 2.0 * f64::from(i) / 400.0)
+        .collect();
+    let t = Tensor::from_vec(cs.clone(), cs.len(), &Device::Cpu).unwrap();
+    for m in 1..=5u32 {
+        let got: Vec<f64> = psi_tensor(&t, m).unwrap().to_vec1().unwrap();
+        for (c, g) in cs.iter().zip(&got) {
+            let want = psi_from_cos(*c, m).unwrap();
+            assert!((g - want).abs() < 1e-12, "m = {m}, c = {c}: {g} vs {want}");
+        }
+    }
+}
+
+// ---------------------------------------------------- item 8: the loss formula
+
+/// The candle A-Softmax head (f64, any λ) gives the same loss as the
+/// nalgebra reference with acos and ψ.
+#[test]
+fn a_softmax_candle_loss_matches_independent_computation() {
+    let (n, d, c) = (12, 3, 5);
+    for (m, lambda, seed) in [
+        (1u32, 0.0, 1u64),
+        (2, 0.0, 2),
+        (3, 2.5, 3),
+        (4, 0.0, 4),
+        (4, 5.0, 5),
+    ] {
+        let x = random_matrix(n, d, seed, 2.0);
+        let w = random_matrix(c, d, seed + 100, 1.0);
+        let labels: Vec<usize> = (0..n).map(|i| (i * 7 + seed as usize) % c).collect();
+        let want = a_softmax_loss(&x, &w, &labels, m, lambda).unwrap();
+        let dev = Device::Cpu;
+        let xt = to_tensor(&x, DType::F64, &dev).unwrap();
+        let wt = to_tensor(&w, DType::F64, &dev).unwrap();
+        let bt = Tensor::zeros(c, DType::F64, &dev).unwrap();
+        let yt = Tensor::from_vec(
+            labels.iter().map(|&y| y as u32).collect::<Vec<_>>(),
+            n,
+            &dev,
+        )
+        .unwrap();
+        let head = Head::ASoftmax {
+            m,
+            anneal: Anneal::none(),
+        };
+        let z = head_logits(&xt, &wt, &bt, Some(&yt), &head, lambda).unwrap();
+        let got = scalar(&candle_nn::loss::cross_entropy(&z, &yt).unwrap()).unwrap();
+        assert_relative_eq!(got, want, max_relative = 1e-10);
+    }
+}
+
+/// The notes write the other classes' terms with `‖x_j‖`; the paper has
+/// `‖x_i‖`. The two agree only when every feature has the same norm.
+#[test]
+fn notes_loss_uses_the_wrong_norm() {
+    let (n, d, c) = (8, 3, 4);
+    let mut x = random_matrix(n, d, 7, 1.0);
+    let w = random_matrix(c, d, 8, 1.0);
+    let labels: Vec<usize> = (0..n).map(|i| i % c).collect();
+    let paper = a_softmax_loss(&x, &w, &labels, 4, 0.0).unwrap();
+    let notes = notes_literal_loss(&x, &w, &labels, 4).unwrap();
+    assert!((paper - notes).abs() > 1e-3, "paper {paper}, notes {notes}");
+    // Equal norms: the symbol no longer matters.
+    for i in 0..n {
+        let r = x.row(i).normalize() * 3.0;
+        x.set_row(i, &r);
+    }
+    let paper = a_softmax_loss(&x, &w, &labels, 4, 0.0).unwrap();
+    let notes = notes_literal_loss(&x, &w, &labels, 4).unwrap();
+    assert_relative_eq!(paper, notes, max_relative = 1e-12);
+}
+
+/// The paper's loss depends on each example alone (it is a mean of
+/// per-example terms); the notes' literal formula couples examples.
+#[test]
+fn paper_loss_is_per_example_and_weights_are_normalized() {
+    let (n, d, c) = (6, 3, 4);
+    let x = random_matrix(n, d, 11, 1.5);
+    let w = random_matrix(c, d, 12, 1.0);
+    let labels: Vec<usize> = (0..n).map(|i| (i + 1) % c).collect();
+    let whole = a_softmax_loss(&x, &w, &labels, 3, 0.0).unwrap();
+    let mean: f64 = (0..n)
+        .map(|i| a_softmax_loss(&x.rows(i, 1).into_owned(), &w, &labels[i..=i], 3, 0.0).unwrap())
+        .sum::<f64>()
+        / n as f64;
+    assert_relative_eq!(whole, mean, max_relative = 1e-12);
+    // Rescaling a weight row changes nothing (‖W_j‖ = 1 is imposed).
+    let mut w2 = w.clone();
+    let r = w2.row(2) * 7.0;
+    w2.set_row(2, &r);
+    assert_relative_eq!(
+        whole,
+        a_softmax_loss(&x, &w2, &labels, 3, 0.0).unwrap(),
+        max_relative = 1e-12
+    );
+}
+
+// ------------------------------------------------ item 9: margins and bounds
+
+proptest! {
+    #![proptest_config(common::config(64))]
+
+    /// Binary boundary cos(mθ₁) = cos θ₂ sits at θ₁₂/(m+1); margin (m−1)/(m+1)·θ₁₂.
+    #[test]
+    fn binary_angular_margin_is_m_minus_1_over_m_plus_1(m in 1u32..8, t in 0.01f64..=PI) {
+        let b = binary_boundary_numeric(m, t).unwrap();
+        prop_assert!((b - t / (f64::from(m) + 1.0)).abs() < 1e-12);
+        // The class-2 boundary is the mirror image, so the band between is the margin.
+        let margin = (t - b) - b;
+        prop_assert!((margin - binary_margin(m, t).unwrap()).abs() < 1e-12);
+    }
+
+    /// Under the paper's assumption the binary criterion holds iff m² − 4m + 1 > 0.
+    #[test]
+    fn paper_binary_condition_is_m_above_2_plus_sqrt3(m in 1.5f64..8.0, t in 0.01f64..PI) {
+        let (intra, inter) = paper_binary_intra_inter(m, t);
+        prop_assert_eq!(intra < inter, m > paper_binary_bound());
+    }
+}
+
+/// On the circle, computed from ψ: the binary criterion holds for every
+/// θ₁₂ when m ≥ 4 and fails for some θ₁₂ when m ≤ 3, as Property 2 says
+/// for integer m. The grid has 0.25° spacing; the margins compared differ by
+/// at least several degrees except at the exact tie θ₁₂ = π for m = 3.
+#[test]
+fn binary_criterion_on_the_circle_needs_m_at_least_4() {
+    let grid = 1440;
+    let thetas: Vec<f64> = (1..=12).map(|k| PI * f64::from(k) / 12.0).collect();
+    for m in 1..=5u32 {
+        let all_hold = thetas
+            .iter()
+            .all(|&t| region_criterion(&[0.0, t], m, grid).unwrap().holds());
+        assert_eq!(all_hold, m >= 4, "m = {m}");
+    }
+}
+
+/// Multi-class, weights uniformly spaced: intra 2θ/(m+1) vs inter (m−1)θ/(m+1)
+/// needs m > 3; computed regions agree (m = 3 is the tie, m = 4 holds).
+#[test]
+fn multiclass_criterion_with_uniform_weights_needs_m_above_3() {
+    for classes in [3usize, 4, 6, 10] {
+        let (i3, e3) = paper_multiclass_intra_inter(3.0, classes);
+        assert_relative_eq!(i3, e3, max_relative = 1e-12);
+        let (i4, e4) = paper_multiclass_intra_inter(4.0, classes);
+        assert!(i4 < e4);
+        let alphas = uniform_directions(classes);
+        let c2 = region_criterion(&alphas, 2, 1440).unwrap();
+        let c4 = region_criterion(&alphas, 4, 1440).unwrap();
+        assert!(!c2.holds(), "C = {classes}, m = 2: {c2:?}");
+        assert!(c4.holds(), "C = {classes}, m = 4: {c4:?}");
+        // The computed m = 4 region width matches 2θ/(m+1) to the grid spacing.
+        assert!(
+            (c4.max_intra - i4).abs() < 2.0 * 2.0 * PI / 1440.0,
+            "{c4:?} vs {i4}"
+        );
+    }
+}
+
+/// Property 3 needs evenly spread weights: with one pair of class weights
+/// close together and the others far, no m up to 8 meets the criterion.
+#[test]
+fn multiclass_bound_needs_uniformly_spaced_weights() {
+    let alphas = [0.0, 0.3, PI * 0.75, PI * 1.4];
+    for m in 1..=8u32 {
+        assert!(
+            !region_criterion(&alphas, m, 1440).unwrap().holds(),
+            "m = {m}"
+        );
+    }
+}
+
+// ------------------------------------------------------- item 10: annealing
+
+/// λ starts near `base`, decays as (1 + γt)^(−1), and stops at the floor 5;
+/// the mixed target logit runs from ‖x‖cos θ (λ → ∞) to ‖x‖ψ(θ) (λ = 0).
+#[test]
+fn annealing_decays_to_the_floor_and_mixes_cos_and_psi() {
+    let a = Anneal::sphereface();
+    assert_relative_eq!(a.lambda(1).unwrap(), 1000.0 / 1.12, max_relative = 1e-12);
+    let mut prev = f64::INFINITY;
+    for t in 1..5000u64 {
+        let l = a.lambda(t).unwrap();
+        assert!(l <= prev && l >= 5.0);
+        prev = l;
+    }
+    // 1000/(1 + 0.12 t) = 5 at t = 199/0.12 ≈ 1658.3.
+    assert!(a.lambda(1658).unwrap() > 5.0);
+    assert_relative_eq!(a.lambda(1659).unwrap(), 5.0);
+    let (norm, theta) = (2.5, 0.7);
+    assert_relative_eq!(
+        mixed_target_logit(norm, theta, 4, 0.0).unwrap(),
+        norm * psi(theta, 4).unwrap(),
+        max_relative = 1e-14
+    );
+    assert_relative_eq!(
+        mixed_target_logit(norm, theta, 4, 1e12).unwrap(),
+        norm * f64::cos(theta),
+        max_relative = 1e-10
+    );
+    assert_relative_eq!(Anneal::none().lambda(1).unwrap(), 0.0);
+}
+
+// ---------------------------------------------- item 10/11: training (tiny)
+
+fn tiny_digits(classes: usize) -> (Data, Data) {
+    let (x, y) = papernotes::data::digits::load().unwrap();
+    let rows: Vec<usize> = (0..x.nrows())
+        .filter(|&r| y[r] < classes)
+        .take(300)
+        .collect();
+    let xs = x.select_rows(&rows);
+    let ys: Vec<usize> = rows.iter().map(|&r| y[r]).collect();
+    let d = Data::new(&xs, &ys, DType::F32, &Device::Cpu).unwrap();
+    (d.clone(), d)
+}
+
+/// A-Softmax with m = 4 trains (the loss falls and features cluster by
+/// angle): the mean angle to the own class weight ends smaller than after
+/// plain softmax training from the same initialisation.
+#[test]
+fn a_softmax_pulls_features_towards_their_class_weight() {
+    let (tr, ev) = tiny_digits(3);
+    let cfg = TrainConfig {
+        epochs: 15,
+        batch: 32,
+        lr: 0.01,
+        seed: 3,
+    };
+    let mean_angle = |head: Head| -> (f64, f64) {
+        let net = FeatureNet::new(64, 32, 3, 3, 9, &Device::Cpu).unwrap();
+        let stats = train(&net, &head, &tr, &ev, &cfg).unwrap();
+        let f = papernotes::softmax::train::feature_matrix(&net, &ev.x).unwrap();
+        let w = papernotes::softmax::train::weight_matrix(&net).unwrap();
+        let y: Vec<usize> =
+            ev.y.to_vec1::<u32>()
+                .unwrap()
+                .iter()
+                .map(|&v| v as usize)
+                .collect();
+        let a = papernotes::softmax::verify::angles_to_own_weight(&f, &w, &y).unwrap();
+        assert!(stats.last().unwrap().train_loss < stats[0].train_loss);
+        (
+            a.iter().sum::<f64>() / a.len() as f64,
+            stats.last().unwrap().accuracy,
+        )
+    };
+    let (soft, acc_soft) = mean_angle(Head::Softmax { bias: false });
+    let (sphere, acc_sphere) = mean_angle(Head::ASoftmax {
+        m: 4,
+        anneal: Anneal::none(),
+    });
+    assert!(
+        acc_soft > 0.9 && acc_sphere > 0.9,
+        "{acc_soft} {acc_sphere}"
+    );
+    assert!(sphere < soft, "A-Softmax {sphere} vs softmax {soft}");
+}
+
+/// TAR@FAR and AUC on hand-made scores; the criterion on well separated
+/// clusters holds, and on overlapping ones fails.
+#[test]
+fn verification_metrics_and_criterion_on_known_features() {
+    assert_relative_eq!(
+        tar_at_far(&[0.9, 0.8, 0.1], &[0.5, 0.2, 0.0, -0.1], 0.25).unwrap(),
+        2.0 / 3.0
+    );
+    assert_relative_eq!(auc(&[1.0, 2.0], &[0.0, 1.5]), 0.75);
+    let f = DMatrix::from_row_slice(4, 2, &[1.0, 0.0, 1.0, 0.1, 0.0, 1.0, 0.1, 1.0]);
+    let c = feature_criterion(&f, &[0, 0, 1, 1]).unwrap();
+    assert!(c.holds());
+    let c = feature_criterion(&f, &[0, 1, 0, 1]).unwrap();
+    assert!(!c.holds());
+    let (g, i) = pair_scores(&f, &[0, 0, 1, 1], Similarity::NegEuclidean).unwrap();
+    assert_eq!((g.len(), i.len()), (2, 4));
+}
+
+// -------------------------------------------------------------- error paths
+
+#[test]
+fn zero_margin_is_rejected() {
+    let err = psi(0.3, 0).unwrap_err();
+    assert!(matches!(err, Error::InvalidParameter { name: "m", .. }));
+    assert!(err.to_string().contains("m ≥ 1"), "{err}");
+    assert!(psi_from_cos(0.3, 0).is_err());
+    assert!(binary_margin(0, 1.0).is_err());
+    let t = Tensor::new(&[0.5f64], &Device::Cpu).unwrap();
+    assert!(psi_tensor(&t, 0).is_err());
+}
+
+#[test]
+fn angles_outside_0_pi_and_nan_are_rejected() {
+    assert!(matches!(
+        psi(-0.1, 2).unwrap_err(),
+        Error::InvalidParameter { name: "theta", .. }
+    ));
+    assert!(matches!(
+        psi(f64::NAN, 2).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
+    assert!(matches!(
+        clamped_acos(f64::NAN).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
+}
+
+/// Rounding can push a cosine past ±1; acos would give NaN, the clamp gives 0 or π.
+#[test]
+fn acos_argument_is_clamped() {
+    assert_eq!(clamped_acos(1.0 + 1e-15).unwrap(), 0.0);
+    assert_relative_eq!(clamped_acos(-1.0 - 1e-15).unwrap(), PI);
+}
+
+#[test]
+fn zero_weight_is_rejected_and_zero_feature_gives_zero_logits() {
+    let x = DMatrix::from_row_slice(2, 2, &[0.0, 0.0, 1.0, 2.0]);
+    let mut w = DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 0.0, 1.0, -1.0, 0.0]);
+    let z = logits(&x, &w, &[0, 1], 4, 0.0).unwrap();
+    assert!(z.row(0).iter().all(|&v| v == 0.0));
+    assert_relative_eq!(
+        cross_entropy(&z.rows(0, 1).into_owned(), &[0]).unwrap(),
+        3f64.ln()
+    );
+    w.row_mut(1).fill(0.0);
+    let err = logits(&x, &w, &[0, 1], 4, 0.0).unwrap_err();
+    assert!(err.to_string().contains("zero weight"), "{err}");
+    // The candle head stays finite on a zero feature (ε under the square root).
+    let dev = Device::Cpu;
+    let xt = Tensor::zeros((1, 2), DType::F64, &dev).unwrap();
+    let wt = to_tensor(
+        &DMatrix::from_row_slice(2, 2, &[1.0, 0.0, 0.0, 1.0]),
+        DType::F64,
+        &dev,
+    )
+    .unwrap();
+    let bt = Tensor::zeros(2, DType::F64, &dev).unwrap();
+    let yt = Tensor::new(&[0u32], &dev).unwrap();
+    let head = Head::ASoftmax {
+        m: 4,
+        anneal: Anneal::none(),
+    };
+    let z = head_logits(&xt, &wt, &bt, Some(&yt), &head, 0.0).unwrap();
+    let v: Vec<f64> = z.flatten_all().unwrap().to_vec1().unwrap();
+    assert!(v.iter().all(|x| x.is_finite()));
+}
+
+#[test]
+fn labels_out_of_range_empty_batches_and_nan_are_rejected() {
+    let x = random_matrix(3, 2, 1, 1.0);
+    let w = random_matrix(2, 2, 2, 1.0);
+    let err = a_softmax_loss(&x, &w, &[0, 1, 2], 4, 0.0).unwrap_err();
+    assert!(err.to_string().contains("label 2 is out of range"), "{err}");
+    let empty = DMatrix::<f64>::zeros(0, 2);
+    assert!(matches!(
+        a_softmax_loss(&empty, &w, &[], 4, 0.0).unwrap_err(),
+        Error::TooFew { .. }
+    ));
+    let mut xn = x.clone();
+    xn[(1, 1)] = f64::NAN;
+    assert!(matches!(
+        a_softmax_loss(&xn, &w, &[0, 1, 0], 4, 0.0).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
+    let z = DMatrix::from_row_slice(1, 2, &[f64::NAN, 0.0]);
+    assert!(matches!(
+        cross_entropy(&z, &[0]).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
+    assert!(matches!(
+        notes_literal_loss(&x.rows(0, 1).into_owned(), &w, &[0], 4).unwrap_err(),
+        Error::TooFew { .. }
+    ));
+    // Training refuses labels beyond the head's classes.
+    let (tr, _) = tiny_digits(3);
+    let net = FeatureNet::new(64, 8, 2, 2, 0, &Device::Cpu).unwrap();
+    let cfg = TrainConfig {
+        epochs: 1,
+        batch: 16,
+        lr: 0.01,
+        seed: 0,
+    };
+    let err = train(&net, &Head::Softmax { bias: true }, &tr, &tr, &cfg).unwrap_err();
+    assert!(err.to_string().contains("out of range"), "{err}");
+    assert!(FeatureNet::new(64, 8, 2, 1, 0, &Device::Cpu).is_err());
+    assert!(Head::NormFace { scale: 0.0 }.validate().is_err());
+}
+
+// ------------------------------------------- item 11: metric-learning criterion
+
+proptest! {
+    #![proptest_config(common::config(32))]
+
+    /// When max intra-class angle < min inter-class angle, one threshold on
+    /// the cosine accepts every same-class pair and no different-class pair:
+    /// TAR = 1 at FAR = 0. (The criterion is what makes open-set verification
+    /// with one global threshold exact.)
+    #[test]
+    fn criterion_implies_perfect_verification_at_one_threshold(
+        seed in 0u64..1000, spread in 0.01f64..0.6, classes in 2usize..5
+    ) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let per = 6;
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        for c in 0..classes {
+            let centre = 2.0 * PI * c as f64 / classes as f64;
+            for _ in 0..per {
+                let a = centre + rng.random_range(-spread..spread);
+                rows.extend([a.cos(), a.sin()]);
+                labels.push(c);
+            }
+        }
+        let f = DMatrix::from_row_slice(classes * per, 2, &rows);
+        let crit = feature_criterion(&f, &labels).unwrap();
+        let (g, i) = pair_scores(&f, &labels, Similarity::Cosine).unwrap();
+        let perfect = tar_at_far(&g, &i, 0.0).unwrap() == 1.0;
+        if crit.holds() {
+            prop_assert!(perfect);
+        }
+        // Conversely a perfect single threshold needs min same-class cosine
+        // > max different-class cosine, which is the criterion itself.
+        prop_assert_eq!(perfect, crit.holds());
+    }
+}
+
+/// Closed set vs open set: features trained to classify digits 0–3 verify
+/// pairs of those digits better than pairs of digits 4–6 never seen in
+/// training (AUC of the cosine similarity).
+#[test]
+fn classification_features_verify_unseen_classes_worse_than_seen() {
+    let (x, y) = papernotes::data::digits::load().unwrap();
+    let take = |lo: usize, hi: usize, n: usize| {
+        let rows: Vec<usize> = (0..x.nrows())
+            .filter(|&r| y[r] >= lo && y[r] < hi)
+            .take(n)
+            .collect();
+        (
+            x.select_rows(&rows),
+            rows.iter().map(|&r| y[r]).collect::<Vec<_>>(),
+        )
+    };
+    let (sx, sy) = take(0, 4, 400);
+    let (ux, uy) = take(4, 7, 150);
+    let tr = Data::new(&sx, &sy, DType::F32, &Device::Cpu).unwrap();
+    let net = FeatureNet::new(64, 32, 4, 4, 5, &Device::Cpu).unwrap();
+    let cfg = TrainConfig {
+        epochs: 12,
+        batch: 32,
+        lr: 0.01,
+        seed: 5,
+    };
+    let stats = train(&net, &Head::Softmax { bias: false }, &tr, &tr, &cfg).unwrap();
+    assert!(stats.last().unwrap().accuracy > 0.95);
+    let auc_of = |m: &DMatrix<f64>, l: &[usize]| {
+        let t = to_tensor(m, DType::F32, &Device::Cpu).unwrap();
+        let f = papernotes::softmax::train::feature_matrix(&net, &t).unwrap();
+        let (g, i) = pair_scores(&f, l, Similarity::Cosine).unwrap();
+        auc(&g, &i)
+    };
+    let seen = auc_of(&sx.rows(0, 150).into_owned(), &sy[..150]);
+    let unseen = auc_of(&ux, &uy);
+    assert!(seen > unseen + 0.05, "seen {seen}, unseen {unseen}");
+}
