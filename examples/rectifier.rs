@@ -29,6 +29,11 @@ use rand_distr::{Distribution, Normal, Uniform};
 struct Args {
     #[command(flatten)]
     common: CommonArgs,
+    /// Only time one training step of the 7-layer MLP and print it as JSON (no
+    /// figures, no run record); `benches/peer_torch.py` times the same step in
+    /// PyTorch in the same script run.
+    #[arg(long)]
+    bench_step: bool,
 }
 
 fn main() {
@@ -59,16 +64,9 @@ struct Plan {
     train_rows: Option<usize>,
 }
 
-fn run() -> papernotes::Result<()> {
-    let args = Args::parse();
-    let device = papernotes::device::select(args.common.device)?;
-    let mut run = Run::start(
-        "rectifier",
-        &args.common,
-        &papernotes::device::describe(&device),
-    )?;
-    let quick = run.quick();
-    let plan = if quick {
+/// The sizes of a full run, or of a `--quick` one.
+fn plan(quick: bool) -> Plan {
+    if quick {
         Plan {
             random_nets: 20,
             ill_epochs: 2,
@@ -100,7 +98,21 @@ fn run() -> papernotes::Result<()> {
             bench_steps: 300,
             train_rows: None,
         }
-    };
+    }
+}
+
+fn run() -> papernotes::Result<()> {
+    let args = Args::parse();
+    let device = papernotes::device::select(args.common.device)?;
+    let plan = plan(args.common.quick);
+    if args.bench_step {
+        return bench_only(&plan, &device, args.common.seed);
+    }
+    let mut run = Run::start(
+        "rectifier",
+        &args.common,
+        &papernotes::device::describe(&device),
+    )?;
     let seed = run.seed();
     let mut split = digits::split(0.2, seed)?;
     if let Some(n) = plan.train_rows {
@@ -945,6 +957,23 @@ struct Bench {
     p10_ms: f64,
     p90_ms: f64,
     steps: usize,
+}
+
+/// `--bench-step`: the step benchmark alone, printed as one JSON object.
+fn bench_only(plan: &Plan, device: &Device, seed: u64) -> papernotes::Result<()> {
+    let split = digits::split(0.2, seed)?;
+    let tr = Data::new(&split.train_x, &split.train_y, DType::F32, device)?;
+    let b = bench_compute(plan, &tr, device, seed)?;
+    let json = serde_json::json!({
+        "what": "one SGD+momentum step, 7-layer ReLU MLP 64-64-64-64-64-64-64-10, batch 32, f32",
+        "threads": candle_core::utils::get_num_threads(),
+        "steps": b.steps,
+        "median_ms": b.median_ms,
+        "p10_ms": b.p10_ms,
+        "p90_ms": b.p90_ms,
+    });
+    println!("{json}");
+    Ok(())
 }
 
 fn bench_compute(plan: &Plan, tr: &Data, device: &Device, seed: u64) -> papernotes::Result<Bench> {

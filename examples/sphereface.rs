@@ -35,6 +35,11 @@ use plotters::prelude::*;
 struct Args {
     #[command(flatten)]
     common: CommonArgs,
+    /// Only time the heads' forward+backward and print it as JSON (no figures,
+    /// no run record); `benches/peer_torch.py` times the same in PyTorch in the
+    /// same script run.
+    #[arg(long)]
+    bench_head: bool,
 }
 
 fn main() {
@@ -107,12 +112,7 @@ fn head_label(h: &Head) -> String {
 fn run() -> papernotes::Result<()> {
     let args = Args::parse();
     let device = papernotes::device::select(args.common.device)?;
-    let mut run = Run::start(
-        "sphereface",
-        &args.common,
-        &papernotes::device::describe(&device),
-    )?;
-    let plan = if run.quick() {
+    let plan = if args.common.quick {
         Plan {
             grid: 360,
             thetas: 6,
@@ -131,6 +131,22 @@ fn run() -> papernotes::Result<()> {
             bench_reps: 30,
         }
     };
+    if args.bench_head {
+        let rows = bench(&plan, &device)?;
+        let json = serde_json::json!({
+            "what": "head forward (logits + cross-entropy) and backward, f32",
+            "threads": candle_core::utils::get_num_threads(),
+            "reps": plan.bench_reps,
+            "rows": rows,
+        });
+        println!("{json}");
+        return Ok(());
+    }
+    let mut run = Run::start(
+        "sphereface",
+        &args.common,
+        &papernotes::device::describe(&device),
+    )?;
     let seed = run.seed();
 
     psi_figure(&mut run)?;
@@ -170,6 +186,17 @@ fn run() -> papernotes::Result<()> {
     open_report(&mut run, &open)?;
 
     let b = run.time("benchmark", || bench(&plan, &device))?;
+    let b: Vec<Vec<String>> = b
+        .iter()
+        .map(|r| {
+            vec![
+                r.head.clone(),
+                format!("{} × {} × {}", r.batch, r.dim, r.classes),
+                format!("{:.3}", r.median_ms),
+                format!("{:.3}–{:.3}", r.p10_ms, r.p90_ms),
+            ]
+        })
+        .collect();
     run.table(
         "bench",
         &[
@@ -921,7 +948,19 @@ fn open_report(run: &mut Run, o: &Open) -> papernotes::Result<()> {
 
 // --------------------------------------------------------------- benchmark
 
-fn bench(plan: &Plan, device: &Device) -> papernotes::Result<Vec<Vec<String>>> {
+/// One benchmark measurement of a head.
+#[derive(Debug, serde::Serialize)]
+struct BenchRow {
+    head: String,
+    batch: usize,
+    dim: usize,
+    classes: usize,
+    median_ms: f64,
+    p10_ms: f64,
+    p90_ms: f64,
+}
+
+fn bench(plan: &Plan, device: &Device) -> papernotes::Result<Vec<BenchRow>> {
     let mut rows = Vec::new();
     for (b, d, c) in [(64usize, 3usize, 10usize), (256, 512, 1000)] {
         let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (b, d), device)?)?;
@@ -949,12 +988,15 @@ fn bench(plan: &Plan, device: &Device) -> papernotes::Result<Vec<Vec<String>>> {
             }
             times.sort_by(f64::total_cmp);
             let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
-            rows.push(vec![
-                head.name(),
-                format!("{b} × {d} × {c}"),
-                format!("{:.3}", q(0.5)),
-                format!("{:.3}–{:.3}", q(0.1), q(0.9)),
-            ]);
+            rows.push(BenchRow {
+                head: head.name(),
+                batch: b,
+                dim: d,
+                classes: c,
+                median_ms: q(0.5),
+                p10_ms: q(0.1),
+                p90_ms: q(0.9),
+            });
         }
     }
     Ok(rows)

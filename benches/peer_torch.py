@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""PyTorch (CPU) as a peer for two candle measurements, timed in one script run.
+
+1. One training step of the rectifier chapter's MLP (7 layers, 64-64-64-64-64-64-64-10,
+   ReLU, batch 32, f32, SGD with momentum 0.9 and lr 0.01; forward, cross-entropy,
+   backward, update, and reading the loss back as a number).
+2. The A-Softmax chapter's head benchmark: logits (plain softmax without bias, and
+   A-Softmax m = 4 with the annealed target logit at lambda = 5) + cross-entropy +
+   backward, at batch x dim x classes = 64 x 3 x 10 and 256 x 512 x 1000.
+
+Both sides run on one thread (candle: RAYON_NUM_THREADS=1; torch: set_num_threads(1)),
+with the same warm-up and repetitions as the Rust benchmarks, which this script runs as
+subprocesses (`--bench-step`, `--bench-head`) right before the PyTorch timings.
+
+Writes benches/peer_torch.json and benches/peer_torch.md (ANCHOR snippets that the
+rectifier and sphereface chapters include). Not run by CI: it needs PyTorch
+(`pip install torch`, a large download).
+
+Usage: python3 benches/peer_torch.py        (from the repository root)
+"""
+
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def rust(example, flag):
+    env = dict(os.environ, RAYON_NUM_THREADS="1")
+    out = subprocess.run(
+        ["cargo", "run", "--quiet", "--release", "--example", example, "--", flag],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def quantiles(times):
+    times = sorted(times)
+    q = lambda p: times[round((len(times) - 1) * p)]
+    return {"median_ms": q(0.5), "p10_ms": q(0.1), "p90_ms": q(0.9)}
+
+
+def torch_mlp_step(steps):
+    torch.manual_seed(42)
+    sizes = [64, 64, 64, 64, 64, 64, 64, 10]
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    net = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)  # buf = mu*buf + g; p -= lr*buf
+    x = torch.rand(32, 64)
+    y = torch.randint(0, 10, (32,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(min(10, steps)):
+        step()
+    times = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        step()
+        times.append(1000.0 * (time.perf_counter() - t))
+    return quantiles(times)
+
+
+def psi(c, m):
+    """psi(theta) from c = cos(theta): Chebyshev T_m(c) = cos(m theta) and the piece k."""
+    t_prev, t = torch.ones_like(c), c
+    for _ in range(1, m):
+        t_prev, t = t, 2.0 * c * t - t_prev
+    k = torch.zeros_like(c)
+    sign = torch.ones_like(c)
+    for j in range(1, m):
+        passed = (c <= math.cos(j * math.pi / m)).to(c.dtype)
+        k = k + passed
+        sign = sign * (1.0 - 2.0 * passed)
+    return sign * t - 2.0 * k
+
+
+def head_logits(f, w, y, head, lam=5.0, eps=1e-12):
+    if head == "softmax":
+        return f @ w.t()
+    m = 4
+    norm = (f.pow(2).sum(1, keepdim=True) + eps).sqrt()
+    wn = w / (w.pow(2).sum(1, keepdim=True) + eps).sqrt()
+    cos = ((f / norm) @ wn.t()).clamp(-1.0, 1.0)
+    cos_y = cos.gather(1, y[:, None])
+    target = (lam * cos_y + psi(cos_y, m)) / (1.0 + lam)
+    onehot = F.one_hot(y, w.shape[0]).to(f.dtype)
+    return (cos + onehot * (target - cos_y)) * norm
+
+
+def torch_heads(reps):
+    rows = []
+    torch.manual_seed(0)
+    for b, d, c in [(64, 3, 10), (256, 512, 1000)]:
+        x = torch.randn(b, d, requires_grad=True)
+        w = torch.randn(c, d, requires_grad=True)
+        y = torch.arange(b) % c
+        for head in ["softmax", "A-Softmax m=4"]:
+            times = []
+            for rep in range(reps + 2):
+                t = time.perf_counter()
+                z = head_logits(x, w, y, "softmax" if head == "softmax" else "asoftmax")
+                loss = F.cross_entropy(z, y)
+                loss.backward()
+                _ = x.grad
+                if rep >= 2:
+                    times.append(1000.0 * (time.perf_counter() - t))
+                x.grad = None
+                w.grad = None
+            rows.append(dict(head=head, batch=b, dim=d, classes=c, **quantiles(times)))
+    return rows
+
+
+def check_head_agreement():
+    """The torch A-Softmax logits equal a direct angle computation (guards the port)."""
+    torch.manual_seed(1)
+    f = torch.randn(16, 5, dtype=torch.float64)
+    w = torch.randn(7, 5, dtype=torch.float64)
+    y = torch.arange(16) % 7
+    z = head_logits(f, w, y, "asoftmax", lam=0.0)
+    for i in range(16):
+        j = int(y[i])
+        cos = torch.dot(f[i], w[j]) / (f[i].norm() * w[j].norm())
+        theta = math.acos(max(-1.0, min(1.0, float(cos))))
+        k = min(int(theta * 4 / math.pi), 3)
+        psi_ref = (-1) ** k * math.cos(4 * theta) - 2 * k
+        assert abs(float(z[i, j]) - float(f[i].norm()) * psi_ref) < 1e-9, (i, float(z[i, j]))
+
+
+def main():
+    torch.set_num_threads(1)
+    check_head_agreement()
+    rect_rust = rust("rectifier", "--bench-step")
+    rect_torch = torch_mlp_step(rect_rust["steps"])
+    head_rust = rust("sphereface", "--bench-head")
+    head_torch = torch_heads(head_rust["reps"])
+
+    result = {
+        "machine": {"python": platform.python_version(), "torch": torch.__version__,
+                    "torch_threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
+                    "date": time.strftime("%Y-%m-%d", time.gmtime())},
+        "mlp_step": {"candle": rect_rust, "torch": rect_torch,
+                     "ratio_candle_over_torch": rect_rust["median_ms"] / rect_torch["median_ms"]},
+        "heads": [],
+    }
+    for r, t in zip(head_rust["rows"], head_torch):
+        assert (r["head"], r["batch"], r["dim"], r["classes"]) == (t["head"], t["batch"], t["dim"], t["classes"])
+        result["heads"].append({"head": r["head"], "size": f'{r["batch"]} × {r["dim"]} × {r["classes"]}',
+                                "candle_ms": r["median_ms"], "torch_ms": t["median_ms"],
+                                "ratio_candle_over_torch": r["median_ms"] / t["median_ms"]})
+    with open(os.path.join(ROOT, "benches", "peer_torch.json"), "w") as fh:
+        json.dump(result, fh, indent=2)
+        fh.write("\n")
+
+    m = result["mlp_step"]
+    snippets = {
+        "torch_version": f'PyTorch {torch.__version__} (CPU, 1 thread)',
+        "mlp_candle_ms": f'{m["candle"]["median_ms"]:.3f}',
+        "mlp_torch_ms": f'{m["torch"]["median_ms"]:.3f}',
+        "mlp_ratio": f'{m["ratio_candle_over_torch"]:.2f}',
+        "heads_table": "| head | batch × dim × classes | candle (ms) | PyTorch (ms) | candle / PyTorch |\n"
+                       "|---|---|---|---|---|\n" + "\n".join(
+                           f'| {h["head"]} | {h["size"]} | {h["candle_ms"]:.3f} | {h["torch_ms"]:.3f} | {h["ratio_candle_over_torch"]:.2f} |'
+                           for h in result["heads"]),
+    }
+    md = ["# PyTorch peer measurements",
+          "",
+          "Written by `python3 benches/peer_torch.py`; the chapters include the snippets below by anchor.",
+          f'Run on {result["machine"]["date"]}, one thread on each side.']
+    for k, v in snippets.items():
+        md += ["", f"<!-- ANCHOR: {k} -->", v, f"<!-- ANCHOR_END: {k} -->"]
+    with open(os.path.join(ROOT, "benches", "peer_torch.md"), "w") as fh:
+        fh.write("\n".join(md) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
