@@ -7,6 +7,7 @@
 //! comparison script `scripts/compare_alignment.py` calls it.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
@@ -38,11 +39,8 @@ struct Args {
     warp_out: Option<PathBuf>,
 }
 
-fn main() {
-    if let Err(e) = run() {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+fn main() -> ExitCode {
+    papernotes::run::report(run())
 }
 
 /// The benchmark warp: rotate by 7° and scale by 0.9 about the image centre

@@ -9,6 +9,7 @@
 //! ```
 
 use std::path::Path;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
@@ -46,11 +47,8 @@ struct Args {
     common: CommonArgs,
 }
 
-fn main() {
-    if let Err(e) = real_main() {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+fn main() -> ExitCode {
+    papernotes::run::report(real_main())
 }
 
 fn real_main() -> Result<()> {

@@ -26,6 +26,7 @@ use plotters::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(about = "Softmax: weight imbalance, biases, radial features, NormFace scale, blur")]
@@ -34,15 +35,10 @@ struct Args {
     common: CommonArgs,
 }
 
-fn main() {
-    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
-        // SAFETY: set before any other thread exists (candle reads it lazily).
-        unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
-    }
-    if let Err(e) = run() {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+fn main() -> ExitCode {
+    // SAFETY: the first statement of `main`; no other thread exists yet.
+    unsafe { papernotes::device::default_to_one_thread() };
+    papernotes::run::report(run())
 }
 
 struct Plan {

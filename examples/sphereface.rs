@@ -7,6 +7,7 @@
 
 use std::f64::consts::PI;
 use std::path::Path;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use candle_core::{DType, Device, Tensor, Var};
@@ -42,15 +43,10 @@ struct Args {
     bench_head: bool,
 }
 
-fn main() {
-    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
-        // SAFETY: set before any other thread exists (candle reads it lazily).
-        unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
-    }
-    if let Err(e) = run() {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+fn main() -> ExitCode {
+    // SAFETY: the first statement of `main`; no other thread exists yet.
+    unsafe { papernotes::device::default_to_one_thread() };
+    papernotes::run::report(run())
 }
 
 /// Sizes of everything, full or quick.

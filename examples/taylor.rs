@@ -27,6 +27,7 @@ use papernotes::taylor::{
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(about = "Taylor series: partial sums, remainders, radius of convergence, cancellation")]
@@ -35,11 +36,8 @@ struct Args {
     common: CommonArgs,
 }
 
-fn main() {
-    if let Err(e) = run() {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+fn main() -> ExitCode {
+    papernotes::run::report(run())
 }
 
 fn run() -> Result<()> {

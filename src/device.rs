@@ -53,3 +53,21 @@ pub fn describe(device: &Device) -> String {
         Device::Metal(_) => "metal".into(),
     }
 }
+
+/// Makes candle's CPU kernels use one thread unless `RAYON_NUM_THREADS` is set.
+///
+/// On the two shared cores this project targets, a second candle thread was
+/// measured to slow training down several times when another process is busy,
+/// and one thread keeps timings comparable between runs. The run record states
+/// the thread count either way.
+///
+/// # Safety
+///
+/// Sets an environment variable, which is only sound while no other thread
+/// exists: call it first thing in `main`.
+pub unsafe fn default_to_one_thread() {
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        // SAFETY: the caller guarantees that no other thread exists yet.
+        unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
+    }
+}

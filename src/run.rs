@@ -333,6 +333,18 @@ impl Run {
     }
 }
 
+/// The end of every example's `main`: prints an error in words and turns it into
+/// a failing exit status (`fn main() -> ExitCode { report(run()) }`).
+pub fn report(result: Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Progress is drawn only on a terminal, and never under CI.
 fn interactive() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
