@@ -283,7 +283,7 @@ proptest! {
 fn notes_second_order_term_is_a_matrix_not_a_scalar() {
     let h = DMatrix::from_row_slice(3, 3, &[4.0, 1.0, 0.0, 1.0, 3.0, 1.0, 0.0, 1.0, 2.0]);
     let dx = DVector::from_vec(vec![1.0, -2.0, 0.5]);
-    let term = notes_second_order_term(&h, &dx);
+    let term = notes_second_order_term(&h, &dx).unwrap();
     assert_eq!(term.shape(), (3, 3));
     // Not a multiple of the identity, so no reading as a scalar exists …
     assert!(term[(0, 1)].abs() > 0.1);
@@ -769,6 +769,45 @@ fn irls_needs_far_fewer_iterations_than_gradient_descent() {
 // ---------------------------------------------------------------------------
 // Errors and bad input.
 // ---------------------------------------------------------------------------
+
+#[test]
+fn error_quadratic_model_shapes_and_values() {
+    let h = DMatrix::<f64>::identity(3, 3);
+    let (g, dx) = (DVector::zeros(3), DVector::from_vec(vec![1.0, 2.0, 3.0]));
+    assert!(quadratic_model(0.0, &g, &h, &dx).is_ok());
+    // Each of the three sizes can be the odd one out.
+    let bad = [
+        quadratic_model(0.0, &DVector::zeros(2), &h, &dx),
+        quadratic_model(0.0, &g, &DMatrix::identity(3, 2), &dx),
+        quadratic_model(0.0, &g, &DMatrix::identity(2, 3), &dx),
+        quadratic_model(0.0, &g, &h, &DVector::zeros(4)),
+    ];
+    for err in bad {
+        let err = err.unwrap_err();
+        assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
+        assert!(
+            err.to_string().contains("gradient, Hessian and step"),
+            "{err}"
+        );
+    }
+    let err = notes_second_order_term(&DMatrix::identity(2, 2), &dx).unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
+    let mut h_nan = h.clone();
+    h_nan[(1, 2)] = f64::NAN;
+    let err = quadratic_model(0.0, &g, &h_nan, &dx).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NonFinite {
+                name: "Hessian",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = quadratic_model(f64::INFINITY, &g, &h, &dx).unwrap_err();
+    assert!(matches!(err, Error::NonFinite { name: "f", .. }), "{err}");
+}
 
 #[test]
 fn error_non_finite_start() {

@@ -7,18 +7,25 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ensure_finite};
 
-fn check(g: &DVector<f64>, h: &DMatrix<f64>, dx: &DVector<f64>) -> Result<()> {
-    let n = g.len();
-    if h.nrows() != n || h.ncols() != n || dx.len() != n {
+/// Checks that `h` is `n × n` and `g` (when given) has `n` entries, for a step of
+/// length `n`, and that every entry is finite.
+fn check(g: Option<&DVector<f64>>, h: &DMatrix<f64>, dx: &DVector<f64>) -> Result<()> {
+    let n = dx.len();
+    let g_len = g.map_or(n, |g| g.len());
+    if h.nrows() != n || h.ncols() != n || g_len != n {
         return Err(Error::ShapeMismatch {
             what: "quadratic model: gradient, Hessian and step",
             expected: format!("{n}, {n}×{n}, {n}"),
-            got: format!("{}, {}×{}, {}", n, h.nrows(), h.ncols(), dx.len()),
+            got: format!("{g_len}, {}×{}, {n}", h.nrows(), h.ncols()),
         });
     }
-    Ok(())
+    if let Some(g) = g {
+        ensure_finite("gradient", g.as_slice())?;
+    }
+    ensure_finite("Hessian", h.as_slice())?;
+    ensure_finite("step", dx.as_slice())
 }
 
 // ANCHOR: model
@@ -29,7 +36,8 @@ pub fn quadratic_model(
     h: &DMatrix<f64>,
     dx: &DVector<f64>,
 ) -> Result<f64> {
-    check(g, h, dx)?;
+    ensure_finite("f", &[f])?;
+    check(Some(g), h, dx)?;
     Ok(f + g.dot(dx) + 0.5 * dx.dot(&(h * dx)))
 }
 
@@ -37,7 +45,8 @@ pub fn quadratic_model(
 /// `n × n` matrix, which cannot be added to the scalars `f` and `Δxᵀ∇f`.
 ///
 /// Its trace is `½ tr(H Δx Δxᵀ) = ½ ΔxᵀH Δx`, the correct term.
-pub fn notes_second_order_term(h: &DMatrix<f64>, dx: &DVector<f64>) -> DMatrix<f64> {
-    0.5 * h * dx * dx.transpose()
+pub fn notes_second_order_term(h: &DMatrix<f64>, dx: &DVector<f64>) -> Result<DMatrix<f64>> {
+    check(None, h, dx)?;
+    Ok(0.5 * h * dx * dx.transpose())
 }
 // ANCHOR_END: model
