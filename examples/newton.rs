@@ -81,8 +81,8 @@ fn hilbert_section(run: &mut Run) -> Result<()> {
             .map(|&n| {
                 let a = hilbert(n);
                 let b = DVector::from_element(n, 1.0);
-                let rs = relative_residual(&a, &solve_lu(&a, &b)?, &b);
-                let ri = relative_residual(&a, &solve_via_inverse(&a, &b)?, &b);
+                let rs = relative_residual(&a, &solve_lu(&a, &b)?, &b)?;
+                let ri = relative_residual(&a, &solve_via_inverse(&a, &b)?, &b)?;
                 Ok((n, hilbert_condition(n), rs, ri))
             })
             .collect()

@@ -22,7 +22,8 @@ use papernotes::newton::functions::{
 use papernotes::newton::gradient_descent::{fixed_step_quadratic, gradient_descent};
 use papernotes::newton::line_search::Armijo;
 use papernotes::newton::linsys::{
-    hilbert, hilbert_condition, hilbert_inverse, relative_residual, solve_lu, solve_via_inverse,
+    hilbert, hilbert_condition, hilbert_inverse, relative_residual, solve_cholesky, solve_lu,
+    solve_via_inverse,
 };
 use papernotes::newton::logistic::{
     CandleLogistic, HostLogistic, LogisticData, Objective, breast_cancer, gradient_descent_fixed,
@@ -656,7 +657,7 @@ proptest! {
         let x = solve_lu(&a, &b).unwrap();
         // Higham Thm 9.4: ‖δA‖ ≤ γ_{3n} ρ_n ‖A‖ with growth ρ_n modest in
         // practice; 10·n·ε is a generous but κ-independent bound.
-        prop_assert!(relative_residual(&a, &x, &b) <= 10.0 * n as f64 * EPS);
+        prop_assert!(relative_residual(&a, &x, &b).unwrap() <= 10.0 * n as f64 * EPS);
     }
 }
 
@@ -668,8 +669,8 @@ fn explicit_inverse_loses_to_the_solve_on_hilbert_matrices() {
     for n in 8..=12 {
         let a = hilbert(n);
         let b = DVector::from_element(n, 1.0);
-        let rs = relative_residual(&a, &solve_lu(&a, &b).unwrap(), &b);
-        let ri = relative_residual(&a, &solve_via_inverse(&a, &b).unwrap(), &b);
+        let rs = relative_residual(&a, &solve_lu(&a, &b).unwrap(), &b).unwrap();
+        let ri = relative_residual(&a, &solve_via_inverse(&a, &b).unwrap(), &b).unwrap();
         assert!(
             rs <= 10.0 * n as f64 * EPS,
             "solve residual {rs:e} at n = {n}"
@@ -857,6 +858,20 @@ fn error_singular_hessian_is_reported() {
     );
     let e = solve_lu(&DMatrix::zeros(2, 2), &DVector::from_element(2, 1.0)).unwrap_err();
     assert!(matches!(e, Error::Singular { .. }));
+}
+
+#[test]
+fn error_linear_system_shapes_and_values() {
+    let (a, b) = (hilbert(3), DVector::from_element(3, 1.0));
+    let e = solve_lu(&hilbert(2), &b).unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+    assert!(e.to_string().contains("linear system A x = b"), "{e}");
+    let e = relative_residual(&a, &DVector::from_element(2, 1.0), &b).unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+    let e = solve_cholesky(&a, &DVector::from_vec(vec![1.0, f64::NAN, 0.0])).unwrap_err();
+    assert!(matches!(e, Error::NonFinite { name: "b", .. }), "{e}");
+    let e = solve_via_inverse(&a, &DVector::zeros(0)).unwrap_err();
+    assert!(matches!(e, Error::TooFew { .. }), "{e}");
 }
 
 #[test]

@@ -69,8 +69,10 @@ pub fn solve_via_inverse(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<DVector<f
 
 /// The normwise relative residual `‖A x − b‖₂ / (‖A‖_F ‖x‖₂)`: of order `ε`
 /// exactly when `x` is the exact solution of a slightly perturbed system.
-pub fn relative_residual(a: &DMatrix<f64>, x: &DVector<f64>, b: &DVector<f64>) -> f64 {
-    (a * x - b).norm() / (a.norm() * x.norm())
+pub fn relative_residual(a: &DMatrix<f64>, x: &DVector<f64>, b: &DVector<f64>) -> Result<f64> {
+    check(a, b)?;
+    check(a, x)?;
+    Ok((a * x - b).norm() / (a.norm() * x.norm()))
 }
 // ANCHOR_END: solve_vs_inverse
 
