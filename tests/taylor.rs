@@ -203,6 +203,26 @@ proptest! {
 
     // ---------------------------------------------------------------- partial sums and remainder
 
+    /// Each partial sum is the Taylor polynomial of that degree, at any centre:
+    /// `S_n(x)` equals Horner's evaluation of `c_0..c_n` in powers of `x − a`.
+    #[test]
+    fn partial_sums_are_the_taylor_polynomials_at_any_centre(
+        a in -3.0f64..3.0,
+        x in -3.0f64..3.0,
+        c in proptest::collection::vec(-2.0f64..2.0, 1..12),
+    ) {
+        let s = partial_sums(&c, a, x).unwrap();
+        prop_assert_eq!(s.len(), c.len());
+        let h = (x - a).abs();
+        for n in 0..c.len() {
+            let horner = evaluate(&c[..=n], a, x).unwrap();
+            // Both sum the same n + 1 terms in a different order: each is within
+            // γ_{2n+1} Σ|c_k| |x − a|^k of the exact value, so they differ by at most twice that.
+            let scale: f64 = c[..=n].iter().enumerate().map(|(k, ck)| ck.abs() * h.powi(k as i32)).sum();
+            prop_assert!((s[n] - horner).abs() <= 2.0 * gamma(2 * n + 1) * scale + f64::MIN_POSITIVE);
+        }
+    }
+
     /// The notes' figure: partial sums of e^x at 0 converge to e^x at every x.
     #[test]
     fn exp_partial_sums_converge_to_exp_everywhere(x in -10.0f64..10.0) {
