@@ -223,6 +223,37 @@ proptest! {
         }
     }
 
+    /// Lagrange's bound is `M |x − a|^{n+1} / (n+1)!` at any centre, including `M = 0`.
+    #[test]
+    fn lagrange_bound_is_the_textbook_expression_at_any_centre(
+        a in -3.0f64..3.0,
+        x in -3.0f64..3.0,
+        n in 0usize..15,
+        m in 0.0f64..5.0,
+    ) {
+        let direct = m * (x - a).abs().powi(n as i32 + 1)
+            / (1..=n + 1).map(|k| k as f64).product::<f64>();
+        let b = lagrange_bound(m, a, x, n).unwrap();
+        // n + 2 roundings in each of two orders of evaluation.
+        prop_assert!((b - direct).abs() <= 2.0 * gamma(n + 2) * direct + f64::MIN_POSITIVE);
+        prop_assert_eq!(lagrange_bound(0.0, a, x, n).unwrap(), 0.0);
+    }
+
+    /// The tail sum is the remainder: `S_n(x) + R_n(x) = e^x`, and the tail has
+    /// the sign of `x^{n+1}` (all its terms do, once they decrease).
+    #[test]
+    fn exp_remainder_completes_the_partial_sum(x in -8.0f64..8.0, n in 0usize..30) {
+        let c = taylor_coefficients::<40, _>(&Exp, 0.0).unwrap();
+        let s = partial_sums(&c, 0.0, x).unwrap();
+        let r = exp_remainder(x, n).unwrap();
+        // Every partial sum of e^{|x|}'s series is at most e^{|x|}: the rounding of
+        // both sums is below γ_{3·40} e^{|x|}.
+        prop_assert!((s[n] + r - x.exp()).abs() <= gamma(120) * x.abs().exp());
+        if n as f64 + 1.0 > x.abs() && x != 0.0 {
+            prop_assert_eq!(r.signum(), x.powi(n as i32 + 1).signum());
+        }
+    }
+
     /// The notes' figure: partial sums of e^x at 0 converge to e^x at every x.
     #[test]
     fn exp_partial_sums_converge_to_exp_everywhere(x in -10.0f64..10.0) {
