@@ -179,7 +179,7 @@ fn minimum_points_determine_each_family_exactly() {
 // ---------- 2. properties of the fits ----------
 
 proptest! {
-    #![proptest_config(common::config(48))]
+    #![proptest_config(common::config())]
 
     #[test]
     fn fit_recovers_a_random_transform_from_noiseless_points(
@@ -363,7 +363,7 @@ fn mismatched_point_counts_are_a_typed_error() {
 // ---------- 4. interpolation and warps ----------
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     #[test]
     fn bilinear_is_a_convex_combination_of_four_neighbours(x in 0.0..30.0f64, y in 0.0..20.0f64) {
@@ -654,7 +654,7 @@ fn projective_distorts_face_shape_more_than_affine() {
 // ---------- 6. the 3-D camera ----------
 
 proptest! {
-    #![proptest_config(common::config(32))]
+    #![proptest_config(common::config())]
 
     #[test]
     fn affine_camera_recovers_a_known_camera(m in prop::array::uniform8(-1.0..1.0f64)) {
@@ -787,7 +787,7 @@ fn personalized_model_reproduces_the_landmarks_exactly() {
 // ---------- 7. triangulation and frontalization ----------
 
 proptest! {
-    #![proptest_config(common::config(48))]
+    #![proptest_config(common::config())]
 
     #[test]
     fn delaunay_triangles_have_empty_circumcircles(p in point_strategy(4, 40)) {

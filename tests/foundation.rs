@@ -41,7 +41,7 @@ impl Field for Poly3 {
 }
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     /// Hyper-dual numbers give f' and f'' of exp(ax)·sin x to rounding error.
     #[test]

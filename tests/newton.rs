@@ -149,7 +149,7 @@ fn smooth_minimum() -> impl Strategy<Value = SmoothMinimum> {
 // ---------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     /// "Newton's method is an iterative method for finding the roots of a
     /// differentiable function": on `x³ − c` it reaches `c^{1/3}`.
@@ -369,7 +369,7 @@ fn loglog_fit_recovers_a_power_law() {
 }
 
 proptest! {
-    #![proptest_config(common::config(48))]
+    #![proptest_config(common::config())]
 
     /// Steepest descent with the best fixed step `2/(L+μ)` needs
     /// `⌈ln(1/tol)/ln((κ+1)/(κ−1))⌉ ≈ (κ/2) ln(1/tol)` iterations from a start
@@ -460,7 +460,7 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     /// Newton finds maxima: on `sin`, from within 0.6 of `π/2` it converges
     /// to `π/2`, where `f'' = −1 < 0`.
@@ -646,7 +646,7 @@ fn damped_newton_needs_far_fewer_iterations_than_gradient_descent_on_rosenbrock(
 // ---------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     /// LU with partial pivoting is backward stable: the relative residual is
     /// a small multiple of `n·ε`, on random and on Hilbert matrices alike.
@@ -695,7 +695,7 @@ fn cancer(lambda: f64) -> (LogisticData, HostLogistic, CandleLogistic) {
 }
 
 proptest! {
-    #![proptest_config(common::config(16))]
+    #![proptest_config(common::config())]
 
     /// The candle gradient and Hessian equal the nalgebra ones to within the
     /// rounding of a 569-term sum: `|Σaᵢ − fl(Σaᵢ)| ≤ γ_m Σ|aᵢ|`, `γ_m ≈ mε`.

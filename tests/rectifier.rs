@@ -97,7 +97,7 @@ fn vec_rel_diff(a: &DVector<f64>, b: &DVector<f64>) -> f64 {
 }
 
 proptest! {
-    #![proptest_config(common::config(24))]
+    #![proptest_config(common::config())]
 
     /// The nalgebra reference (hand back-propagation) and candle (autograd) give
     /// the same outputs, losses and gradients in f64, for every activation and
@@ -162,7 +162,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     /// Claim 1: with every α_i > 0 and ∏ α_i = 1, a ReLU (or leaky ReLU)
     /// network computes the same function after the notes' rescaling.
@@ -851,7 +851,7 @@ fn prelu_units_get_gradient_when_off_and_learn_their_slopes() {
 }
 
 proptest! {
-    #![proptest_config(common::config(32))]
+    #![proptest_config(common::config())]
 
     /// Claim "computationally efficient" (the measurable part): the next layer
     /// can skip every exactly-zero rectifier output and get the same result, so

@@ -35,7 +35,7 @@ use rand::{Rng, SeedableRng};
 // ------------------------------------------------------------ item 1
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     /// The closed-form gradient equals forward-mode AD of the loss written
     /// from its definition, for any class sizes and weights.
@@ -200,7 +200,7 @@ fn cosine_verifies_radial_features_better_than_euclidean_distance() {
 // ------------------------------------------------------------ item 5
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     /// NormFace Proposition 2: with unit features (one per class) and unit
     /// weights, the mean loss is at least log(1 + (n−1)e^{−sn/(n−1)}).
@@ -376,7 +376,7 @@ fn bad_inputs_are_rejected() {
 }
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     /// Why softmax features are radial: without biases the decision regions
     /// of a softmax are cones (argmax_j w_j·x does not change when x is

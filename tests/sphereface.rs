@@ -39,7 +39,7 @@ fn random_matrix(rows: usize, cols: usize, seed: u64, scale: f64) -> DMatrix<f64
 // ---------------------------------------------------------------- item 7: ψ
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     /// ψ is continuous at every breakpoint kπ/m: the two pieces meet at 1 − 2k.
     #[test]
@@ -211,7 +211,7 @@ fn paper_loss_is_per_example_and_weights_are_normalized() {
 // ------------------------------------------------ item 9: margins and bounds
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     /// Binary boundary cos(mθ₁) = cos θ₂ sits at θ₁₂/(m+1); margin (m−1)/(m+1)·θ₁₂.
     #[test]
@@ -500,7 +500,7 @@ fn labels_out_of_range_empty_batches_and_nan_are_rejected() {
 // ------------------------------------------- item 11: metric-learning criterion
 
 proptest! {
-    #![proptest_config(common::config(32))]
+    #![proptest_config(common::config())]
 
     /// When max intra-class angle < min inter-class angle, one threshold on
     /// the cosine accepts every same-class pair and no different-class pair:

@@ -104,7 +104,7 @@ fn smooth_field(dim: usize, params: &[f64], gamma3: f64) -> SmoothField {
 }
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(common::config())]
 
     // ---------------------------------------------------------------- derivatives
 

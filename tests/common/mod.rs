@@ -2,21 +2,15 @@
 
 #![allow(dead_code)]
 
-use proptest::test_runner::{Config, RngSeed};
+use proptest::test_runner::Config;
 
-/// Seed of every property test: runs are reproducible, and a failure reported
-/// by CI is the same failure on any machine.
-pub const SEED: u64 = 0x5EED_2015;
-
-/// A proptest configuration with a fixed seed and `cases` generated inputs.
+/// The proptest configuration every property uses: proptest's own defaults.
 ///
-/// Shrunk failures are printed rather than persisted; a case worth keeping
-/// becomes a named unit test instead.
-pub fn config(cases: u32) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(SEED),
-        failure_persistence: None,
-        ..Config::default()
-    }
+/// That means 256 cases unless `PROPTEST_CASES` says otherwise, and a fresh random seed
+/// unless `PROPTEST_RNG_SEED` fixes one (`scripts/check.sh` fixes it, so that a failure CI
+/// reports is the same failure on any machine). A failing input is saved next to the test
+/// file (`tests/<file>.proptest-regressions`) and replayed first on every later run; those
+/// files are committed.
+pub fn config() -> Config {
+    Config::default()
 }
