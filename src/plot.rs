@@ -358,6 +358,10 @@ pub struct LineChart {
     pub series: Vec<Series>,
     /// Where the legend goes.
     pub legend: Legend,
+    /// Label x ticks as angles ("60°") on steps of 15°, 30°, 45°, 90°, ...
+    pub x_degrees: bool,
+    /// Label y ticks as angles.
+    pub y_degrees: bool,
 }
 
 /// Legend placement: always outside the plot area, so it never hides data.
@@ -517,31 +521,13 @@ impl LineChart {
         ya: Axis,
         y_area: u32,
     ) -> std::result::Result<(), String> {
-        let mut builder = ChartBuilder::on(area);
-        if !self.title.is_empty() {
-            builder.caption(&self.title, title_style());
-        }
-        let mut chart = builder
-            .margin(MARGIN)
-            .margin_right(24)
-            .x_label_area_size(54)
-            .y_label_area_size(y_area)
-            .build_cartesian_2d(xa.clone(), ya.clone())
-            .map_err(|e| e.to_string())?;
-        let (fx, fy) = (|v: &f64| xa.label(*v), |v: &f64| ya.label(*v));
-        chart
-            .configure_mesh()
-            .light_line_style(MINOR_GRID)
-            .bold_line_style(GRID)
-            .axis_style(INK)
-            .label_style(tick_style())
-            .axis_desc_style(label_style())
-            .x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str())
-            .x_label_formatter(&fx)
-            .y_label_formatter(&fy)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = chart(
+            area,
+            &self.title,
+            (&self.x_label, xa.clone()),
+            (&self.y_label, ya.clone()),
+            y_area,
+        )?;
         let (xb, yb) = (xa.bounds(), ya.bounds());
         // Spreads first, so that no band covers another series' line.
         for s in &self.series {
@@ -638,8 +624,52 @@ impl LineChart {
     }
 }
 
+/// A chart on `area` in the shared look: title (if any), axis titles, major
+/// and minor grid, and tick labels formatted by the axes.
+///
+/// `y_area` is the width in pixels of the y-label area ([`y_label_area`]
+/// fits it to the tick labels). Draw series on the returned chart as with
+/// any plotters chart; figures that are not a [`LineChart`] start here.
+///
+/// # Errors
+/// Returns the backend's error text if drawing fails.
+pub fn chart<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    (x_label, xa): (&str, Axis),
+    (y_label, ya): (&str, Axis),
+    y_area: u32,
+) -> std::result::Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<Axis, Axis>>, String> {
+    let mut builder = ChartBuilder::on(area);
+    if !title.is_empty() {
+        builder.caption(title, title_style());
+    }
+    let mut chart = builder
+        .margin(MARGIN)
+        .margin_right(24)
+        .x_label_area_size(54)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(xa.clone(), ya.clone())
+        .map_err(|e| e.to_string())?;
+    let (fx, fy) = (|v: &f64| xa.label(*v), |v: &f64| ya.label(*v));
+    chart
+        .configure_mesh()
+        .light_line_style(MINOR_GRID)
+        .bold_line_style(GRID)
+        .axis_style(INK)
+        .label_style(tick_style())
+        .axis_desc_style(label_style())
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_label_formatter(&fx)
+        .y_label_formatter(&fy)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
 /// Width of the y-label area: the widest tick label, the rotated axis title, gaps.
-fn y_label_area(ya: &Axis) -> u32 {
+pub fn y_label_area(ya: &Axis) -> u32 {
     let widest = ya
         .majors()
         .iter()

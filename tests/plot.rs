@@ -249,3 +249,15 @@ fn a_summary_over_seeds_is_the_mean_with_a_band() {
     assert!(matches!(err, Error::ShapeMismatch { .. }));
     assert!(Series::summary("mean", &xs, &[], 0, Summary::MeanStd).is_err());
 }
+
+#[test]
+fn a_degree_axis_steps_by_fractions_of_a_right_angle() {
+    let a = Axis::linear(-180.0, 180.0).in_degrees();
+    let labels: Vec<String> = a.majors().iter().map(|&v| a.label(v)).collect();
+    assert_eq!(
+        labels,
+        [
+            "−180°", "−135°", "−90°", "−45°", "0°", "45°", "90°", "135°", "180°"
+        ]
+    );
+}

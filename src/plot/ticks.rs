@@ -26,6 +26,7 @@ pub struct Axis {
     lo: f64,
     hi: f64,
     scale: Scale,
+    degrees: bool,
 }
 
 impl Axis {
@@ -52,7 +53,19 @@ impl Axis {
                 }
             }
         }
-        Axis { lo, hi, scale }
+        Axis {
+            lo,
+            hi,
+            scale,
+            degrees: false,
+        }
+    }
+
+    /// Same axis, labelled in degrees ("−90°", "60°") on steps that divide a
+    /// right angle or a turn (1, 2, 5, 10, 15, 30, 45, 90, 180°); linear only.
+    pub fn in_degrees(mut self) -> Self {
+        self.degrees = self.scale == Scale::Linear;
+        self
     }
 
     /// A linear axis over `lo..hi`.
@@ -106,6 +119,9 @@ impl Axis {
 
     /// The label of tick `v`, formatted the same way as every tick of this axis.
     pub fn label(&self, v: f64) -> String {
+        if self.degrees {
+            return degrees(v);
+        }
         match self.scale {
             Scale::Log if self.decade_stride().is_some() => {
                 let k = v.log10().round() as i32;
@@ -135,6 +151,10 @@ impl Axis {
 
     fn linear_step(&self) -> f64 {
         let raw = (self.hi - self.lo) / MAX_MAJOR as f64;
+        if self.degrees && (1.0..=180.0).contains(&raw) {
+            let steps = [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 45.0, 90.0, 180.0];
+            return steps.into_iter().find(|s| *s >= raw).unwrap_or(180.0);
+        }
         let (m, e) = mantissa_exponent(raw);
         let nice = [1.0, 2.0, 5.0, 10.0]
             .into_iter()
