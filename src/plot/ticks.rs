@@ -172,10 +172,15 @@ impl Axis {
         if n < 2 {
             return None;
         }
-        [1, 2, 3, 4, 5, 10, 20, 25, 50, 100]
+        let strides = [1, 2, 3, 4, 5, 6, 8, 10, 20, 25, 50, 100];
+        let fits = |s: &i32| (n + s - 1) / s <= MAX_MAJOR as i32;
+        let s0 = strides.into_iter().find(fits).unwrap_or(n);
+        // Prefer a slightly wider stride that labels the top decade as well.
+        strides
             .into_iter()
-            .find(|s| (n + s - 1) / s <= MAX_MAJOR as i32)
-            .or(Some(n))
+            .filter(|s| *s >= s0 && *s <= 2 * s0)
+            .find(|s| (n - 1) % s == 0)
+            .or(Some(s0))
     }
 }
 
