@@ -508,10 +508,19 @@ impl LineChart {
         let yr = self
             .y_range
             .unwrap_or_else(|| span(all.iter().map(|p| p.1), self.y_scale));
-        Some((
+        let (mut xa, mut ya) = (
             Axis::new(xr.0, xr.1, self.x_scale),
             Axis::new(yr.0, yr.1, self.y_scale),
-        ))
+        );
+        if self.x_degrees {
+            xa = xa.in_degrees();
+        } else if all.iter().all(|p| p.0.fract() == 0.0) {
+            xa = xa.in_integers();
+        }
+        if self.y_degrees {
+            ya = ya.in_degrees();
+        }
+        Some((xa, ya))
     }
 
     fn draw(

@@ -258,3 +258,27 @@ fn a_degree_axis_steps_by_fractions_of_a_right_angle() {
         ]
     );
 }
+
+#[test]
+fn an_integer_axis_never_labels_fractions() {
+    let a = Axis::linear(1.0, 2.0).in_integers();
+    let labels: Vec<String> = a.majors().iter().map(|&v| a.label(v)).collect();
+    assert_eq!(labels, ["1", "2"]);
+}
+
+#[test]
+fn a_chart_in_degrees_labels_its_ticks_with_the_degree_sign() {
+    let mut chart = LineChart::new("", "θ", "y");
+    chart.x_degrees = true;
+    chart.push(Series::line(
+        "cos",
+        vec![(0.0, 1.0), (90.0, 0.0), (180.0, -1.0)],
+        0,
+    ));
+    let path = out("degrees.svg");
+    chart.save(&path).unwrap();
+    let labels = texts(&std::fs::read_to_string(&path).unwrap());
+    for l in ["0°", "30°", "90°", "180°", "−1.0", "0.0", "1.0"] {
+        assert!(labels.iter().any(|t| t == l), "no tick {l} in {labels:?}");
+    }
+}

@@ -27,6 +27,7 @@ pub struct Axis {
     hi: f64,
     scale: Scale,
     degrees: bool,
+    integers: bool,
 }
 
 impl Axis {
@@ -58,7 +59,15 @@ impl Axis {
             hi,
             scale,
             degrees: false,
+            integers: false,
         }
+    }
+
+    /// Same axis, with ticks on whole numbers only (epochs, iterations,
+    /// degrees of a polynomial); linear only.
+    pub fn in_integers(mut self) -> Self {
+        self.integers = self.scale == Scale::Linear;
+        self
     }
 
     /// Same axis, labelled in degrees ("−90°", "60°") on steps that divide a
@@ -160,7 +169,8 @@ impl Axis {
             .into_iter()
             .find(|n| *n >= m - 1e-9)
             .unwrap_or(10.0);
-        nice * 10f64.powi(e)
+        let step = nice * 10f64.powi(e);
+        if self.integers { step.max(1.0) } else { step }
     }
 
     /// Stride between labelled decades, or `None` when the range holds fewer
