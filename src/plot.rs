@@ -716,6 +716,8 @@ fn span(values: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
             };
             (lo - pad, hi + pad)
         }
+        // Less than a decade: a small margin, as on a linear axis.
+        Scale::Log if hi < 10.0 * lo => (lo / 1.1, hi * 1.1),
         // Whole decades, so that both ends carry a label.
         Scale::Log => {
             let lo = 10f64.powf((lo.log10() + 1e-9).floor());

@@ -282,3 +282,40 @@ fn a_chart_in_degrees_labels_its_ticks_with_the_degree_sign() {
         assert!(labels.iter().any(|t| t == l), "no tick {l} in {labels:?}");
     }
 }
+
+#[test]
+fn a_log_axis_within_one_decade_still_has_three_labels() {
+    let a = Axis::log(1.7, 2.6);
+    let labels: Vec<String> = a.majors().iter().map(|&v| a.label(v)).collect();
+    assert!(labels.len() >= 3, "{labels:?}");
+    assert!(labels.iter().all(|l| !l.contains('×')), "{labels:?}");
+}
+
+#[test]
+fn a_legend_on_the_right_sits_beside_the_plot_at_the_figure_height() {
+    let mut chart = sample_chart();
+    chart.legend = plot::Legend::Right;
+    let path = out("right.svg");
+    chart.save(&path).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        svg.contains(&format!("height=\"{HEIGHT}\"")),
+        "no legend rows below"
+    );
+    // Legend texts are left-aligned and start right of 60 % of the width.
+    let xs: Vec<f64> = tags(&svg, "text")
+        .into_iter()
+        .filter(|t| attr(t, "text-anchor") == Some("start"))
+        .filter_map(|t| attr(t, "x")?.parse().ok())
+        .collect();
+    assert_eq!(xs.len(), 5, "five keyed series");
+    assert!(
+        xs.iter().all(|&x| x > 0.6 * f64::from(plot::WIDTH)),
+        "{xs:?}"
+    );
+    let dashed = tags(&svg, "polyline")
+        .into_iter()
+        .filter(|t| attr(t, "stroke-dasharray").is_some())
+        .count();
+    assert_eq!(dashed, 2, "the theory curve and its key");
+}

@@ -101,7 +101,19 @@ impl Axis {
             }
             Scale::Log => match self.decade_stride() {
                 Some(s) => decades(self.lo, self.hi, s),
-                None => log_mantissas(self.lo, self.hi, &[1.0, 2.0, 5.0]),
+                None => {
+                    // Less than two decades: 1-2-5, then every digit, then
+                    // linear steps, whichever first gives three ticks.
+                    let t = log_mantissas(self.lo, self.hi, &[1.0, 2.0, 5.0]);
+                    if t.len() >= 3 {
+                        return t;
+                    }
+                    let t = log_mantissas(self.lo, self.hi, &[1., 2., 3., 4., 5., 6., 7., 8., 9.]);
+                    if t.len() >= 3 {
+                        return t;
+                    }
+                    multiples(self.lo, self.hi, nice_step(self.hi - self.lo))
+                }
             },
         }
     }
@@ -144,7 +156,10 @@ impl Axis {
                 let mag = self.lo.abs().max(self.hi.abs());
                 let step = match self.scale {
                     Scale::Linear => self.linear_step(),
-                    Scale::Log => self.lo,
+                    Scale::Log => {
+                        let m = self.majors();
+                        m.windows(2).map(|w| w[1] - w[0]).fold(self.hi, f64::min)
+                    }
                 };
                 if (1e-3..1e5).contains(&mag) && step >= 1e-4 {
                     let decimals = (-step.log10() - 1e-9).ceil().max(0.0) as usize;
@@ -160,16 +175,11 @@ impl Axis {
 
     fn linear_step(&self) -> f64 {
         let raw = (self.hi - self.lo) / MAX_MAJOR as f64;
+        let step = nice_step(self.hi - self.lo);
         if self.degrees && (1.0..=180.0).contains(&raw) {
             let steps = [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 45.0, 90.0, 180.0];
             return steps.into_iter().find(|s| *s >= raw).unwrap_or(180.0);
         }
-        let (m, e) = mantissa_exponent(raw);
-        let nice = [1.0, 2.0, 5.0, 10.0]
-            .into_iter()
-            .find(|n| *n >= m - 1e-9)
-            .unwrap_or(10.0);
-        let step = nice * 10f64.powi(e);
         if self.integers { step.max(1.0) } else { step }
     }
 
@@ -224,6 +234,16 @@ impl Ranged for Axis {
     fn range(&self) -> Range<f64> {
         self.lo..self.hi
     }
+}
+
+/// The step of 1, 2 or 5 × 10ᵏ that cuts `width` into at most [`MAX_MAJOR`] parts.
+fn nice_step(width: f64) -> f64 {
+    let (m, e) = mantissa_exponent(width / MAX_MAJOR as f64);
+    let nice = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .find(|n| *n >= m - 1e-9)
+        .unwrap_or(10.0);
+    nice * 10f64.powi(e)
 }
 
 fn close(a: f64, b: f64) -> bool {
