@@ -188,16 +188,26 @@ fn curve(stats: &[EpochStats], f: impl Fn(&EpochStats) -> f64) -> Vec<(f64, f64)
     stats.iter().map(|s| (s.epoch as f64, f(s))).collect()
 }
 
-fn mean_curve(runs: &[&Vec<EpochStats>], f: impl Fn(&EpochStats) -> f64) -> Vec<(f64, f64)> {
+/// Per epoch, the mean over seeds with a band from the lowest to the highest seed.
+fn seed_summary(
+    label: &str,
+    runs: &[&Vec<EpochStats>],
+    color: usize,
+    f: impl Fn(&EpochStats) -> f64,
+) -> papernotes::Result<Series> {
     let len = runs.iter().map(|r| r.len()).min().unwrap_or(0);
-    (0..len)
-        .map(|e| {
-            (
-                (e + 1) as f64,
-                runs.iter().map(|r| f(&r[e])).sum::<f64>() / runs.len() as f64,
-            )
-        })
-        .collect()
+    let xs: Vec<f64> = (1..=len).map(|e| e as f64).collect();
+    let values: Vec<Vec<f64>> = runs
+        .iter()
+        .map(|r| r[..len].iter().map(&f).collect())
+        .collect();
+    Series::summary(
+        label,
+        &xs,
+        &values,
+        color,
+        papernotes::plot::Summary::MeanMinMax,
+    )
 }
 
 fn pct(v: f64) -> String {
@@ -310,7 +320,6 @@ fn rescaling_report(run: &mut Run, r: Rescaling) -> papernotes::Result<()> {
         3,
     ));
     c.legend = Legend::UpperRight;
-    c.y_range = Some((-0.3, 2.6));
     c.save(&path)
 }
 
@@ -611,7 +620,7 @@ fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
     }
     let mut rows = Vec::new();
     let mut c = LineChart::new(
-        "7-layer MLP on the digits (mean over seeds)",
+        "7-layer MLP on the digits: mean and range over seeds",
         "epoch",
         "test accuracy",
     );
@@ -668,11 +677,7 @@ fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
         run.record(&format!("deep_final_accuracy_{}", act.name()), &finals);
         let key = format!("deep_acc_{}", act.name().replace(' ', "_").to_lowercase());
         run.number(&key, mean, Fmt::Fixed(3));
-        c.push(Series::line(
-            act.name(),
-            mean_curve(&runs, |e| e.test_accuracy),
-            i,
-        ));
+        c.push(seed_summary(act.name(), &runs, i, |e| e.test_accuracy)?);
     }
     run.table(
         "deep_table",
@@ -694,13 +699,13 @@ fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
     run.record("epoch_seconds", &epoch_secs);
     let path = run.figure(
         "deep_accuracy.svg",
-        "Test accuracy per epoch of the same 7-layer MLP with five activations, mean over seeds",
+        "Test accuracy per epoch of the same 7-layer MLP with five activations: mean over seeds (line) and the range from the worst to the best seed (band)",
     );
     c.save(&path)?;
 
     let path = run.figure(
         "dead_units.svg",
-        "Hidden units that are off on every training example, during training of the 7-layer MLP at a high learning rate",
+        "Hidden units that are off on every training example, during training of the 7-layer MLP at a high learning rate: mean over the seeds that did not diverge (line) and the range from the lowest to the highest seed (band)",
     );
     let mut c = LineChart::new(
         format!(
@@ -708,7 +713,7 @@ fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
             r.high_lr
         ),
         "epoch",
-        "hidden units (of 384), mean over seeds",
+        "units off (of 384), mean and range over seeds",
     );
     c.legend = Legend::UpperLeft;
     let mut rows = Vec::new();
@@ -732,7 +737,7 @@ fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
             .collect();
         if !full.is_empty() {
             c.push(
-                Series::line(act.name(), mean_curve(&full, |e| e.dead_units as f64), i)
+                seed_summary(act.name(), &full, i, |e| e.dead_units as f64)?
                     .with_mark(Mark::LinePoints),
             );
         }
@@ -822,7 +827,7 @@ fn sparse_report(run: &mut Run, r: Sparse) -> papernotes::Result<()> {
         "epoch",
         "fraction of activations exactly 0",
     );
-    c.y_range = Some((-0.02, 1.4));
+    c.y_range = Some((0.0, 1.0));
     c.legend = Legend::UpperRight;
     let mut rows = Vec::new();
     for (i, (name, init, stats)) in r.runs.iter().enumerate() {

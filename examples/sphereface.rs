@@ -272,7 +272,11 @@ fn bounds(run: &mut Run, plan: &Plan) -> papernotes::Result<()> {
             }
         }
         chart.push(Series::line(format!("m = {m}"), pts, m as usize - 2));
-        chart.push(Series::line("", paper, m as usize - 2).with_mark(Mark::Dashed));
+        chart.push(
+            Series::line("", paper, m as usize - 2)
+                .with_mark(Mark::Dashed)
+                .without_key(),
+        );
         let (pi, pe) = paper_binary_intra_inter(f64::from(m), 1.0);
         let c10 = region_criterion(&uniform_directions(10), m, plan.grid)?;
         let (qi, qe) = paper_multiclass_intra_inter(f64::from(m), 10);

@@ -317,7 +317,7 @@ fn radius(run: &mut Run) -> Result<()> {
         chart.push(Series::line(format!("degree {n}"), pts, i + 1).with_mark(Mark::Dashed));
     }
     chart.push(Series::line("radius 1", vec![(-1.0, -1.5), (-1.0, 1.5)], 7));
-    chart.push(Series::line("", vec![(1.0, -1.5), (1.0, 1.5)], 7));
+    chart.push(Series::line("", vec![(1.0, -1.5), (1.0, 1.5)], 7).without_key());
     chart.save(&run.figure(
         "radius_divergence.svg",
         "1/(1+x²), smooth on ℝ, and its Taylor polynomials at 0: they converge only on (−1, 1)",
@@ -429,7 +429,11 @@ fn flat_function(run: &mut Run) -> Result<()> {
         .with_mark(Mark::Dashed),
     );
     chart.push(Series::line("degree-8 Taylor polynomial at 1", t1, 2).with_mark(Mark::Dashed));
-    chart.push(Series::line("", vec![(1.0, flat::value(1.0)?)], 2).with_mark(Mark::Points));
+    chart.push(
+        Series::line("", vec![(1.0, flat::value(1.0)?)], 2)
+            .with_mark(Mark::Points)
+            .without_key(),
+    );
     chart.save(&run.figure(
         "flat_function.svg",
         "e^(−1/x²) with its Taylor series at 0 (all coefficients 0) and, for contrast, its degree-8 Taylor polynomial at 1",
