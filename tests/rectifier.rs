@@ -18,6 +18,7 @@ use candle_core::{DType, Device};
 use nalgebra::{DMatrix, DVector};
 use papernotes::Error;
 use papernotes::data::digits;
+use papernotes::nn::{Data, to_tensor};
 use papernotes::rectifier::backprop::{Target, gradients, loss, relative_step, sgd_step};
 use papernotes::rectifier::construct::{
     abs_net, best_single_relu_fit, hard_tanh, hard_tanh_sum_net, identity_net,
@@ -28,8 +29,7 @@ use papernotes::rectifier::rescale::{
     rescale_biases_by_own_alpha,
 };
 use papernotes::rectifier::train::{
-    Data, Net, NetAct, Rule, TrainConfig, accuracy, pretrain_first_layer, to_tensor, train,
-    zero_fraction,
+    Net, NetAct, Rule, TrainConfig, accuracy, pretrain_first_layer, train, zero_fraction,
 };
 use papernotes::rectifier::{Activation, Mlp, rel_max_diff, sigmoid};
 use proptest::prelude::*;
@@ -114,7 +114,7 @@ proptest! {
         let xt = to_tensor(&x, DType::F64, &dev).unwrap();
         let out = *sizes.last().unwrap();
         let s_ref = mlp.forward(&x).unwrap();
-        let s_candle = papernotes::rectifier::train::to_matrix(&net.forward(&xt).unwrap().out).unwrap();
+        let s_candle = papernotes::nn::to_matrix(&net.forward(&xt).unwrap().out).unwrap();
         prop_assert!(rel_max_diff(&s_ref, &s_candle) < TOL);
         let labels: Vec<usize> = (0..batch).map(|i| (i + seed as usize) % out).collect();
         let y = random_input(batch, out, seed ^ 7);
@@ -837,8 +837,7 @@ fn prelu_units_get_gradient_when_off_and_learn_their_slopes() {
             .backward()
             .unwrap();
         let vars = net.vars();
-        let gw = papernotes::rectifier::train::to_matrix(grads.get(vars[0].as_tensor()).unwrap())
-            .unwrap();
+        let gw = papernotes::nn::to_matrix(grads.get(vars[0].as_tensor()).unwrap()).unwrap();
         let row0 = gw.row(0).norm();
         if alive {
             assert!(row0 > 0.0);
