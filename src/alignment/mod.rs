@@ -13,6 +13,7 @@
 //! * [`triangulate`]: Delaunay triangulation of landmarks;
 //! * [`frontalize`]: piecewise-affine frontalization;
 //! * [`illumination`]: the final L2 normalization;
+//! * the photos, landmarks and mesh come from [`crate::data`];
 //! * [`figure`]: image panels for the book's figures.
 
 pub mod camera;

@@ -20,6 +20,11 @@ use crate::error::{Error, Result, ensure_finite};
 type P2 = Point2<f64>;
 
 /// Parses an iBUG `.pts` file (1-based coordinates) into 0-based points.
+///
+/// # Errors
+/// [`Error::Data`] for a line that is not two numbers or a bad `n_points`,
+/// [`Error::NonFinite`], and [`Error::ShapeMismatch`] if the count differs
+/// from the declared `n_points`.
 pub fn parse_pts(text: &str) -> Result<Vec<P2>> {
     let mut declared = None;
     let mut pts = Vec::new();
@@ -65,6 +70,10 @@ pub fn parse_pts(text: &str) -> Result<Vec<P2>> {
 
 /// Checks that there are exactly 68 finite landmarks, all inside a
 /// `width × height` image.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] for another count, [`Error::NonFinite`], and
+/// [`Error::InvalidParameter`] for a point outside the image.
 pub fn check_landmarks(pts: &[P2], width: usize, height: usize) -> Result<()> {
     if pts.len() != 68 {
         return Err(Error::ShapeMismatch {
@@ -102,19 +111,35 @@ pub struct Face {
 }
 
 impl Face {
-    /// Loads `data/faces/<name>.{jpg,ppm}` and `<name>.pts`: `"einstein"` or `"takeo"`.
+    /// Loads `data/faces/<name>.{jpg,ppm,png}` and `<name>.pts`: `"einstein"` or `"takeo"`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the photo or the landmark file is missing or
+    /// unreadable; otherwise as [`Face::load_files`].
     pub fn load(name: &str) -> Result<Face> {
         let dir = data_dir().join("faces");
         let img_path = ["jpg", "ppm", "png"]
             .iter()
             .map(|e| dir.join(format!("{name}.{e}")))
             .find(|p| p.exists())
-            .ok_or_else(|| Error::Data(format!("no photo `{name}` under {}", dir.display())))?;
+            .ok_or_else(|| Error::Io {
+                action: "find photo",
+                path: dir
+                    .join(format!("{name}.{{jpg,ppm,png}}"))
+                    .display()
+                    .to_string(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such photo"),
+            })?;
         let pts_path = dir.join(format!("{name}.pts"));
         Face::load_files(name, &img_path, &pts_path)
     }
 
     /// Loads a photo and its `.pts` file from explicit paths, checking them.
+    ///
+    /// # Errors
+    /// [`Error::Io`] for a missing or unreadable file, [`Error::Data`] for a
+    /// photo that does not decode or a malformed `.pts` file, and
+    /// [`check_landmarks`]'s errors.
     pub fn load_files(name: &str, image: &Path, pts: &Path) -> Result<Face> {
         let image = Gray::load(image)?;
         let text = std::fs::read_to_string(pts).map_err(|source| Error::Io {

@@ -29,6 +29,10 @@ impl Gray {
     }
 
     /// Wraps row-major data, which must have `width * height` finite values.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for a zero size or a wrong count, and
+    /// [`Error::NonFinite`] for a NaN or infinite pixel.
     pub fn from_vec(width: usize, height: usize, data: Vec<f32>) -> Result<Self> {
         if width == 0 || height == 0 || data.len() != width * height {
             return Err(Error::ShapeMismatch {
@@ -57,6 +61,10 @@ impl Gray {
 
     /// Decodes any JPEG, PNG or PNM file and converts it to grey
     /// (`image`'s luma conversion, ITU-R BT.709 weights).
+    ///
+    /// # Errors
+    /// [`Error::Io`] for a missing or unreadable file, [`Error::Data`] for
+    /// one that does not decode.
     pub fn load(path: &Path) -> Result<Gray> {
         let img = image::ImageReader::open(path)
             .map_err(|source| Error::Io {
@@ -87,6 +95,9 @@ impl Gray {
     }
 
     /// The rectangle `[x0, x0 + w) × [y0, y0 + h)` as a new image.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if the rectangle is empty or leaves the image.
     pub fn crop(&self, x0: usize, y0: usize, w: usize, h: usize) -> Result<Gray> {
         if w == 0 || h == 0 || x0 + w > self.width || y0 + h > self.height {
             return Err(Error::InvalidParameter {

@@ -348,6 +348,9 @@ pub fn zero_fraction(net: &Net, data: &Data) -> Result<f64> {
 // ANCHOR: train_step
 /// One update on a minibatch; returns the cross-entropy before the update.
 /// `sgd` holds the momentum buffers ([`TrainConfig::sgd`]).
+///
+/// # Errors
+/// [`Error::Candle`] on a shape mismatch between the net, `x` and `y`.
 pub fn step(net: &Net, x: &Tensor, y: &Tensor, cfg: &TrainConfig, sgd: &mut Sgd) -> Result<f64> {
     let f = net.forward(x)?;
     let ce = candle_nn::loss::cross_entropy(&f.out, y)?;

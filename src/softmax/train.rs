@@ -65,7 +65,6 @@ impl crate::nn::Head for Head {
         matches!(self, Head::Softmax { bias: true })
     }
 
-    // ANCHOR: softmax_heads
     fn logits(
         &self,
         f: &Tensor,
@@ -86,5 +85,4 @@ impl crate::nn::Head for Head {
             }
         })
     }
-    // ANCHOR_END: softmax_heads
 }

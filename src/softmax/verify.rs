@@ -32,6 +32,10 @@ impl FeatureCriterion {
 
 // ANCHOR: feature_criterion
 /// The metric-learning criterion on learned features, by angle.
+///
+/// # Errors
+/// As [`pair_scores`] with cosine similarity (too few features or pairs,
+/// non-finite or zero features, labels that do not match).
 pub fn feature_criterion(f: &DMatrix<f64>, labels: &[usize]) -> Result<FeatureCriterion> {
     let (g, i) = pair_scores(f, labels, Similarity::Cosine)?;
     let to_angle = |v: Vec<f64>| -> Result<Vec<f64>> {
@@ -54,6 +58,10 @@ pub fn feature_criterion(f: &DMatrix<f64>, labels: &[usize]) -> Result<FeatureCr
 // ANCHOR_END: feature_criterion
 
 /// Angle between each feature and the weight of its own class (radians).
+///
+/// # Errors
+/// As [`check_features`]; [`Error::InvalidParameter`] for a zero feature or
+/// weight row or a label with no weight row.
 pub fn angles_to_own_weight(
     f: &DMatrix<f64>,
     w: &DMatrix<f64>,
