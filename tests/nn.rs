@@ -104,7 +104,8 @@ fn sgd_momentum_matches_pytorch_recurrence() {
             .unwrap()
             .sum_all()
             .unwrap();
-        sgd.step(&[v.clone()], &loss.backward().unwrap()).unwrap();
+        sgd.step(std::slice::from_ref(&v), &loss.backward().unwrap())
+            .unwrap();
         let g = p;
         let b = buf.map_or(g, |b| mu * b + g);
         buf = Some(b);

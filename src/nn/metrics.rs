@@ -149,7 +149,7 @@ pub fn tar_at_far(genuine: &[f64], impostor: &[f64], far: f64) -> Result<f64> {
 // ANCHOR_END: tar_at_far
 
 /// ROC curve points `(FAR, TAR)` at every impostor score as threshold
-/// (every `⌈n/2000⌉`-th one for more than 2000 impostor scores), ending at `(1, 1)`.
+/// (every `⌊n/2000⌋`-th one for `n ≥ 4000` impostor scores), ending at `(1, 1)`.
 ///
 /// # Errors
 /// [`Error::TooFew`] for no genuine or no impostor score, and
