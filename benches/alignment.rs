@@ -7,9 +7,9 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::Vector2;
 use papernotes::alignment::camera::AffineCamera;
-use papernotes::alignment::data::{Face, Mesh};
 use papernotes::alignment::fit::{Family, Transform2, fit};
 use papernotes::alignment::warp::{Interp, warp};
+use papernotes::data::{Face, Mesh};
 
 fn benches(c: &mut Criterion) {
     let einstein = Face::load("einstein").expect("data/faces ships with the crate");

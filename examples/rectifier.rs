@@ -12,12 +12,13 @@ use candle_core::{DType, Device, Tensor};
 use clap::Parser;
 use nalgebra::{DMatrix, DVector};
 use papernotes::data::digits::{self, Split};
+use papernotes::nn::{Data, to_tensor};
 use papernotes::plot::{Legend, LineChart, Mark, Scale, Series};
 use papernotes::rectifier::backprop::{Target, gradients, loss, sgd_step};
 use papernotes::rectifier::rescale::{balance, rescale, rescale_biases_by_own_alpha};
 use papernotes::rectifier::train::{
-    Data, EpochStats, Net, NetAct, Rule, TrainConfig, accuracy, fit_regression,
-    pretrain_first_layer, step, to_tensor, train, zero_fraction,
+    EpochStats, Net, NetAct, Rule, TrainConfig, accuracy, fit_regression, pretrain_first_layer,
+    step, train, zero_fraction,
 };
 use papernotes::rectifier::{Activation, Mlp, rel_max_diff};
 use papernotes::run::{CommonArgs, Fmt, Run};
@@ -984,14 +985,14 @@ fn bench_compute(plan: &Plan, tr: &Data, device: &Device, seed: u64) -> papernot
     let idx: Vec<u32> = (0..32).collect();
     let idx = Tensor::from_slice(&idx, 32, device)?;
     let (xb, yb) = (tr.x.index_select(&idx, 0)?, tr.y.index_select(&idx, 0)?);
-    let mut bufs = vec![None; net.vars().len()];
+    let mut sgd = cfg.sgd(net.vars().len())?;
     for _ in 0..10.min(plan.bench_steps) {
-        step(&net, &xb, &yb, &cfg, &mut bufs)?;
+        step(&net, &xb, &yb, &cfg, &mut sgd)?;
     }
     let mut times = Vec::with_capacity(plan.bench_steps);
     for _ in 0..plan.bench_steps {
         let t = Instant::now();
-        step(&net, &xb, &yb, &cfg, &mut bufs)?;
+        step(&net, &xb, &yb, &cfg, &mut sgd)?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);

@@ -9,19 +9,19 @@ use candle_core::{DType, Device, Tensor};
 use clap::Parser;
 use nalgebra::DMatrix;
 use papernotes::data::digits::{self, Split};
+use papernotes::nn::Head as _;
+use papernotes::nn::feature::{feature_matrix, weight_matrix};
+use papernotes::nn::metrics::{Similarity, auc, pair_scores, roc, tar_at_far};
+use papernotes::nn::train::{accuracy, class_accuracy, train, train_with_optimizer};
+use papernotes::nn::{Data, FeatureNet, Opt, TrainConfig, scalar, to_tensor};
 use papernotes::plot::{self, Legend, LineChart, Mark, Scale, Series};
-use papernotes::rectifier::train::{Data, scalar, to_tensor};
 use papernotes::run::{CommonArgs, Fmt, Run};
 use papernotes::softmax::bias::{entropy, min_loss_bounded_logits};
 use papernotes::softmax::blur::gaussian_blur;
 use papernotes::softmax::imbalance::{geometric_sizes, spearman, subset};
 use papernotes::softmax::normface::{loss_lower_bound, min_scale};
-use papernotes::softmax::train::{
-    FeatureNet, Head, Opt, TrainConfig, accuracy, class_accuracy, feature_matrix, train,
-    train_with_optimizer,
-};
+use papernotes::softmax::train::Head;
 use papernotes::softmax::twoclass::{descend, gradient, notes_gradient};
-use papernotes::softmax::verify::{Similarity, auc, pair_scores, roc, tar_at_far};
 use plotters::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -243,7 +243,7 @@ fn imbalance(
                 opt,
                 |e, net| {
                     if is_softmax {
-                        let w = papernotes::softmax::train::weight_matrix(net)?;
+                        let w = weight_matrix(net)?;
                         let norms: Vec<f64> = (0..10).map(|j| w.row(j).norm()).collect();
                         rho.push(spearman(&norms, &nj)?);
                         let pts: Vec<(f64, f64)> =
@@ -475,11 +475,11 @@ fn radial(
             let (gc, ic) = pair_scores(&f, test_y, Similarity::Cosine)?;
             t_e += tar_at_far(&ge, &ie, 1e-2)?;
             t_c += tar_at_far(&gc, &ic, 1e-2)?;
-            a_e += auc(&ge, &ie);
-            a_c += auc(&gc, &ic);
+            a_e += auc(&ge, &ie)?;
+            a_c += auc(&gc, &ic)?;
             if s == 0 {
-                curves.push((format!("d = {dim}, Euclidean"), roc(&ge, &ie)));
-                curves.push((format!("d = {dim}, cosine"), roc(&gc, &ic)));
+                curves.push((format!("d = {dim}, Euclidean"), roc(&ge, &ie)?));
+                curves.push((format!("d = {dim}, cosine"), roc(&gc, &ic)?));
                 if dim == 2 {
                     first2 = Some(f.clone());
                 }

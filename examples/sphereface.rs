@@ -14,20 +14,19 @@ use candle_core::{DType, Device, Tensor, Var};
 use clap::Parser;
 use nalgebra::DMatrix;
 use papernotes::data::digits;
+use papernotes::nn::Head as _;
+use papernotes::nn::feature::{feature_matrix, weight_matrix};
+use papernotes::nn::metrics::{Similarity, auc, pair_scores, roc, tar_at_far};
+use papernotes::nn::train::train;
+use papernotes::nn::{Data, EpochStats, FeatureNet, TrainConfig};
 use papernotes::plot::{self, Legend, LineChart, Mark, Scale, Series};
-use papernotes::rectifier::train::Data;
 use papernotes::run::{CommonArgs, Fmt, Run};
-use papernotes::softmax::train::{
-    EpochStats, FeatureNet, Head, TrainConfig, feature_matrix, head_logits, train, weight_matrix,
-};
-use papernotes::softmax::verify::{
-    FeatureCriterion, Similarity, angles_to_own_weight, auc, feature_criterion, pair_scores, roc,
-    tar_at_far,
-};
+use papernotes::softmax::verify::{FeatureCriterion, angles_to_own_weight, feature_criterion};
 use papernotes::sphereface::geometry::{
     paper_binary_bound, paper_binary_intra_inter, paper_multiclass_intra_inter, region_criterion,
     uniform_directions,
 };
+use papernotes::sphereface::train::Head;
 use papernotes::sphereface::{Anneal, psi};
 use plotters::prelude::*;
 
@@ -407,7 +406,7 @@ fn fit(
         seed,
     };
     let stats = train(&net, &head, tr, te, &cfg)?;
-    let train_acc = papernotes::softmax::train::accuracy(&net, tr, &head)?;
+    let train_acc = papernotes::nn::train::accuracy(&net, tr, &head)?;
     let test_feats = feature_matrix(&net, &te.x)?;
     let weights = weight_matrix(&net)?;
     let crit = feature_criterion(&test_feats, test_y)?;
@@ -833,7 +832,7 @@ fn open_set(
     let uy: Vec<usize> = uy1.iter().chain(&uy2).copied().collect();
     let tr = Data::new(&sx, &sy, DType::F32, device)?;
     let te = Data::new(&sxt, &syt, DType::F32, device)?;
-    let ux_t = papernotes::rectifier::train::to_tensor(&ux, DType::F32, device)?;
+    let ux_t = papernotes::nn::to_tensor(&ux, DType::F32, device)?;
     let open_heads = [
         Head::Softmax { bias: false },
         Head::NormFace { scale: NORMFACE_S },
@@ -873,12 +872,12 @@ fn open_set(
                 let (g, i) = pair_scores(&f, &uy, sim)?;
                 t2 += tar_at_far(&g, &i, 1e-2)?;
                 t3 += tar_at_far(&g, &i, 1e-3)?;
-                a += auc(&g, &i);
+                a += auc(&g, &i)?;
                 if feature_criterion(&f, &uy)?.holds() {
                     holds += 1;
                 }
                 if first_curve.is_none() {
-                    first_curve = Some(roc(&g, &i));
+                    first_curve = Some(roc(&g, &i)?);
                 }
             }
             let k = plan.seeds as f64;
@@ -978,7 +977,7 @@ fn bench(plan: &Plan, device: &Device) -> papernotes::Result<Vec<BenchRow>> {
             let mut times = Vec::new();
             for rep in 0..plan.bench_reps + 2 {
                 let t0 = Instant::now();
-                let z = head_logits(x.as_tensor(), w.as_tensor(), &bias, Some(&y), &head, 5.0)?;
+                let z = head.logits(x.as_tensor(), w.as_tensor(), &bias, Some(&y), 5.0)?;
                 let loss = candle_nn::loss::cross_entropy(&z, &y)?;
                 let g = loss.backward()?;
                 let _ = g.get(x.as_tensor());

@@ -6,7 +6,6 @@ use approx::assert_relative_eq;
 use nalgebra::{DMatrix, DVector, Matrix2x3, Matrix3, Vector2};
 use papernotes::Error;
 use papernotes::alignment::camera::{AffineCamera, WeakPerspective, facing_camera, yaw_rotation};
-use papernotes::alignment::data::{Face, Gray, Mesh, check_landmarks, parse_pts};
 use papernotes::alignment::deepface::{align_2d, fiducials6};
 use papernotes::alignment::fit::{
     Family, Transform2, fit, fit_affine, fit_homography, fit_homography_dlt, fit_similarity,
@@ -24,6 +23,8 @@ use papernotes::alignment::warp::{
     Interp, bilinear_with_gradient, box_downscale, rms_diff, sample, warp, zoom_out_map,
 };
 use papernotes::alignment::{P2, P3};
+use papernotes::data::faces::{Face, check_landmarks, parse_pts};
+use papernotes::data::{Gray, Mesh};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};

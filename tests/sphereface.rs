@@ -18,15 +18,20 @@ use approx::assert_relative_eq;
 use candle_core::{DType, Device, Tensor};
 use nalgebra::DMatrix;
 use papernotes::Error;
-use papernotes::rectifier::train::{Data, scalar, to_tensor};
-use papernotes::softmax::train::{FeatureNet, Head, TrainConfig, head_logits, psi_tensor, train};
-use papernotes::softmax::verify::{Similarity, auc, feature_criterion, pair_scores, tar_at_far};
+use papernotes::nn::Head as _;
+use papernotes::nn::feature::{feature_matrix, weight_matrix};
+use papernotes::nn::metrics::{Similarity, auc, pair_scores, tar_at_far};
+use papernotes::nn::train::train;
+use papernotes::nn::{Data, FeatureNet, TrainConfig, scalar, to_tensor};
+use papernotes::numeric::clamped_acos;
+use papernotes::softmax::verify::feature_criterion;
 use papernotes::sphereface::geometry::{
     binary_boundary_numeric, binary_margin, paper_binary_bound, paper_binary_intra_inter,
     paper_multiclass_intra_inter, region_criterion, uniform_directions,
 };
 use papernotes::sphereface::loss::{a_softmax_loss, cross_entropy, logits, notes_literal_loss};
-use papernotes::sphereface::{Anneal, clamped_acos, mixed_target_logit, psi, psi_from_cos};
+use papernotes::sphereface::train::{Head, psi_tensor};
+use papernotes::sphereface::{Anneal, mixed_target_logit, psi, psi_from_cos};
 use proptest::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -156,7 +161,7 @@ fn a_softmax_candle_loss_matches_independent_computation() {
             m,
             anneal: Anneal::none(),
         };
-        let z = head_logits(&xt, &wt, &bt, Some(&yt), &head, lambda).unwrap();
+        let z = head.logits(&xt, &wt, &bt, Some(&yt), lambda).unwrap();
         let got = scalar(&candle_nn::loss::cross_entropy(&z, &yt).unwrap()).unwrap();
         assert_relative_eq!(got, want, max_relative = 1e-10);
     }
@@ -342,8 +347,8 @@ fn a_softmax_pulls_features_towards_their_class_weight() {
     let mean_angle = |head: Head| -> (f64, f64) {
         let net = FeatureNet::new(64, 32, 3, 3, 9, &Device::Cpu).unwrap();
         let stats = train(&net, &head, &tr, &ev, &cfg).unwrap();
-        let f = papernotes::softmax::train::feature_matrix(&net, &ev.x).unwrap();
-        let w = papernotes::softmax::train::weight_matrix(&net).unwrap();
+        let f = feature_matrix(&net, &ev.x).unwrap();
+        let w = weight_matrix(&net).unwrap();
         let y: Vec<usize> =
             ev.y.to_vec1::<u32>()
                 .unwrap()
@@ -377,7 +382,7 @@ fn verification_metrics_and_criterion_on_known_features() {
         tar_at_far(&[0.9, 0.8, 0.1], &[0.5, 0.2, 0.0, -0.1], 0.25).unwrap(),
         2.0 / 3.0
     );
-    assert_relative_eq!(auc(&[1.0, 2.0], &[0.0, 1.5]), 0.75);
+    assert_relative_eq!(auc(&[1.0, 2.0], &[0.0, 1.5]).unwrap(), 0.75);
     let f = DMatrix::from_row_slice(4, 2, &[1.0, 0.0, 1.0, 0.1, 0.0, 1.0, 0.1, 1.0]);
     let c = feature_criterion(&f, &[0, 0, 1, 1]).unwrap();
     assert!(c.holds());
@@ -451,7 +456,7 @@ fn zero_weight_is_rejected_and_zero_feature_gives_zero_logits() {
         m: 4,
         anneal: Anneal::none(),
     };
-    let z = head_logits(&xt, &wt, &bt, Some(&yt), &head, 0.0).unwrap();
+    let z = head.logits(&xt, &wt, &bt, Some(&yt), 0.0).unwrap();
     let v: Vec<f64> = z.flatten_all().unwrap().to_vec1().unwrap();
     assert!(v.iter().all(|x| x.is_finite()));
 }
@@ -565,9 +570,9 @@ fn classification_features_verify_unseen_classes_worse_than_seen() {
     assert!(stats.last().unwrap().accuracy > 0.95);
     let auc_of = |m: &DMatrix<f64>, l: &[usize]| {
         let t = to_tensor(m, DType::F32, &Device::Cpu).unwrap();
-        let f = papernotes::softmax::train::feature_matrix(&net, &t).unwrap();
+        let f = feature_matrix(&net, &t).unwrap();
         let (g, i) = pair_scores(&f, l, Similarity::Cosine).unwrap();
-        auc(&g, &i)
+        auc(&g, &i).unwrap()
     };
     let seen = auc_of(&sx.rows(0, 150).into_owned(), &sy[..150]);
     let unseen = auc_of(&ux, &uy);

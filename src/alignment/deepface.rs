@@ -5,9 +5,9 @@
 //! until nothing changes; the final transform is the composition of the steps.
 
 use super::P2;
-use super::data::Gray;
 use super::fit::{Transform2, fit_similarity};
 use super::warp::{Interp, warp};
+use crate::data::Gray;
 use crate::error::{Error, Result};
 
 // ANCHOR: fiducials6

@@ -8,8 +8,8 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::P2;
-use super::data::Gray;
 use super::warp::box_downscale;
+use crate::data::Gray;
 use crate::error::{Error, Result};
 use crate::plot::{self, INK};
 

@@ -5,10 +5,10 @@
 use nalgebra::{Matrix3, Vector3};
 
 use super::camera::{AffineCamera, facing_camera, signed_area2};
-use super::data::{Gray, Mesh};
 use super::triangulate::delaunay;
 use super::warp::{Interp, sample};
 use super::{P2, P3};
+use crate::data::{Gray, Mesh};
 use crate::error::{Error, Result};
 
 /// The output of [`piecewise_affine`].

@@ -13,11 +13,10 @@
 //! * [`triangulate`]: Delaunay triangulation of landmarks;
 //! * [`frontalize`]: piecewise-affine frontalization;
 //! * [`illumination`]: the final L2 normalization;
-//! * [`data`]: the photos, landmarks and mesh under `data/`;
+//! * the photos, landmarks and mesh come from [`crate::data`];
 //! * [`figure`]: image panels for the book's figures.
 
 pub mod camera;
-pub mod data;
 pub mod deepface;
 pub mod figure;
 pub mod fit;
@@ -32,6 +31,6 @@ pub type P2 = nalgebra::Point2<f64>;
 /// A 3-D point (model units, cm).
 pub type P3 = nalgebra::Point3<f64>;
 
-pub use data::{Face, Gray, Mesh};
+pub use crate::data::{Face, Gray, Mesh};
 pub use fit::{Family, Transform2};
 pub use warp::Interp;

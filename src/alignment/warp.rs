@@ -7,8 +7,8 @@
 //! border, OpenCV's `BORDER_CONSTANT`).
 
 use super::P2;
-use super::data::Gray;
 use super::fit::Transform2;
+use crate::data::Gray;
 use crate::error::{Error, Result};
 
 /// The notes' "two ways" of interpolating.

@@ -23,6 +23,9 @@ pub struct Split {
 }
 
 /// Loads all digits: inputs `(1797, 64)` divided by 16, and labels.
+///
+/// # Errors
+/// [`Error::Data`] if the stored sizes disagree.
 pub fn load() -> Result<(DMatrix<f64>, Vec<usize>)> {
     let d = smartcore::dataset::digits::load_dataset();
     if d.num_samples == 0 || d.data.len() != d.num_samples * d.num_features {
@@ -43,6 +46,9 @@ pub fn load() -> Result<(DMatrix<f64>, Vec<usize>)> {
 }
 
 /// A fixed-seed random split with `test_fraction` of the examples held out.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for a fraction outside `(0, 1)`; as [`load`].
 pub fn split(test_fraction: f64, seed: u64) -> Result<Split> {
     if !(0.0..1.0).contains(&test_fraction) || test_fraction <= 0.0 {
         return Err(Error::InvalidParameter {

@@ -81,19 +81,13 @@ impl LogisticData {
     }
 }
 
-/// The Wisconsin diagnostic breast-cancer data (569 × 30, UCI, CC BY 4.0),
-/// as shipped in smartcore's `datasets` feature, standardised.
+/// The Wisconsin diagnostic breast-cancer data ([`crate::data::breast_cancer`],
+/// 569 × 30), standardised.
+///
+/// # Errors
+/// As [`crate::data::breast_cancer::load`] and [`LogisticData::standardised`].
 pub fn breast_cancer() -> Result<LogisticData> {
-    let d = smartcore::dataset::breast_cancer::load_dataset();
-    if d.data.len() != d.num_samples * d.num_features || d.target.len() != d.num_samples {
-        return Err(Error::Data("breast_cancer: stored sizes disagree".into()));
-    }
-    let features = DMatrix::from_row_iterator(
-        d.num_samples,
-        d.num_features,
-        d.data.iter().map(|&v| f64::from(v)),
-    );
-    let y = DVector::from_iterator(d.num_samples, d.target.iter().map(|&t| f64::from(t)));
+    let (features, y) = crate::data::breast_cancer::load()?;
     LogisticData::standardised(&features, &y)
 }
 

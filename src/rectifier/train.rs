@@ -2,24 +2,25 @@
 //!
 //! [`Net`] holds the parameters of an [`Mlp`] as candle [`Var`]s (in f64 for the
 //! equivalence test against the reference, in f32 for training) and computes
-//! gradients by candle's reverse-mode autograd. Training is plain minibatch
-//! SGD with optional PyTorch-style momentum (`buf = μ·buf + g; p −= η·buf`;
-//! `candle_nn::SGD` has none), the layer-wise relative rule of
-//! [`super::backprop::relative_step`], and an optional L1 penalty on hidden
-//! activations (GBB 2011 §3, "sparsity-promoting penalty").
+//! gradients by candle's reverse-mode autograd. Training is minibatch SGD
+//! with optional PyTorch-style momentum ([`crate::nn::optim::Sgd`]) or the
+//! layer-wise relative rule of [`super::backprop::relative_step`], with an
+//! optional L1 penalty on hidden activations (GBB 2011 §3,
+//! "sparsity-promoting penalty"). The tensor conversions, the data set type,
+//! the minibatch order and the optimisers are those of [`crate::nn`].
 
 use std::time::Instant;
 
-use candle_core::{D, DType, Device, Tensor, Var};
-use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
-use nalgebra::{DMatrix, DVector};
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use candle_core::{DType, Device, Tensor, Var};
+use candle_nn::optim::Optimizer;
+use nalgebra::DVector;
+use rand::Rng;
 
 use super::backprop::Grads;
 use super::{Activation, Mlp};
 use crate::error::{Error, Result, ensure_finite, ensure_len};
+use crate::nn::optim::{Sgd, adam};
+use crate::nn::{Batches, Data, scalar, to_matrix, to_tensor};
 
 /// Hidden non-linearity of a candle [`Net`]: a fixed [`Activation`] or the
 /// parametric rectifier PReLU (He et al. 2015), `max(0, z) − a·max(0, −z)`
@@ -40,19 +41,6 @@ impl NetAct {
             NetAct::PRelu => "PReLU",
         }
     }
-}
-
-/// Converts a matrix (one example per row) to a candle tensor.
-pub fn to_tensor(m: &DMatrix<f64>, dtype: DType, device: &Device) -> Result<Tensor> {
-    let rows: Vec<f64> = m.transpose().as_slice().to_vec(); // row-major
-    Ok(Tensor::from_vec(rows, (m.nrows(), m.ncols()), device)?.to_dtype(dtype)?)
-}
-
-/// Converts a 2-D candle tensor back to a matrix.
-pub fn to_matrix(t: &Tensor) -> Result<DMatrix<f64>> {
-    let (r, c) = t.dims2()?;
-    let v: Vec<f64> = t.to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
-    Ok(DMatrix::from_row_slice(r, c, &v))
 }
 
 /// A candle copy of an [`Mlp`]: weights `(out, in)`, biases `(out)`.
@@ -246,43 +234,6 @@ impl Net {
     }
 }
 
-/// A scalar tensor as `f64`.
-pub fn scalar(t: &Tensor) -> Result<f64> {
-    Ok(t.to_dtype(DType::F64)?.to_scalar::<f64>()?)
-}
-
-/// A labelled data set as tensors.
-#[derive(Debug, Clone)]
-pub struct Data {
-    /// Inputs `(examples, features)`.
-    pub x: Tensor,
-    /// Class labels `(examples)`, `u32`.
-    pub y: Tensor,
-    /// Number of examples.
-    pub n: usize,
-}
-
-impl Data {
-    /// Moves a matrix of inputs and its labels to `device` as `dtype`.
-    pub fn new(x: &DMatrix<f64>, labels: &[usize], dtype: DType, device: &Device) -> Result<Data> {
-        ensure_len("examples", x.nrows(), 1)?;
-        ensure_finite("inputs", x.as_slice())?;
-        if labels.len() != x.nrows() {
-            return Err(Error::ShapeMismatch {
-                what: "labels vs examples",
-                expected: x.nrows().to_string(),
-                got: labels.len().to_string(),
-            });
-        }
-        let y: Vec<u32> = labels.iter().map(|&k| k as u32).collect();
-        Ok(Data {
-            x: to_tensor(x, dtype, device)?,
-            y: Tensor::from_vec(y, labels.len(), device)?,
-            n: x.nrows(),
-        })
-    }
-}
-
 /// How parameters move.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Rule {
@@ -327,6 +278,20 @@ impl TrainConfig {
         }
         Ok(())
     }
+
+    /// The momentum-SGD state for `n_vars` variables that [`step`] updates
+    /// (momentum 0 under [`Rule::Relative`], which keeps no state).
+    ///
+    /// # Errors
+    /// As [`TrainConfig::validate`] and [`Sgd::new`] (a negative momentum).
+    pub fn sgd(&self, n_vars: usize) -> Result<Sgd> {
+        self.validate()?;
+        let momentum = match self.rule {
+            Rule::Sgd { momentum } => momentum,
+            Rule::Relative => 0.0,
+        };
+        Sgd::new(n_vars, self.lr, momentum)
+    }
 }
 
 /// What one epoch produced (measured after the epoch).
@@ -348,14 +313,7 @@ pub struct EpochStats {
 
 /// Classification accuracy of `net` on `data`.
 pub fn accuracy(net: &Net, data: &Data) -> Result<f64> {
-    let f = net.forward(&data.x)?;
-    let hits = f
-        .out
-        .argmax(D::Minus1)?
-        .eq(&data.y)?
-        .to_dtype(DType::F64)?
-        .sum_all()?;
-    Ok(scalar(&hits)? / data.n as f64)
+    crate::nn::metrics::accuracy(&net.forward(&data.x)?.out, &data.y)
 }
 
 /// Mean cross-entropy of `net` on `data`.
@@ -389,13 +347,11 @@ pub fn zero_fraction(net: &Net, data: &Data) -> Result<f64> {
 
 // ANCHOR: train_step
 /// One update on a minibatch; returns the cross-entropy before the update.
-pub fn step(
-    net: &Net,
-    x: &Tensor,
-    y: &Tensor,
-    cfg: &TrainConfig,
-    bufs: &mut [Option<Tensor>],
-) -> Result<f64> {
+/// `sgd` holds the momentum buffers ([`TrainConfig::sgd`]).
+///
+/// # Errors
+/// [`Error::Candle`] on a shape mismatch between the net, `x` and `y`.
+pub fn step(net: &Net, x: &Tensor, y: &Tensor, cfg: &TrainConfig, sgd: &mut Sgd) -> Result<f64> {
     let f = net.forward(x)?;
     let ce = candle_nn::loss::cross_entropy(&f.out, y)?;
     let mut loss = ce.clone();
@@ -411,15 +367,7 @@ pub fn step(
             continue;
         };
         let update = match cfg.rule {
-            Rule::Sgd { momentum } if momentum > 0.0 => {
-                let buf = match &bufs[k] {
-                    Some(b) => ((b * momentum)? + g)?,
-                    None => g.clone(),
-                };
-                bufs[k] = Some(buf.clone());
-                (buf * cfg.lr)?
-            }
-            Rule::Sgd { .. } => (g * cfg.lr)?,
+            Rule::Sgd { .. } => sgd.update(k, g)?,
             Rule::Relative => {
                 let pn = scalar(&v.as_tensor().sqr()?.sum_all()?)?.sqrt();
                 let gn = scalar(&g.sqr()?.sum_all()?)?.sqrt();
@@ -439,20 +387,15 @@ pub fn step(
 /// rate): the last entry then carries the non-finite loss, so a caller sees
 /// where training broke down instead of getting no curve at all.
 pub fn train(net: &Net, train: &Data, eval: &Data, cfg: &TrainConfig) -> Result<Vec<EpochStats>> {
-    cfg.validate()?;
-    let mut rng = StdRng::seed_from_u64(cfg.seed);
-    let mut order: Vec<u32> = (0..train.n as u32).collect();
-    let mut bufs = vec![None; net.vars().len()];
+    let mut sgd = cfg.sgd(net.vars().len())?;
+    let mut batches = Batches::new(train.n, cfg.batch, cfg.seed)?;
     let mut stats = Vec::with_capacity(cfg.epochs);
     for epoch in 1..=cfg.epochs {
         let t0 = Instant::now();
-        order.shuffle(&mut rng);
         let (mut sum, mut count) = (0.0, 0.0);
-        for chunk in order.chunks(cfg.batch) {
-            let idx = Tensor::from_slice(chunk, chunk.len(), net.device())?;
-            let xb = train.x.index_select(&idx, 0)?;
-            let yb = train.y.index_select(&idx, 0)?;
-            let l = step(net, &xb, &yb, cfg, &mut bufs)?;
+        for idx in batches.epoch(net.device())? {
+            let (xb, yb) = train.select(&idx)?;
+            let l = step(net, &xb, &yb, cfg, &mut sgd)?;
             sum += l;
             count += 1.0;
         }
@@ -485,12 +428,7 @@ pub fn train(net: &Net, train: &Data, eval: &Data, cfg: &TrainConfig) -> Result<
 /// on the mean squared error; returns the final loss.
 pub fn fit_regression(net: &Net, x: &Tensor, y: &Tensor, steps: usize, lr: f64) -> Result<f64> {
     ensure_len("steps", steps, 1)?;
-    let params = ParamsAdamW {
-        lr,
-        weight_decay: 0.0,
-        ..Default::default()
-    };
-    let mut opt = AdamW::new(net.vars(), params)?;
+    let mut opt = adam(net.vars(), lr)?;
     for _ in 0..steps {
         let loss = candle_nn::loss::mse(&net.forward(x)?.out, y)?;
         opt.backward_step(&loss)?;
@@ -514,22 +452,18 @@ pub fn pretrain_first_layer(
     ensure_len("epochs", epochs, 1)?;
     let (n, d) = x.dims2()?;
     let h = net.ws[0].as_tensor().dim(0)?;
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut batches = Batches::new(n, 64, seed)?;
     let r = (6.0 / (h + d) as f64).sqrt();
-    // Decoder drawn from the seeded generator (not candle's global one), so runs repeat.
-    let init: Vec<f64> = (0..d * h).map(|_| rng.random_range(-r..r)).collect();
+    // Decoder drawn from the seeded generator (not candle's global one), so
+    // runs repeat; the minibatch shuffles continue the same stream.
+    let init: Vec<f64> = (0..d * h)
+        .map(|_| batches.rng().random_range(-r..r))
+        .collect();
     let dec =
         Var::from_tensor(&Tensor::from_vec(init, (d, h), net.device())?.to_dtype(net.dtype)?)?;
     let c = Var::from_tensor(&Tensor::zeros(d, net.dtype, net.device())?)?;
     let vars = vec![net.ws[0].clone(), net.bs[0].clone(), dec.clone(), c.clone()];
-    let mut opt = AdamW::new(
-        vars,
-        ParamsAdamW {
-            lr,
-            weight_decay: 0.0,
-            ..Default::default()
-        },
-    )?;
+    let mut opt = adam(vars, lr)?;
     let recon = |xb: &Tensor| -> Result<Tensor> {
         let z = xb
             .matmul(&net.ws[0].as_tensor().t()?)?
@@ -540,11 +474,8 @@ pub fn pretrain_first_layer(
             .broadcast_add(c.as_tensor())?;
         Ok(candle_nn::loss::mse(&out, xb)?)
     };
-    let mut order: Vec<u32> = (0..n as u32).collect();
     for _ in 0..epochs {
-        order.shuffle(&mut rng);
-        for chunk in order.chunks(64) {
-            let idx = Tensor::from_slice(chunk, chunk.len(), net.device())?;
+        for idx in batches.epoch(net.device())? {
             opt.backward_step(&recon(&x.index_select(&idx, 0)?)?)?;
         }
     }

@@ -6,10 +6,10 @@
 //! * [`blur`]: Gaussian blur of digit images (the DeepFace note on L2 normalization);
 //! * [`bias`]: when a bias can and cannot matter.
 //!
-//! Shared with the SphereFace chapter: [`train`] (a candle feature network on
-//! the digits with a pluggable head: softmax with or without bias,
-//! weight-normalized, NormFace, A-Softmax) and [`verify`] (pair verification,
-//! ROC, and the metric-learning criterion).
+//! Shared with the SphereFace chapter: [`train`] (the softmax-family heads
+//! for the feature network and trainer of [`crate::nn`]: softmax with or
+//! without bias, weight-normalized, NormFace) and [`verify`] (the
+//! metric-learning criterion on learned features).
 
 pub mod bias;
 pub mod blur;

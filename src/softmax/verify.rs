@@ -1,142 +1,13 @@
-//! Verification on pairs of features, and the metric-learning criterion on learned features.
+//! The metric-learning criterion on learned features, by angle.
 //!
-//! Face verification decides whether two images show the same identity by
-//! thresholding a similarity of their features. The ROC curve plots the true
-//! accept rate (TAR, same-class pairs accepted) against the false accept rate
-//! (FAR, different-class pairs accepted) as the threshold moves.
+//! The pair scores, ROC, AUC and TAR at FAR it builds on are in
+//! [`crate::nn::metrics`].
 
 use nalgebra::DMatrix;
 
-use crate::error::{Error, Result, ensure_finite, ensure_len};
-use crate::sphereface::clamped_acos;
-
-/// How two features are compared (larger = more similar).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Similarity {
-    /// `−‖a − b‖`.
-    NegEuclidean,
-    /// `a·b / (‖a‖‖b‖)`.
-    Cosine,
-}
-
-fn check_features(f: &DMatrix<f64>, labels: &[usize]) -> Result<()> {
-    ensure_len("features", f.nrows(), 2)?;
-    ensure_finite("features", f.as_slice())?;
-    if labels.len() != f.nrows() {
-        return Err(Error::ShapeMismatch {
-            what: "labels vs features",
-            expected: f.nrows().to_string(),
-            got: labels.len().to_string(),
-        });
-    }
-    Ok(())
-}
-
-/// Row norms; a zero row is an error for angular comparisons (no direction).
-fn norms(f: &DMatrix<f64>) -> Result<Vec<f64>> {
-    (0..f.nrows())
-        .map(|i| {
-            let n = f.row(i).norm();
-            if n == 0.0 {
-                Err(Error::InvalidParameter {
-                    name: "features",
-                    reason: format!("feature {i} is the zero vector, which has no direction"),
-                })
-            } else {
-                Ok(n)
-            }
-        })
-        .collect()
-}
-
-/// Scores of all same-class pairs and all different-class pairs `i < j`.
-pub fn pair_scores(
-    f: &DMatrix<f64>,
-    labels: &[usize],
-    sim: Similarity,
-) -> Result<(Vec<f64>, Vec<f64>)> {
-    check_features(f, labels)?;
-    let n = if sim == Similarity::Cosine {
-        norms(f)?
-    } else {
-        vec![1.0; f.nrows()]
-    };
-    let (mut genuine, mut impostor) = (Vec::new(), Vec::new());
-    for i in 0..f.nrows() {
-        for j in i + 1..f.nrows() {
-            let s = match sim {
-                Similarity::NegEuclidean => -(f.row(i) - f.row(j)).norm(),
-                Similarity::Cosine => (f.row(i).dot(&f.row(j)) / (n[i] * n[j])).clamp(-1.0, 1.0),
-            };
-            if labels[i] == labels[j] {
-                genuine.push(s);
-            } else {
-                impostor.push(s);
-            }
-        }
-    }
-    ensure_len("same-class pairs", genuine.len(), 1)?;
-    ensure_len("different-class pairs", impostor.len(), 1)?;
-    Ok((genuine, impostor))
-}
-
-// ANCHOR: tar_at_far
-/// TAR at a given FAR: the threshold is the smallest score that accepts at
-/// most `far` of the impostor pairs (scores strictly above it are accepted).
-pub fn tar_at_far(genuine: &[f64], impostor: &[f64], far: f64) -> Result<f64> {
-    ensure_len("genuine scores", genuine.len(), 1)?;
-    ensure_len("impostor scores", impostor.len(), 1)?;
-    if !(0.0..=1.0).contains(&far) {
-        return Err(Error::InvalidParameter {
-            name: "FAR",
-            reason: format!("a false accept rate lies in [0, 1], got {far}"),
-        });
-    }
-    let mut imp = impostor.to_vec();
-    imp.sort_by(|a, b| b.total_cmp(a)); // descending
-    let allowed = (far * imp.len() as f64).floor() as usize;
-    let threshold = if allowed >= imp.len() {
-        f64::NEG_INFINITY
-    } else {
-        imp[allowed]
-    };
-    let accepted = genuine.iter().filter(|&&s| s > threshold).count();
-    Ok(accepted as f64 / genuine.len() as f64)
-}
-// ANCHOR_END: tar_at_far
-
-/// ROC curve points `(FAR, TAR)` at every impostor score as threshold.
-pub fn roc(genuine: &[f64], impostor: &[f64]) -> Vec<(f64, f64)> {
-    let mut g = genuine.to_vec();
-    let mut imp = impostor.to_vec();
-    g.sort_by(|a, b| b.total_cmp(a));
-    imp.sort_by(|a, b| b.total_cmp(a));
-    let mut out = Vec::new();
-    let mut gi = 0;
-    let step = (imp.len() / 2000).max(1);
-    for (k, &t) in imp.iter().enumerate().step_by(step) {
-        while gi < g.len() && g[gi] > t {
-            gi += 1;
-        }
-        out.push((k as f64 / imp.len() as f64, gi as f64 / g.len() as f64));
-    }
-    out.push((1.0, 1.0));
-    out
-}
-
-/// Area under the ROC curve: the probability that a random genuine pair
-/// scores above a random impostor pair (ties count one half).
-pub fn auc(genuine: &[f64], impostor: &[f64]) -> f64 {
-    let mut imp = impostor.to_vec();
-    imp.sort_by(f64::total_cmp);
-    let mut total = 0.0;
-    for &s in genuine {
-        let below = imp.partition_point(|&v| v < s);
-        let ties = imp[below..].partition_point(|&v| v <= s);
-        total += below as f64 + 0.5 * ties as f64;
-    }
-    total / (genuine.len() as f64 * imp.len() as f64)
-}
+use crate::error::{Error, Result};
+use crate::nn::metrics::{Similarity, check_features, pair_scores, row_norms};
+use crate::numeric::clamped_acos;
 
 /// The criterion "max intra-class distance < min inter-class distance"
 /// measured on features, with angles (radians) between feature directions.
@@ -161,6 +32,10 @@ impl FeatureCriterion {
 
 // ANCHOR: feature_criterion
 /// The metric-learning criterion on learned features, by angle.
+///
+/// # Errors
+/// As [`pair_scores`] with cosine similarity (too few features or pairs,
+/// non-finite or zero features, labels that do not match).
 pub fn feature_criterion(f: &DMatrix<f64>, labels: &[usize]) -> Result<FeatureCriterion> {
     let (g, i) = pair_scores(f, labels, Similarity::Cosine)?;
     let to_angle = |v: Vec<f64>| -> Result<Vec<f64>> {
@@ -183,14 +58,18 @@ pub fn feature_criterion(f: &DMatrix<f64>, labels: &[usize]) -> Result<FeatureCr
 // ANCHOR_END: feature_criterion
 
 /// Angle between each feature and the weight of its own class (radians).
+///
+/// # Errors
+/// As [`check_features`]; [`Error::InvalidParameter`] for a zero feature or
+/// weight row or a label with no weight row.
 pub fn angles_to_own_weight(
     f: &DMatrix<f64>,
     w: &DMatrix<f64>,
     labels: &[usize],
 ) -> Result<Vec<f64>> {
     check_features(f, labels)?;
-    let nf = norms(f)?;
-    let nw = norms(w)?;
+    let nf = row_norms(f)?;
+    let nw = row_norms(w)?;
     labels
         .iter()
         .enumerate()

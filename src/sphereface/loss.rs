@@ -6,8 +6,9 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::{check_m, clamped_acos, psi};
+use super::{check_m, psi};
 use crate::error::{Error, Result, ensure_finite, ensure_len};
+use crate::numeric::clamped_acos;
 
 fn check_inputs(x: &DMatrix<f64>, w: &DMatrix<f64>, labels: &[usize]) -> Result<()> {
     ensure_len("batch", x.nrows(), 1)?;

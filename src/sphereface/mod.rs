@@ -12,7 +12,8 @@
 //!   checked against) and the notes' literal formula;
 //! * [`geometry`]: decision regions on the circle, the binary margin and the
 //!   lower bounds on `m` (paper, Properties 2 and 3);
-//! * [`Anneal`]: the published schedule that mixes softmax and A-Softmax logits.
+//! * [`Anneal`]: the published schedule that mixes softmax and A-Softmax logits;
+//! * [`train`]: the A-Softmax head on tensors, for the trainer of [`crate::nn`].
 
 use std::f64::consts::PI;
 
@@ -20,6 +21,7 @@ use crate::error::{Error, Result, ensure_finite};
 
 pub mod geometry;
 pub mod loss;
+pub mod train;
 
 /// Checks the margin parameter: the paper defines `ψ` for integer `m ≥ 1`.
 pub fn check_m(m: u32) -> Result<()> {
@@ -52,20 +54,12 @@ pub fn psi(theta: f64, m: u32) -> Result<f64> {
 }
 // ANCHOR_END: psi
 
-/// The angle between two vectors from its cosine, with the argument clamped
-/// to `[−1, 1]`: rounding can push a computed cosine of parallel vectors to
-/// `1 + 1e-16`, where `acos` would return NaN.
-pub fn clamped_acos(c: f64) -> Result<f64> {
-    ensure_finite("cosine", &[c])?;
-    Ok(c.clamp(-1.0, 1.0).acos())
-}
-
 // ANCHOR: psi_from_cos
 /// `ψ` as a function of `c = cos θ`, without `acos`: `cos(mθ) = T_m(c)`
 /// (Chebyshev polynomial, `T_0 = 1`, `T_1 = c`, `T_{j+1} = 2c T_j − T_{j−1}`),
 /// and `k` counts the breakpoints `cos(jπ/m)`, `j = 1..m−1`, that `c` lies at
 /// or below. This is how the SphereFace Caffe layer computes it (there for
-/// `m ≤ 4`), and how [`crate::softmax::train`] computes it on tensors.
+/// `m ≤ 4`), and how [`train::psi_tensor`] computes it on tensors.
 pub fn psi_from_cos(c: f64, m: u32) -> Result<f64> {
     check_m(m)?;
     let c = c.clamp(-1.0, 1.0);
