@@ -12,7 +12,10 @@
 # 2. Listings in the reading path are short. The reading path is everything outside
 #    <details> ... </details> (expandable boxes: the notes' text, solutions, long code kept
 #    for reference). A fenced code block there may show at most 25 lines after its
-#    {{#include file:anchor}} lines are expanded (ANCHOR marker lines do not count).
+#    {{#include file:anchor}} lines are expanded (ANCHOR marker lines do not count), and it
+#    sits in <figure class="listing" id="listing-N-M"> ... <figcaption>Listing N-M: ...</figcaption>
+#    </figure> (blank lines around the fence), numbered like the Rust Book's listings; this
+#    caption is required of Rust listings, not of shell commands or text.
 # 3. Exercise answers are checked. Every <details><summary>Solution</summary> ... </details>
 #    ends with "Checked by `test_name`", and test_name is a #[test] function in tests/.
 # 4. Test names stay out of the prose: a `name` of a test may appear only in the claims
@@ -66,7 +69,11 @@ for md in book/src/*.md; do
         /^## / { ledger = ($0 ~ /^## Claims ledger/) }
         # fenced code blocks
         /^[ \t]*(```|~~~)/ {
-            if (!code) { code = 1; start = FNR; len = 0; next }
+            if (!code) {
+                code = 1; start = FNR; len = 0
+                if (depth == 0 && !listing && $0 ~ /(```|~~~)[ \t]*rust/) problem("listing outside a <figure class=\"listing\"> with a <figcaption>Listing N-M: ...")
+                next
+            }
             code = 0; nlist++; all_lines += len
             if (depth == 0) {
                 path_lines += len; if (len > longest) longest = len
@@ -95,10 +102,16 @@ for md in book/src/*.md; do
             depth += opens
             # figures
             if (line ~ /!\[[^]]*\]\(/) problem("Markdown image without a visible caption; use <figure> with <figcaption>Figure N.M: ...")
+            if (line ~ /<figure/ && line ~ /class="listing"/) { listing = 1; lcaption = 0 }
             if (line ~ /<figure/ && line !~ /class="listing"/) { figure = 1; caption = 0; nfig++ }
+            if (line ~ /<figcaption>Listing [0-9]+-[0-9]+: /) lcaption = 1
             if (line ~ /<img/ && !figure) problem("<img> outside a <figure> with a caption")
             if (line ~ /<figcaption>Figure [0-9]+\.[0-9]+: /) caption = 1
-            if (line ~ /<\/figure>/) { if (figure && !caption) problem("figure without a <figcaption>Figure N.M: ...</figcaption>"); figure = 0 }
+            if (line ~ /<\/figure>/) {
+                if (figure && !caption) problem("figure without a <figcaption>Figure N.M: ...</figcaption>")
+                if (listing && !lcaption) problem("listing without a <figcaption>Listing N-M: ...</figcaption>")
+                figure = 0; listing = 0
+            }
             # test names in the prose
             rest = line
             while (match(rest, /`[A-Za-z0-9_]+`/)) {

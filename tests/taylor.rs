@@ -975,4 +975,7 @@ fn exercise_flat_function_second_derivative_from_the_recursion() {
             "x = {x}: {by_hand} vs {by_jet}"
         );
     }
+    // f'' vanishes at x² = 2/3, the inflection points
+    let x = (2.0f64 / 3.0).sqrt();
+    assert!(derivatives::<3, _>(&Flat, x).unwrap()[2].abs() <= 1e-14);
 }
