@@ -8,7 +8,8 @@
 # 1. Figures have visible, numbered captions. A figure is
 #      <figure id="fig-taylor-1"><img src="..." alt="..."><figcaption>Figure 1.1: ...</figcaption></figure>
 #    (mdBook shows the text of ![alt](src) only as alt text, so Markdown images fail). Every
-#    <img> must sit in a <figure> whose <figcaption> starts with "Figure N.M:".
+#    <img> must sit in a <figure> whose <figcaption> starts with "Figure N.M:", N the chapter's
+#    number in the sidebar (its position among the numbered chapters of SUMMARY.md).
 # 2. Listings in the reading path are short. The reading path is everything outside
 #    <details> ... </details> (expandable boxes: the notes' text, solutions, long code kept
 #    for reference). A fenced code block there may show at most 25 lines after its
@@ -18,6 +19,7 @@
 #    caption is required of Rust listings, not of shell commands or text.
 # 3. Exercise answers are checked. Every <details><summary>Solution</summary> ... </details>
 #    ends with "Checked by `test_name`", and test_name is a #[test] function in tests/.
+#    A numbered chapter has a "## Summary" section and 4 to 8 exercises with such solutions.
 # 4. Test names stay out of the prose: a `name` of a test may appear only in the claims
 #    ledger (the section "## Claims ledger") and in a solution's "Checked by" line.
 #
@@ -45,7 +47,9 @@ fail=0
 for md in book/src/*.md; do
     page=$(basename "${md%.md}")
     [ "$page" = SUMMARY ] && continue
-    out=$(awk -v tests="$tests_file" -v max="$MAX_LISTING" -v stats="$stats" -v page="$page" '
+    # the chapter's number in the sidebar: the position of its "- [...](page.md)" in SUMMARY.md
+    chap=$(grep -E '^- \[[^]]*\]\([^)]*\)' book/src/SUMMARY.md | grep -nF "($page.md)" | cut -d: -f1 || true)
+    out=$(awk -v tests="$tests_file" -v max="$MAX_LISTING" -v stats="$stats" -v page="$page" -v chap="$chap" '
         BEGIN { while ((getline t < tests) > 0) is_test[t] = 1 }
         function problem(msg) { print "E " FILENAME ":" FNR ": " msg }
         # Lines an include adds to a listing: the anchor region (or the whole file, or a
@@ -104,9 +108,15 @@ for md in book/src/*.md; do
             if (line ~ /!\[[^]]*\]\(/) problem("Markdown image without a visible caption; use <figure> with <figcaption>Figure N.M: ...")
             if (line ~ /<figure/ && line ~ /class="listing"/) { listing = 1; lcaption = 0 }
             if (line ~ /<figure/ && line !~ /class="listing"/) { figure = 1; caption = 0; nfig++ }
-            if (line ~ /<figcaption>Listing [0-9]+-[0-9]+: /) lcaption = 1
+            if (line ~ /<figcaption>Listing [0-9]+-[0-9]+: /) {
+                lcaption = 1
+                if (chap != "" && line !~ ("<figcaption>Listing " chap "-")) problem("listing numbered outside chapter " chap)
+            }
             if (line ~ /<img/ && !figure) problem("<img> outside a <figure> with a caption")
-            if (line ~ /<figcaption>Figure [0-9]+\.[0-9]+: /) caption = 1
+            if (line ~ /<figcaption>Figure [0-9]+\.[0-9]+: /) {
+                caption = 1
+                if (chap != "" && line !~ ("<figcaption>Figure " chap "\\.")) problem("figure numbered outside chapter " chap)
+            }
             if (line ~ /<\/figure>/) {
                 if (figure && !caption) problem("figure without a <figcaption>Figure N.M: ...</figcaption>")
                 if (listing && !lcaption) problem("listing without a <figcaption>Listing N-M: ...</figcaption>")
@@ -126,7 +136,10 @@ for md in book/src/*.md; do
             }
             if (line ~ /[^ \t]/ && !(ledger && line ~ /^\|/)) prose++
         }
+        /^## Summary/ { has_summary = 1 }
         END {
+            if (chap != "" && !has_summary) print "E " FILENAME ": no \"## Summary\" section"
+            if (chap != "" && (nsol < 4 || nsol > 8)) print "E " FILENAME ": " nsol " exercises with a checked solution (a chapter has 4 to 8)"
             if (stats) printf "S %-14s %6d %9d %8d %8d %8d\n", page, prose, nlist, all_lines, longest, nfig
         }' "$md")
     pending=0
