@@ -58,5 +58,8 @@ for svg in figures/*/*.svg; do
     [ -e "$svg" ] || continue
     grep -rqF "$svg" book/src --include='*.md' || problem "$svg is committed but no chapter shows it"
 done
+# 7. Textbook form: numbered figure captions, short listings in the reading path, exercise
+#    answers checked by tests that exist, test names only in ledgers (see that script).
+bash scripts/check_book_form.sh || problem "the book does not follow the textbook form (above)"
 [ "$fail" = 0 ] && echo "book check: ok ($(ls book/book/*.html | wc -l) pages)"
 exit "$fail"

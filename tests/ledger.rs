@@ -209,7 +209,13 @@ fn every_ledger_test_exists_and_asserts() {
 fn every_written_chapter_has_a_ledger() {
     let rows = ledger_rows();
     let summary = fs::read_to_string(root().join("book/src/SUMMARY.md")).unwrap();
-    let front = ["introduction.md", "notation.md", "figures.md", "errata.md"];
+    let front = [
+        "introduction.md",
+        "notation.md",
+        "software.md",
+        "figures.md",
+        "errata.md",
+    ];
     for line in summary.lines() {
         let Some(file) = line.split("](").nth(1).map(|s| s.trim_end_matches(')')) else {
             continue;

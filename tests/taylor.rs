@@ -845,3 +845,165 @@ fn error_hessian_and_step_of_different_sizes() {
         "{err}"
     );
 }
+
+// The chapter's exercises. Each test computes the answer that the exercise's solution
+// states, independently of the derivation there, and is named in that solution.
+
+/// Exercise 1: Lagrange's bound with `M = e` asks for `n = 13` (14 terms) to reach
+/// `|e − T_n(1)| ≤ 1e-10`, and the true remainder shows that 13 terms are not enough.
+#[test]
+fn exercise_exp_at_one_needs_fourteen_terms_for_1e_minus_10() {
+    let e = 1f64.exp();
+    let n = (0..40)
+        .find(|&n| lagrange_bound(e, 0.0, 1.0, n).unwrap() <= 1e-10)
+        .unwrap();
+    assert_eq!(n, 13);
+    // the true remainder, summed as the tail Σ_{k>n} 1/k!
+    assert!(exp_remainder(1.0, 13).unwrap() <= 1e-10);
+    assert!(exp_remainder(1.0, 12).unwrap() > 1e-10);
+}
+
+/// Exercise 2: the radius is the distance to the nearest complex singularity:
+/// `|2 − i| = √5` for `1/(1+x²)` at 2, and `3 − (−1) = 4` for `ln(1+x)` at 3.
+#[test]
+fn exercise_radius_is_distance_to_nearest_singularity_at_new_centres() {
+    // 1/(1+x²) at 2: the terms |c_n| r^n die out for r = 0.9√5 and blow up for r = 1.1√5
+    // (|c_n| = |sin((n+1)θ)| 5^{−(n+1)/2}, so the largest of a block of 16 terms near
+    // n = 112 is about 0.9^112/√5 ≈ 3e-6, or 1.1^112/√5 ≈ 2e4).
+    let c = taylor_coefficients::<128, _>(&InverseSquare, 2.0).unwrap();
+    let largest_late_term = |r: f64| {
+        (112..128)
+            .map(|n| (c[n] * r.powi(n as i32)).abs())
+            .fold(0.0, f64::max)
+    };
+    assert!(largest_late_term(0.9 * 5f64.sqrt()) < 1e-4);
+    assert!(largest_late_term(1.1 * 5f64.sqrt()) > 1e3);
+    let c = taylor_coefficients::<96, _>(&Log1p, 3.0).unwrap();
+    let r = estimate_radius(&c, 24, 8).unwrap().radius;
+    assert!((r / 4.0 - 1.0).abs() <= 1e-6, "estimated {r}");
+}
+
+/// Exercise 3: the condition number `Σ|t_k| / |Σ t_k|` of the direct sum, measured
+/// from the computed terms, reaches `1/ε = 2^52` at `x = −26 ln 2 ≈ −18.02`.
+#[test]
+fn exercise_direct_sum_condition_number_reaches_one_over_eps_at_minus_26_ln_2() {
+    let log_kappa = |x: f64| (exp_series_direct(x).unwrap().abs_sum / x.exp()).ln();
+    let target = (1.0 / EPS).ln();
+    let (mut lo, mut hi) = (-30.0, -1.0); // log κ(lo) > target > log κ(hi)
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if log_kappa(mid) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let want = -26.0 * 2f64.ln();
+    // Σ|t̂_k| carries a relative error ≤ γ_{2K}, which moves the root by ≤ γ_{2K}/2
+    assert!((lo - want).abs() <= 1e-9, "root {lo}, expected {want}");
+}
+
+/// Exercise 4: minimising `h² M₃/6 + ε_f F/h` gives `h* = (3 ε_f F / M₃)^{1/3}` and the
+/// value `(M₃/2) h*²`; for `exp'(1)` with `ε_f = ε`, `F ≈ M₃ ≈ e`, so `h* = (3ε)^{1/3}`.
+#[test]
+fn exercise_central_difference_step_minimising_the_bound_is_cube_root_of_3_eps() {
+    let m = 1.001f64.exp(); // bounds |f| and |f'''| on [1 − h, 1 + h] for h ≤ 1e-3
+    let (h_best, b_best) = (0..=4000)
+        .map(|i| 10f64.powf(-8.0 + 4.0 * i as f64 / 4000.0))
+        .map(|h| (h, central_difference_bound(h, m, m, EPS, 0.0)))
+        .min_by(|p, q| p.1.total_cmp(&q.1))
+        .unwrap();
+    let h_star = (3.0 * EPS).cbrt();
+    // the grid has 1000 points per decade: spacing 0.23 %
+    assert!(
+        (h_best / h_star - 1.0).abs() <= 0.005,
+        "grid {h_best} vs {h_star}"
+    );
+    assert!((b_best / (0.5 * m * h_star * h_star) - 1.0).abs() <= 1e-4);
+    // and the bound holds at h*: the error of the estimate of exp'(1) = e
+    let (d, h) = central_difference(&Exp, 1.0, h_star).unwrap();
+    assert!((d - 1f64.exp()).abs() <= central_difference_bound(h, m, m, EPS, d));
+}
+
+/// Exercise 5: the notes' `½ H Δ Δᵀ` is `n × n` of rank one, `H Δ` is an eigenvector,
+/// and its only nonzero eigenvalue is the correct scalar `½ Δᵀ H Δ`.
+#[test]
+fn exercise_notes_hessian_term_has_one_nonzero_eigenvalue_the_quadratic_form() {
+    let a = DMatrix::from_fn(4, 4, |i, j| ((i * 7 + j * 3) % 5) as f64 - 2.0);
+    let h = &a + a.transpose(); // symmetric, indefinite
+    let step = DVector::from_vec(vec![0.3, -1.2, 0.7, 2.0]);
+    let m = notes_hessian_term(&h, &step).unwrap();
+    assert_eq!(m.shape(), (4, 4));
+    let q = 0.5 * step.dot(&(&h * &step));
+    let v = &h * &step;
+    assert_relative_eq!(&m * &v, q * &v, max_relative = 1e-13);
+    let sv = m.clone().svd(false, false).singular_values;
+    let nonzero = sv.iter().filter(|&&s| s > 1e-12 * sv.max()).count();
+    assert_eq!(nonzero, 1);
+    // the trace is the sum of the eigenvalues: q + 0 + 0 + 0
+    assert_relative_eq!(m.trace(), q, max_relative = 1e-13);
+}
+
+/// `f(x) = x₁² + cos x₂`: at `(0.1, 0.5)` its Hessian `diag(2, −cos 0.5)` is indefinite.
+struct SaddleCos;
+
+impl Multivariate for SaddleCos {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn eval<S: Scalar>(&self, x: &[S]) -> S {
+        x[0] * x[0] + x[1].cos()
+    }
+}
+
+/// Exercise 6: with an indefinite Hessian the Newton step `Δ = (−0.1, −tan 0.5)` is a
+/// stationary point of the quadratic model but not a minimiser (the model is unbounded
+/// below along `e₂`), and the step increases `f`.
+#[test]
+fn exercise_newton_step_on_indefinite_hessian_is_a_saddle_of_the_model_and_goes_uphill() {
+    let x = DVector::from_vec(vec![0.1, 0.5]);
+    let q = QuadraticModel::at(&SaddleCos, &x).unwrap();
+    let step = q.hessian.clone().lu().solve(&(-&q.gradient)).unwrap();
+    assert_relative_eq!(step[0], -0.1, max_relative = 1e-14);
+    assert_relative_eq!(step[1], -0.5f64.tan(), max_relative = 1e-14);
+    // ∇q(Δ) = ∇f + HΔ = 0: a stationary point of the model
+    assert!((&q.gradient + &q.hessian * &step).norm() <= 1e-15);
+    // along e₂ the model falls like −½ cos(0.5) t²: no minimum
+    let at_step = q.eval(&step).unwrap();
+    for t in [1.0, 10.0, 100.0] {
+        let moved = &step + DVector::from_vec(vec![0.0, t]);
+        let drop = at_step - q.eval(&moved).unwrap();
+        assert_relative_eq!(drop, 0.5 * 0.5f64.cos() * t * t, max_relative = 1e-10);
+    }
+    // and the step goes uphill: f rises from 0.01 + cos 0.5 to cos(0.5 − tan 0.5)
+    let (before, after) = (
+        SaddleCos.eval(x.as_slice()),
+        SaddleCos.eval((&x + &step).as_slice()),
+    );
+    assert!(after > before + 0.1, "f {before} -> {after}");
+    assert_relative_eq!(after, (0.5 - 0.5f64.tan()).cos(), max_relative = 1e-14);
+}
+
+/// Exercise 7: `P₂(u) = 4u⁶ − 6u⁴`, so `f''(x) = (4/x⁶ − 6/x⁴) e^{−1/x²}` for `x ≠ 0`,
+/// checked against the recursion's coefficients and against a jet of the formula.
+#[test]
+fn exercise_flat_function_second_derivative_from_the_recursion() {
+    assert_eq!(flat::polynomial(1), vec![0.0, 0.0, 0.0, 2.0]);
+    assert_eq!(
+        flat::polynomial(2),
+        vec![0.0, 0.0, 0.0, 0.0, -6.0, 0.0, 4.0]
+    );
+    for x in [0.4f64, 0.7, -1.3, 2.5] {
+        let by_hand = (4.0 / x.powi(6) - 6.0 / x.powi(4)) * (-1.0 / (x * x)).exp();
+        let by_jet = derivatives::<3, _>(&Flat, x).unwrap()[2];
+        // a few roundings of terms of size ≤ 6|x|^{-6} e^{−1/x²}
+        let scale = 10.0 * x.abs().powi(-6).max(1.0) * (-1.0 / (x * x)).exp();
+        assert!(
+            (by_hand - by_jet).abs() <= 1e-14 * scale,
+            "x = {x}: {by_hand} vs {by_jet}"
+        );
+    }
+    // f'' vanishes at x² = 2/3, the inflection points
+    let x = (2.0f64 / 3.0).sqrt();
+    assert!(derivatives::<3, _>(&Flat, x).unwrap()[2].abs() <= 1e-14);
+}

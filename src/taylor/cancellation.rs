@@ -62,6 +62,7 @@ fn check_x(x: f64) -> Result<()> {
 /// [`Error::InvalidParameter`] for `|x| > 700`.
 pub fn exp_series_direct(x: f64) -> Result<SeriesSum> {
     check_x(x)?;
+    // ANCHOR: exp_series_loop
     let (mut term, mut sum, mut abs_sum, mut max_term) = (1.0f64, 1.0f64, 1.0f64, 1.0f64);
     let mut k = 0usize;
     loop {
@@ -81,6 +82,7 @@ pub fn exp_series_direct(x: f64) -> Result<SeriesSum> {
         }
         sum = next;
     }
+    // ANCHOR_END: exp_series_loop
 }
 // ANCHOR_END: exp_series_direct
 

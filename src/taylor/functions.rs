@@ -75,11 +75,13 @@ impl ClosedForm for Cos {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct InverseSquare;
 
+// ANCHOR: inverse_square_generic
 impl Univariate for InverseSquare {
     fn eval<S: Scalar>(&self, x: S) -> S {
         (S::cst(1.0) + x * x).recip()
     }
 }
+// ANCHOR_END: inverse_square_generic
 
 impl ClosedForm for InverseSquare {
     /// From partial fractions `1/(1+x²) = Im 1/(x − i)`:

@@ -157,6 +157,7 @@ impl<const N: usize> Neg for Jet<N> {
 }
 
 // ANCHOR: jet_mul_div
+// ANCHOR: jet_mul
 impl<const N: usize> Mul for Jet<N> {
     type Output = Self;
     /// Cauchy product: `(uv)_k = Σ_{j=0}^{k} u_j v_{k-j}`.
@@ -169,6 +170,7 @@ impl<const N: usize> Mul for Jet<N> {
         Jet { c: w }
     }
 }
+// ANCHOR_END: jet_mul
 
 impl<const N: usize> Div for Jet<N> {
     type Output = Self;
@@ -188,6 +190,7 @@ impl<const N: usize> Div for Jet<N> {
 
 // ANCHOR: jet_elementary
 impl<const N: usize> Jet<N> {
+    // ANCHOR: jet_exp
     /// `w = exp(u)`: from `w' = u'·w`, `w_k = (1/k) Σ_{j=1}^{k} j u_j w_{k-j}`.
     pub fn exp(self) -> Self {
         let u = self.c;
@@ -199,6 +202,7 @@ impl<const N: usize> Jet<N> {
         }
         Jet { c: w }
     }
+    // ANCHOR_END: jet_exp
 
     /// `w = ln(u)`: from `u·w' = u'`, `w_k = (u_k − (1/k) Σ_{j=1}^{k-1} j w_j u_{k-j}) / u_0`.
     pub fn ln(self) -> Self {

@@ -35,11 +35,13 @@ pub use jet::{Jet, Scalar};
 
 use crate::error::{Result, ensure_finite};
 
+// ANCHOR: univariate_trait
 /// A function of one real variable, written once for every [`Scalar`] type.
 pub trait Univariate {
     /// Evaluates the function at `x`.
     fn eval<S: Scalar>(&self, x: S) -> S;
 }
+// ANCHOR_END: univariate_trait
 
 /// A scalar function of several real variables, written once for every [`Scalar`] type.
 pub trait Multivariate {

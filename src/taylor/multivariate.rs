@@ -55,7 +55,9 @@ impl QuadraticModel {
     /// `m(Δ)`; fails with [`Error::ShapeMismatch`] for a step of the wrong length.
     pub fn eval(&self, step: &DVector<f64>) -> Result<f64> {
         self.check_step(step)?;
+        // ANCHOR: model_value
         Ok(self.value + self.gradient.dot(step) + 0.5 * step.dot(&(&self.hessian * step)))
+        // ANCHOR_END: model_value
     }
 
     /// `R(Δ) = f(x + Δ) − m(Δ)`.
@@ -94,7 +96,9 @@ pub fn notes_hessian_term(hessian: &DMatrix<f64>, step: &DVector<f64>) -> Result
             got: format!("a {} × {} Hessian", hessian.nrows(), hessian.ncols()),
         });
     }
+    // ANCHOR: notes_hessian_term_value
     Ok(0.5 * hessian * step * step.transpose())
+    // ANCHOR_END: notes_hessian_term_value
 }
 // ANCHOR_END: notes_hessian_term
 

@@ -59,6 +59,7 @@ pub fn estimate_radius(coeffs: &[f64], from: usize, block: usize) -> Result<Radi
             points: 0,
         });
     }
+    // ANCHOR: radius_envelope
     let envelope: Vec<(f64, f64)> = tail
         .chunks(block)
         .enumerate()
@@ -71,6 +72,7 @@ pub fn estimate_radius(coeffs: &[f64], from: usize, block: usize) -> Result<Radi
             (*c != 0.0 && n > 0.0).then(|| (n, c.abs().ln()))
         })
         .collect();
+    // ANCHOR_END: radius_envelope
     if envelope.len() < 4 {
         return Err(Error::TooFew {
             name: "blocks with a nonzero coefficient",

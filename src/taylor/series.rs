@@ -58,8 +58,10 @@ pub fn lagrange_bound(m: f64, a: f64, x: f64, n: usize) -> Result<f64> {
             reason: format!("a bound on |f^(n+1)| must be non-negative, got {m}"),
         });
     }
+    // ANCHOR: lagrange_product
     let h = (x - a).abs();
     Ok(m * (1..=n + 1).map(|k| h / k as f64).product::<f64>())
+    // ANCHOR_END: lagrange_product
 }
 // ANCHOR_END: lagrange_bound
 
