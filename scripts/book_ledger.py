@@ -18,6 +18,7 @@ inconsistency; this script only renders. mdBook calls it as
 and as `python3 scripts/book_ledger.py supports <renderer>` (answer: yes).
 """
 
+import html
 import json
 import re
 import sys
@@ -32,7 +33,6 @@ VERDICTS = [
 ]
 ENTRY = re.compile(r'^- <a id="([A-Z]{2}-\d{2})"></a>')
 IDREF = re.compile(r"\[([A-Z]{2}-\d{2})\]\(register\.md#\1\)")
-TEST_ATTR = re.compile(r"#\[test\]")
 
 
 # ----------------------------------------------------------------- test sources
@@ -57,43 +57,57 @@ def skip_string(src, i):
     return j + 1
 
 
-def matching_brace(src, open_idx):
-    """Index of the `}` closing the `{` at open_idx, skipping strings, chars, comments."""
-    depth = 0
-    i = open_idx
+def mask(src):
+    """src with the insides of comments, strings and char literals blanked (newlines
+    kept), so that braces and `fn` are only found in code."""
+    out = list(src)
+    i = 0
     n = len(src)
+
+    def blank(a, b):
+        for k in range(a, b):
+            if out[k] != "\n":
+                out[k] = " "
+
     while i < n:
         c = src[i]
         if src.startswith("//", i):
-            i = src.find("\n", i)
-            i = n if i < 0 else i
+            j = src.find("\n", i)
+            j = n if j < 0 else j
+        elif src.startswith("/*", i):
+            j = src.index("*/", i) + 2
+        elif c == '"' or (c in "rb" and re.match(r'(b?r#*"|b")', src[i:i + 4])
+                          and (i == 0 or not (src[i - 1].isalnum() or src[i - 1] == "_"))):
+            j = skip_string(src, i)
+        elif c == "'" and re.match(r"'(\\.[^']*|[^\\'])'", src[i:]):
+            j = i + len(re.match(r"'(\\.[^']*|[^\\'])'", src[i:]).group(0))
+        else:
+            i += 1
             continue
-        if src.startswith("/*", i):
-            i = src.index("*/", i) + 2
-            continue
-        if c == '"' or (c in "rb" and re.match(r'(b?r#*"|b")', src[i:i + 4])
-                        and (i == 0 or not (src[i - 1].isalnum() or src[i - 1] == "_"))):
-            i = skip_string(src, i)
-            continue
-        if c == "'":
-            m = re.match(r"'(\\.[^']*|[^\\'])'", src[i:])
-            i += len(m.group(0)) if m else 1
-            continue
-        if c == "{":
+        blank(i, j)
+        i = j
+    return "".join(out)
+
+
+def matching_brace(code, open_idx):
+    """Index of the `}` closing the `{` at open_idx in masked code."""
+    depth = 0
+    for i in range(open_idx, len(code)):
+        if code[i] == "{":
             depth += 1
-        elif c == "}":
+        elif code[i] == "}":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     raise ValueError("unbalanced braces")
 
 
 def tests_in(path):
     """[(name, first_line, source)] for every `#[test]` fn in a test file."""
     src = path.read_text(encoding="utf-8")
+    code = mask(src)
     out = []
-    for m in re.finditer(r"\bfn\s+([a-z_][a-z0-9_]*)\s*\(", src):
+    for m in re.finditer(r"\bfn\s+([a-z_][a-z0-9_]*)\s*\(", code):
         name = m.group(1)
         # The attribute and doc-comment lines directly above the fn.
         line_start = src.rfind("\n", 0, m.start()) + 1
@@ -105,10 +119,10 @@ def tests_in(path):
                 attrs.append(line)
             else:
                 break
-        if not any(TEST_ATTR.search(a) for a in attrs):
+        if not any(a.strip().startswith("#[test]") for a in attrs):
             continue
-        body_open = src.index("{", m.end())
-        end = matching_brace(src, body_open)
+        body_open = code.index("{", m.end())
+        end = matching_brace(code, body_open)
         start = line_start - sum(len(a) + 1 for a in attrs)
         text = src[start:end + 1]
         # Remove the common indentation (tests inside `proptest!` are indented).
@@ -141,7 +155,7 @@ def tests_page(tests):
             out.append(f'<a id="{anchor(stem, name)}"></a>\n')
             out.append(f"### `{name}`\n")
             out.append(f"`tests/{stem}.rs`, line {line}\n")
-            out.append("```rust\n" + text + "\n```\n")
+            out.append("```rust,noplayground\n" + text + "\n```\n")
     return "\n".join(out)
 
 
@@ -281,8 +295,35 @@ def chapter_summary(rows, by_verdict):
     return (
         f"*Coverage (computed when the book is built): this ledger decides {len(ids)} "
         f"[register](register.md) entries ({verdict_counts(by_verdict)}) in "
-        f"{len(rows) - added} rows, plus {added} rows this chapter adds.*\n"
+        f"{len(rows) - added} rows, plus {added} {'row' if added == 1 else 'rows'} this "
+        "chapter adds.*\n"
     )
+
+
+def entry_html(line, status):
+    """One register entry as a raw HTML line.
+
+    The register quotes the notes' formulas as TeX source in code spans. Written as raw
+    HTML with `$` as an entity, the quote stays verbatim on the page and no `$` reaches
+    the math preprocessor.
+    """
+    m = re.match(r'^- <a id="([A-Z]{2}-\d{2})"></a>\*\*\1\*\* (.*?)( · \*pending: [^*]+\*)?$', line)
+    gid, text, pending = m.group(1), m.group(2), m.group(3)
+
+    def esc(t):
+        # mdBook re-serializes the HTML (decoding entities), so a `$$` is also split by
+        # an empty element: the page shows and copies `$$`, but holds no raw `$$`.
+        t = html.escape(t, quote=False).replace("$", "&#36;")
+        return t.replace("&#36;&#36;", "&#36;<span></span>&#36;")
+
+    parts = re.split(r"`([^`]+)`", text)
+    body = "".join(
+        f"<code>{esc(p)}</code>" if k % 2 else esc(re.sub(r"\\([*_])", r"\1", p))
+        for k, p in enumerate(parts)
+    )
+    if pending:
+        body += " · <em>" + esc(pending.strip(" ·*")) + "</em>"
+    return f'<p class="register-entry"><a id="{gid}"></a><strong>{gid}</strong> {body}{status}</p>'
 
 
 def render_register(content, decided, per_chapter):
@@ -297,17 +338,18 @@ def render_register(content, decided, per_chapter):
         pm = re.search(r"\*pending: ([^*]+)\*", line)
         if pm and gid not in decided:
             pending.setdefault(pm.group(1).strip(), []).append(gid)
+            lines[k] = entry_html(line, "")
             continue
         if gid in decided:
             verdicts = sorted({v for _, _, v in decided[gid]})
             where = ", ".join(
-                f"[{name}]({path}#claims-ledger)"
+                f'<a href="{path[:-3]}.html#claims-ledger">{html.escape(name)}</a>'
                 for name, path in dict.fromkeys((n, p) for n, p, _ in decided[gid])
             )
-            shown = " / ".join(f"**{v}**" for v in verdicts)
-            lines[k] = line + f" → {shown} in {where}"
+            shown = " / ".join(f"<strong>{v}</strong>" for v in verdicts)
+            lines[k] = entry_html(line, f" → {shown} in {where}")
         else:
-            lines[k] = line + " → **not covered by any ledger**"
+            lines[k] = entry_html(line, " → <strong>not covered by any ledger</strong>")
     total = len(entries)
     covered = sum(1 for e in entries if e in decided)
     n_pending = sum(len(v) for v in pending.values())
