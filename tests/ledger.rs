@@ -347,11 +347,19 @@ fn is_identifier(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn backticked(text: &str) -> Vec<String> {
+/// Every code span of a text.
+fn code_spans(text: &str) -> Vec<String> {
     text.split('`')
         .enumerate()
         .filter(|(i, _)| i % 2 == 1)
         .map(|(_, s)| s.trim().to_string())
+        .collect()
+}
+
+/// The code spans of a text that are snake_case identifiers.
+fn backticked(text: &str) -> Vec<String> {
+    code_spans(text)
+        .into_iter()
         .filter(|s| is_identifier(s))
         .collect()
 }
@@ -405,7 +413,8 @@ fn ledger_rows_in(file: &str, text: &str) -> Vec<Row> {
                 verdict: c.get(vcol).cloned().unwrap_or_default(),
                 ids: register_refs(&id_cell),
                 id_cell,
-                tests: c.last().map(|s| backticked(s)).unwrap_or_default(),
+                // Every code span of the last column must name a test (checked below).
+                tests: c.last().map(|s| code_spans(s)).unwrap_or_default(),
             });
             i += 1;
         }
@@ -498,6 +507,13 @@ fn test_problems(rows: &[Row], fns: &BTreeMap<String, Vec<FnInfo>>) -> Vec<Strin
             ));
         }
         for t in &row.tests {
+            if !is_identifier(t) {
+                problems.push(format!(
+                    "{}:{}: `{t}` in the deciding-test column is not a test name",
+                    row.file, row.line
+                ));
+                continue;
+            }
             let defs = fns.get(t).map(Vec::as_slice).unwrap_or_default();
             match defs {
                 [] => problems.push(format!(
@@ -641,6 +657,57 @@ fn every_register_entry_has_one_verdict_or_is_pending() {
     assert!(p.is_empty(), "register problems:\n{}", p.join("\n"));
 }
 
+/// The register's quote of one entry, as the notes spell it (markdown escapes undone).
+fn register_quote(line: &str) -> Option<String> {
+    let rest = line.split("</a>**").nth(1)?.split_once("** ")?.1;
+    let rest = rest.split(" · *pending: ").next()?;
+    let rest = rest.trim_end_matches(" (only in the garbled copy)");
+    if let Some(code) = rest.strip_prefix('`') {
+        return Some(code.split('`').next()?.to_string());
+    }
+    let q = rest.strip_prefix('“')?.rsplit_once('”')?.0;
+    Some(q.replace("\\_", "_").replace("\\*", "*"))
+}
+
+#[test]
+fn register_quotes_are_verbatim_where_the_notes_are_at_hand() {
+    // The notes are not part of the repository; where a checkout sits next to them
+    // (`../shared/notes` or `../../shared/notes`), every quote must occur in them.
+    let Some(dir) = ["../shared/notes", "../../shared/notes"]
+        .iter()
+        .map(|d| root().join(d))
+        .find(|d| d.is_dir())
+    else {
+        eprintln!("notes not found next to the checkout; quotes not compared");
+        return;
+    };
+    let mut notes = String::new();
+    for e in fs::read_dir(&dir).unwrap().flatten() {
+        notes.push_str(&fs::read_to_string(e.path()).unwrap_or_default());
+    }
+    let text = fs::read_to_string(root().join("book/src/register.md")).unwrap();
+    let mut problems = Vec::new();
+    let mut n = 0;
+    for line in text.lines().filter(|l| l.starts_with("- <a id=\"")) {
+        let Some(q) = register_quote(line) else {
+            problems.push(format!("no quote in: {line}"));
+            continue;
+        };
+        n += 1;
+        // A row of the fields table is quoted cell by cell.
+        let found = if line.contains("(row of the table") {
+            q.split(" | ").all(|cell| notes.contains(cell))
+        } else {
+            notes.contains(&q)
+        };
+        if !found {
+            problems.push(format!("not in the notes: {q}"));
+        }
+    }
+    assert!(n >= 100, "only {n} quotes parsed");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn every_written_chapter_has_a_ledger() {
     let rows = ledger_rows();
@@ -708,12 +775,15 @@ fn the_ledger_parser_catches_what_it_must() {
 
     let md = "| id | claim | verdict | corrected | deciding test |\n|---|---|---|---|---|\n\
               | [SF-01](register.md#SF-01) | c | **wrong** | x | `real_one` |\n\
-              | added | c | **holds** | x | `made_up_name`<br>`literal_only` |\n\
+              | added | c | **holds** | x | `made_up_name`<br>`literal_only`<br>`Not_a_name` |\n\
               | | c | **not decidable here** | x | — |\n\
               | [SF-01](register.md#SF-01) | c | **holds** | x | `not_a_test` |\n";
     let rows = ledger_rows_in("sample.md", md);
     assert_eq!(rows.len(), 4);
-    assert_eq!(rows[1].tests, vec!["made_up_name", "literal_only"]);
+    assert_eq!(
+        rows[1].tests,
+        vec!["made_up_name", "literal_only", "Not_a_name"]
+    );
     let p = test_problems(&rows, &fns);
     assert!(p.iter().any(|m| m.contains("`made_up_name` not found")));
     assert!(
@@ -723,6 +793,10 @@ fn the_ledger_parser_catches_what_it_must() {
     assert!(
         p.iter()
             .any(|m| m.contains("`not_a_test` in sample.rs is not a #[test]"))
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.contains("`Not_a_name` in the deciding-test column"))
     );
     assert!(!p.iter().any(|m| m.contains("real_one")));
     let register: BTreeMap<String, Option<String>> = [
