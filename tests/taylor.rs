@@ -1006,4 +1006,271 @@ fn exercise_flat_function_second_derivative_from_the_recursion() {
     // f'' vanishes at x² = 2/3, the inflection points
     let x = (2.0f64 / 3.0).sqrt();
     assert!(derivatives::<3, _>(&Flat, x).unwrap()[2].abs() <= 1e-14);
+
+// ------------------------------------------------- the chapter's experiments, quick size
+
+/// Each experiment of `papernotes::taylor::experiments` (the numbers, tables and curves the
+/// chapter shows) at `Plan::quick` size, with a property its result must have.
+mod experiments {
+    use super::EPS;
+    use nalgebra::DVector;
+    use papernotes::Error;
+    use papernotes::taylor::experiments::{self as ex, Plan};
+    use papernotes::taylor::functions::Rosenbrock;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn rng() -> StdRng {
+        StdRng::seed_from_u64(42)
+    }
+
+    #[test]
+    fn grid_has_both_ends_and_rejects_fewer_than_two_points() {
+        let g = ex::grid(-1.0, 2.0, 4).unwrap();
+        assert_eq!(g, vec![-1.0, 0.0, 1.0, 2.0]);
+        assert!(matches!(ex::grid(0.0, 1.0, 1), Err(Error::TooFew { .. })));
+        assert!(matches!(
+            ex::grid(0.0, f64::NAN, 5),
+            Err(Error::NonFinite { .. })
+        ));
+    }
+
+    #[test]
+    fn exp_partial_sums_converge_to_exp_on_the_plotted_range() {
+        let plan = Plan::quick();
+        let c = ex::exp_partial_sums(&plan).unwrap();
+        assert_eq!(c.function.len(), plan.exp_curve_points);
+        let degrees: Vec<usize> = c.sums.iter().map(|s| s.0).collect();
+        assert_eq!(degrees, [0, 1, 2, 3, 5, 8]);
+        // every partial sum is exact at the centre, and at the right end x = 3 the error
+        // shrinks with the degree (the remainder 3^{n+1}e^ξ/(n+1)! decreases for n ≥ 2)
+        let end_err = |pts: &[(f64, f64)]| {
+            let (x, y) = pts[pts.len() - 1];
+            assert_eq!(x, 3.0);
+            (y - 3f64.exp()).abs()
+        };
+        for w in c.sums.windows(2) {
+            assert!(end_err(&w[1].1) < end_err(&w[0].1), "degree {}", w[1].0);
+        }
+        for (_, pts) in &c.sums {
+            let at0 = pts.iter().find(|p| p.0.abs() < 1e-12).unwrap();
+            assert!((at0.1 - 1.0).abs() <= 4.0 * EPS);
+        }
+    }
+
+    #[test]
+    fn exp_partial_sum_errors_stay_below_lagrange_and_shrink() {
+        let rows = ex::exp_partial_sum_errors().unwrap();
+        assert_eq!(rows.len(), 7);
+        for r in &rows {
+            assert!(r.max_error <= r.bound, "degree {}: {r:?}", r.degree);
+        }
+        assert!(rows.windows(2).all(|w| w[1].max_error < w[0].max_error));
+    }
+
+    #[test]
+    fn exp_terms_for_eps_is_the_first_sum_within_one_epsilon() {
+        use papernotes::taylor::functions::Exp;
+        use papernotes::taylor::series::partial_sums;
+        use papernotes::taylor::taylor_coefficients;
+        let c = taylor_coefficients::<24, _>(&Exp, 0.0).unwrap();
+        let within = |x: f64, v: f64| (v - x.exp()).abs() <= EPS * x.exp();
+        let k = ex::exp_terms_for_eps(1.0).unwrap();
+        let s = partial_sums(&c, 0.0, 1.0).unwrap();
+        assert!(within(1.0, s[k - 1]) && !within(1.0, s[k - 2]), "{k} terms");
+        // 1/k! < ε first at k = 18: the sum of 18 terms (k ≤ 17) is the first that can be
+        assert_eq!(k, 18);
+        // At x = 3 no sum of up to 24 terms is within one ε of e³ (3²⁴/24! ≈ 4.5e-13, and
+        // beyond that rounding keeps the sum a few ulps off): the count is then 25, "never".
+        let s = partial_sums(&c, 0.0, 3.0).unwrap();
+        assert!(s.iter().all(|&v| !within(3.0, v)));
+        assert_eq!(ex::exp_terms_for_eps(3.0).unwrap(), 25);
+        assert!(ex::exp_terms_for_eps(f64::INFINITY).is_err());
+    }
+
+    #[test]
+    fn exp_remainder_curves_lie_below_their_bounds() {
+        for c in ex::exp_remainder_curves(&[2.0, -2.0, 4.0]).unwrap() {
+            assert_eq!(c.remainder.len(), 31);
+            for (r, b) in c.remainder.iter().zip(&c.bound) {
+                assert_eq!(r.0, b.0);
+                // the computed remainder carries rounding of e^x itself
+                assert!(
+                    r.1 <= b.1 * (1.0 + 1e-12) + 4.0 * EPS * c.x.exp(),
+                    "x = {}, n = {}",
+                    c.x,
+                    r.0
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lagrange_sweep_finds_no_violation_and_a_ratio_below_e_to_the_x() {
+        let plan = Plan::quick();
+        let s = ex::lagrange_sweep(&plan, &mut rng()).unwrap();
+        assert_eq!(s.cases, plan.lagrange_cases);
+        assert_eq!(s.violations, 0);
+        // bound/|R| ≤ e^{|x|}: the bound takes e^{max(x,0)} where R has e^ξ
+        assert!(
+            s.worst_log_ratio_over_abs_x > 0.0 && s.worst_log_ratio_over_abs_x <= 1.0,
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn jet_sweeps_agree_with_closed_forms_and_autodiff() {
+        let plan = Plan::quick();
+        let mut rng = rng();
+        let closed = ex::jets_vs_closed_forms(&plan, &mut rng).unwrap();
+        assert_eq!(closed.cases, plan.jet_cases);
+        // the tolerance of `jet_derivatives_match_closed_forms` at the top order k = 20
+        assert!(closed.worst <= 16.0 * 21.0 * 21.0, "{closed:?}");
+        let ad = ex::jets_vs_autodiff(&plan, &mut rng).unwrap();
+        // as in `jet_matches_autodiff_first_and_second_derivatives`
+        assert!(ad.worst <= 1e-13, "{ad:?}");
+    }
+
+    #[test]
+    fn fd_errors_obey_their_bound_and_are_smallest_near_the_theoretical_step() {
+        let fd = ex::fd_errors().unwrap();
+        assert_eq!(fd.exp.len(), 57);
+        for (e, b) in fd.exp.iter().zip(&fd.exp_bound) {
+            assert!(
+                e.1 <= b.1,
+                "h = {:e}: error {:e} > bound {:e}",
+                e.0,
+                e.1,
+                b.1
+            );
+        }
+        let ratio = fd.best_h / fd.optimal_h_theory;
+        assert!((0.1..=10.0).contains(&ratio), "{fd:?}");
+        assert!(fd.best_error < 1e-9 && fd.best_error > 0.0);
+    }
+
+    #[test]
+    fn inverse_square_sums_converge_inside_radius_one_only() {
+        let c = ex::inverse_square_partial_sums(&Plan::quick()).unwrap();
+        let err_at = |pts: &[(f64, f64)], x: f64| {
+            let p = pts.iter().find(|p| (p.0 - x).abs() < 1e-9).unwrap();
+            (p.1 - 1.0 / (1.0 + x * x)).abs()
+        };
+        for w in c.sums.windows(2) {
+            assert!(err_at(&w[1].1, 0.5) < err_at(&w[0].1, 0.5));
+            assert!(err_at(&w[1].1, 1.5) > err_at(&w[0].1, 1.5));
+        }
+    }
+
+    #[test]
+    fn inverse_square_error_is_the_geometric_tail() {
+        // 1/(1+x²) − Σ_{k≤20} (−x²)^k = (−x²)^{21}/(1+x²)
+        for x in [0.3f64, 0.9, 1.5] {
+            let want = x.powi(42) / (1.0 + x * x);
+            let got = ex::inverse_square_error(40, x).unwrap();
+            // the partial sum has terms up to max(1, x^40): its rounding, relative to 1
+            let tol = 1e-12 * want + 64.0 * EPS * x.powi(40).max(1.0);
+            assert!((got - want).abs() <= tol, "x = {x}: {got:e} vs {want:e}");
+        }
+        assert!(matches!(
+            ex::inverse_square_error(64, 0.5),
+            Err(Error::InvalidParameter { .. })
+        ));
+    }
+
+    #[test]
+    fn radius_estimates_match_the_distance_to_the_nearest_singularity() {
+        let rows = ex::radius_estimates().unwrap();
+        let exact = [1.0, 1.25f64.sqrt(), 1.0, 2.0];
+        for (r, want) in rows.iter().zip(exact) {
+            assert!((r.estimate - want).abs() <= 1e-3 * want, "{r:?}");
+        }
+        // e^x: R = ∞, and the estimate grows with the number of coefficients
+        assert!(rows[4].estimate > 10.0 && rows[5].estimate > rows[4].estimate);
+    }
+
+    #[test]
+    fn log1p_partial_sum_converges_at_half_and_diverges_at_one_and_a_half() {
+        let inside = ex::log1p_partial_sum_63(0.5).unwrap();
+        // the tail Σ_{k≥64} 0.5^k/k < 0.5^63/64 ≈ 1.7e-21: only rounding is left
+        assert!(inside.error <= 4.0 * EPS, "{inside:?}");
+        let outside = ex::log1p_partial_sum_63(1.5).unwrap();
+        // the last term alone is 1.5^63/63 ≈ 1.9e9
+        assert!(outside.sum.abs() > 1e8, "{outside:?}");
+    }
+
+    #[test]
+    fn flat_function_curves_and_numbers() {
+        let c = ex::flat_curves(&Plan::quick()).unwrap();
+        assert!(c.function.iter().all(|p| (0.0..1.0).contains(&p.1)));
+        assert_eq!(c.centre, (1.0, (-1f64).exp()));
+        // the degree-8 polynomial at 1 touches the function there
+        let near = c.taylor_at_1.iter().filter(|p| (p.0 - 1.0).abs() < 0.01);
+        for &(x, y) in near {
+            let f = (-1.0 / (x * x)).exp();
+            assert!((y - f).abs() < 1e-12, "x = {x}");
+        }
+        let n = ex::flat_numbers().unwrap();
+        assert!((n.at_half - (-4f64).exp()).abs() <= EPS * n.at_half);
+        assert!(n.max_derivative_near_0 < 1e-100, "{n:?}");
+        assert_eq!(n.p10_degree, 30); // P_n has degree 3n
+    }
+
+    #[test]
+    fn cancellation_at_minus_20_is_wrong_direct_and_right_reciprocal() {
+        let c = ex::cancellation_at(-20.0).unwrap();
+        assert_eq!(c.truth, (-20f64).exp());
+        assert!(c.direct_rel_err > 0.5, "{c:?}");
+        assert!((c.direct - c.truth).abs() <= c.direct_bound + EPS * c.truth);
+        assert!(c.fixed_rel_err <= c.fixed_bound, "{c:?}");
+        assert!(c.abs_sum >= c.max_term && c.terms > 20);
+    }
+
+    #[test]
+    fn cancellation_sweep_never_beats_its_bound() {
+        let plan = Plan::quick();
+        let s = ex::cancellation_sweep(&plan).unwrap();
+        assert_eq!(s.cases, plan.cancellation_points);
+        assert_eq!(s.violations, 0);
+        assert!(s.worst_error_over_bound <= 1.0);
+        // the reciprocal: n roundings of positive terms and one division
+        assert!(s.fixed_worst_eps < 50.0, "{}", s.fixed_worst_eps);
+        assert!(s.direct.len() <= 301 && s.direct.len() == s.bound.len());
+    }
+
+    #[test]
+    fn model_remainders_have_slopes_two_and_three() {
+        let m = ex::model_remainders(&mut rng()).unwrap();
+        assert_eq!(m.ts.len(), 49);
+        assert_eq!(m.slopes.len(), 2);
+        for s in &m.slopes {
+            assert!((s.first_order - 2.0).abs() < 0.05, "{s:?}");
+            assert!((s.second_order - 3.0).abs() < 0.05, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn slope_sweep_fits_slope_three_for_every_used_field() {
+        let plan = Plan::quick();
+        let s = ex::slope_sweep(&plan, &mut rng()).unwrap();
+        assert_eq!(s.drawn, plan.slope_cases);
+        assert!(s.used > plan.slope_cases / 2, "{s:?}");
+        assert!(s.min > 2.9 && s.max < 3.1, "{s:?}");
+    }
+
+    #[test]
+    fn line_remainders_and_random_unit_check_their_input() {
+        let x = DVector::from_vec(vec![0.0, 0.0]);
+        let d = DVector::from_vec(vec![1.0, 0.0, 0.0]);
+        assert!(matches!(
+            ex::line_remainders(&Rosenbrock, &x, &d, &[0.1]),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        assert!(matches!(
+            ex::random_unit(&mut rng(), 0),
+            Err(Error::TooFew { .. })
+        ));
+        let u = ex::random_unit(&mut rng(), 4).unwrap();
+        assert!((u.norm() - 1.0).abs() <= 4.0 * EPS);
+    }
 }

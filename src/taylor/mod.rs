@@ -23,6 +23,7 @@
 //! * [`functions`]: the test functions, with closed-form derivatives.
 
 pub mod cancellation;
+pub mod experiments;
 pub mod fd;
 pub mod flat;
 pub mod functions;
