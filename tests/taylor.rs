@@ -1006,6 +1006,7 @@ fn exercise_flat_function_second_derivative_from_the_recursion() {
     // f'' vanishes at x² = 2/3, the inflection points
     let x = (2.0f64 / 3.0).sqrt();
     assert!(derivatives::<3, _>(&Flat, x).unwrap()[2].abs() <= 1e-14);
+}
 
 // ------------------------------------------------- the chapter's experiments, quick size
 
