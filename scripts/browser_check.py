@@ -227,6 +227,8 @@ def main():
     ap.add_argument("--shots", default="target/screenshots")
     ap.add_argument("--chromium", default=os.environ.get("CHROMIUM") or shutil.which("chromium")
                     or shutil.which("chromium-browser") or "/usr/bin/chromium")
+    ap.add_argument("--pages", default="",
+                    help="comma-separated pages to check (default: all, then print and search)")
     args = ap.parse_args()
     book = Path(args.book)
     shots = Path(args.shots)
@@ -240,6 +242,9 @@ def main():
     origin = f"http://127.0.0.1:{server.server_address[1]}"
     problems = []
     pages = pages_of(book)
+    only = [p for p in args.pages.split(",") if p]
+    if only:
+        pages = [p for p in pages if p in only]
     chapters = chapters_of(book)
     per_page = {}
     with sync_playwright() as p:
@@ -261,6 +266,11 @@ def main():
                         pg.page.screenshot(path=str(shots / f"{stem}-{theme}-{label}.png"),
                                            full_page=(label == "desktop"))
                 pg.close()
+
+        if only:
+            browser.close()
+            server.shutdown()
+            return finish(problems, shots, f"{len(pages)} pages", start)
 
         # print.html: every chapter, every figure, all the math.
         pg = Page(browser, origin, "light", DESKTOP, problems)
@@ -289,7 +299,7 @@ def main():
         for page_name, term in SEARCH_TERMS.items():
             pg.where = f"search '{term}'"
             hits = search(pg.page, term)
-            if not any(h and h.split("#")[0].endswith(page_name) for h in hits):
+            if not any(h and re.split(r"[?#]", h)[0].endswith(page_name) for h in hits):
                 pg.fail(f"no result in {page_name} (results: {hits[:5]})")
             else:
                 print(f"    search '{term}': {len(hits)} results, {page_name} among them")
@@ -298,10 +308,13 @@ def main():
         browser.close()
     server.shutdown()
 
+    finish(problems, shots, f"{len(pages)} pages x {len(THEMES)} themes x 2 widths, "
+           f"print.html, {len(SEARCH_TERMS)} searches", start)
+
+
+def finish(problems, shots, what, start):
     n_shots = len(list(shots.glob("*.png")))
-    print(f"    {len(pages)} pages x {len(THEMES)} themes x 2 widths, print.html, "
-          f"{len(SEARCH_TERMS)} searches; {n_shots} screenshots in {shots} "
-          f"({time.time() - start:.0f} s)")
+    print(f"    {what}; {n_shots} screenshots in {shots} ({time.time() - start:.0f} s)")
     if problems:
         for msg in dict.fromkeys(problems):
             print(f"BROWSER CHECK FAILED: {msg}", file=sys.stderr)
