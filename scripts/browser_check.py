@@ -12,8 +12,9 @@ desktop width (1280 px) and a phone width (390 px). It fails on:
 * raw TeX in the rendered prose outside code (`$$`, `\\frac`, `\\begin`, ...);
 * a KaTeX error element;
 * an empty main content;
-* a page wider than the window, a table cut off or scrolling sideways, or a displayed
-  formula that is cut off instead of scrolling.
+* a page wider than the window; a table that scrolls sideways (at 1280 px any table, on a
+  phone a claims ledger: a wide table of numbers may scroll there); a displayed formula
+  that is cut off instead of scrolling.
 
 Then `print.html` must hold every chapter, every figure and all the rendered math, and the
 search box must find one characteristic term of each chapter. Screenshots of every chapter
@@ -80,12 +81,15 @@ PAGE_PROBE = r"""
   out.prose = prose;
   // Layout: the page must not be wider than the window.
   out.pageOverflow = document.documentElement.scrollWidth - window.innerWidth;
-  // Tables: at desktop width none may scroll sideways (a clipped test name is unread).
+  // Tables may not scroll sideways (a test name out of view is a test name unread): none
+  // at a desktop width; on a phone, no claims ledger (a wide table of numbers may scroll).
+  const phone = window.innerWidth < 600;
   out.tables = Array.from(document.querySelectorAll('main table')).map((t, k) => {
     const box = t.parentElement;
-    return {k, table: t.scrollWidth, box: box.clientWidth,
+    const ledger = box.matches('h2[id^="claims-ledger"] ~ .table-wrapper');
+    return {k, ledger, table: t.scrollWidth, box: box.clientWidth,
             head: (t.querySelector('th') || {}).textContent || ''};
-  }).filter(t => t.table > t.box + 1);
+  }).filter(t => t.table > t.box + 1 && (t.ledger || !phone));
   // Displayed formulas: wider than their box is fine only if the box scrolls.
   out.cutMath = Array.from(document.querySelectorAll('main .katex-display')).filter(d => {
     const style = getComputedStyle(d);
