@@ -10,19 +10,29 @@ cd "$(dirname "$0")/.."
 PLAYWRIGHT_VERSION=1.65.2
 venv=target/browser-venv
 
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "==> installing chromium (apt-get, about a minute)"
-    sudo=""
+# apt_install PACKAGE...: Debian packages, as root or through sudo.
+apt_install() {
+    local sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "==> installing chromium (apt-get, about a minute)"
+    apt_install chromium
 fi
 
 if ! "$venv/bin/python" -c "import playwright, importlib.metadata as m; \
         assert m.version('playwright') == '$PLAYWRIGHT_VERSION'" 2>/dev/null; then
     echo "==> installing playwright $PLAYWRIGHT_VERSION into $venv (pip)"
     rm -rf "$venv"
-    python3 -m venv "$venv"
+    if ! python3 -m venv "$venv" 2>/dev/null; then
+        # Debian's python3 ships venv separately.
+        rm -rf "$venv"
+        apt_install python3 python3-venv
+        python3 -m venv "$venv"
+    fi
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         "playwright==$PLAYWRIGHT_VERSION"
 fi
