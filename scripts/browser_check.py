@@ -255,6 +255,7 @@ def main():
         browser = p.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
         for theme in THEMES:
             for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+                t0 = time.time()
                 pg = Page(browser, origin, theme, viewport, problems)
                 for name in pages:
                     pg.where = f"{name} [{theme}, {viewport['width']} px]"
@@ -270,6 +271,8 @@ def main():
                         pg.page.screenshot(path=str(shots / f"{stem}-{theme}-{label}.png"),
                                            full_page=(label == "desktop"))
                 pg.close()
+                print(f"    {theme}, {viewport['width']} px: {len(pages)} pages "
+                      f"({time.time() - t0:.0f} s)")
 
         if only:
             browser.close()
