@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, from a fresh clone or a warm tree: formatting, clippy, the
-# tests, every example in --quick mode, the claims ledgers, and the book.
+# tests, every example in --quick mode, the claims ledgers, the book, and the book opened
+# in a headless browser.
 # Usage: bash scripts/check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,11 @@ echo "    $(wc -l < target/test-names.txt) tests listed; every ledger test is am
 
 step "book"
 bash scripts/check_book.sh
+
+step "book in a browser (headless Chromium: every page, both themes, print, search)"
+start=$(date +%s)
+bash scripts/browser_check.sh
+echo "    browser check: $(( $(date +%s) - start )) s"
 
 step "all checks passed"
 grep -E '^test result:' target/test.log | awk '{p+=$4; f+=$6} END {print p " passed, " f " failed"}'

@@ -1,8 +1,10 @@
 # Installs the pinned book tools when they are missing. Sourced by check.sh and serve.sh.
-# Versions are the ones tested together (KaTeX 0.16.4 inside mdbook-katex 0.10.0 matches the
-# vendored CSS and fonts in book/src/katex/).
+# Versions are the ones tested together: mdbook-katex 0.10.0 (the newest) is built, with
+# --locked, against mdbook 0.5.3, so mdbook is pinned to 0.5.3 too (with 0.5.4 every build
+# warns about the mismatch, and scripts/check_book.sh fails on that warning). KaTeX 0.16.4
+# inside mdbook-katex 0.10.0 matches the vendored CSS and fonts in book/src/katex/.
 
-MDBOOK_VERSION=0.5.4
+MDBOOK_VERSION=0.5.3
 MDBOOK_KATEX_VERSION=0.10.0
 
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
