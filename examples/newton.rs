@@ -19,11 +19,12 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 
-use papernotes::diff::{self, derivs1, hessian};
+use papernotes::diff::{derivs1, hessian};
+use papernotes::functions::{ChainedRosenbrock, Rosenbrock};
 use papernotes::newton::cost::loglog_fit;
 use papernotes::newton::damped::{DampedOptions, minimize};
 use papernotes::newton::functions::{
-    ArctanPrimitive, ChainedRosenbrock, DoubleWell, Quadratic, Rosenbrock, SmoothMinimum,
+    ArctanPrimitive, DoubleWell, Quadratic, Quartic, SmoothMinimum,
 };
 use papernotes::newton::gradient_descent::{fixed_step_quadratic, gradient_descent};
 use papernotes::newton::line_search::Armijo;
@@ -240,13 +241,6 @@ fn convergence_section(run: &mut Run) -> Result<()> {
     run.number("qc_predicted", c, Fmt::Fixed(4));
     run.number("qc_iterations", sol.iterations as f64, Fmt::Int);
 
-    struct Quartic;
-    impl diff::ScalarFn for Quartic {
-        fn eval<T: autodiff::Float>(&self, x: T) -> T {
-            let x2 = x * x;
-            x2 * x2
-        }
-    }
     let quartic: Vec<f64> = match newton_1d(&Quartic, 0.9, &Options::new(1e-300, 30)) {
         Ok(sol) => sol.path,
         Err(Error::NoConvergence { .. }) => {

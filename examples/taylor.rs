@@ -8,7 +8,8 @@
 use clap::Parser;
 use nalgebra::DVector;
 use papernotes::Result;
-use papernotes::diff::derivs1;
+use papernotes::diff::{Field, Scalar, ScalarFn, derivs1};
+use papernotes::functions::Rosenbrock;
 use papernotes::plot::{Legend, LineChart, Mark, Scale, Series};
 use papernotes::run::{CommonArgs, Fmt, Run};
 use papernotes::taylor::cancellation::{
@@ -17,14 +18,12 @@ use papernotes::taylor::cancellation::{
 };
 use papernotes::taylor::fd::{central_difference, central_difference_bound};
 use papernotes::taylor::functions::{
-    ClosedForm, Exp, InverseSquare, Log1p, Rosenbrock, Sin, SmoothField, factorial,
+    ClosedForm, Exp, InverseSquare, Log1p, Sin, SmoothField, factorial,
 };
 use papernotes::taylor::multivariate::{QuadraticModel, directional_coefficients, loglog_slope};
 use papernotes::taylor::radius::estimate_radius;
 use papernotes::taylor::series::{evaluate, exp_remainder, lagrange_bound, partial_sums};
-use papernotes::taylor::{
-    AsScalarFn, Multivariate, Univariate, derivatives, flat, taylor_coefficients,
-};
+use papernotes::taylor::{derivatives, flat, taylor_coefficients};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::process::ExitCode;
@@ -233,8 +232,8 @@ fn derivative_checks(run: &mut Run, rng: &mut StdRng) -> Result<()> {
 
     // Jets vs autodiff (hyper-dual numbers), orders 0–2.
     struct Mix;
-    impl Univariate for Mix {
-        fn eval<S: papernotes::taylor::Scalar>(&self, x: S) -> S {
+    impl ScalarFn for Mix {
+        fn eval<S: Scalar>(&self, x: S) -> S {
             let one = S::cst(1.0);
             x.sin() * (-(x * x)).exp() + (one + x * x).sqrt() / (S::cst(2.0) + x.cos())
                 - (one + x * x).ln()
@@ -244,7 +243,7 @@ fn derivative_checks(run: &mut Run, rng: &mut StdRng) -> Result<()> {
     for _ in 0..cases {
         let x: f64 = rng.random_range(-3.0..3.0);
         let j = derivatives::<3, _>(&Mix, x)?;
-        let d = derivs1(&AsScalarFn(&Mix), x)?;
+        let d = derivs1(&Mix, x)?;
         for (a, b) in j.iter().zip([d.value, d.d1, d.d2]) {
             worst_ad = worst_ad.max((a - b).abs() / (1.0 + b.abs()));
         }
@@ -560,7 +559,7 @@ fn unit(rng: &mut StdRng, dim: usize) -> DVector<f64> {
 type Curve = Vec<(f64, f64)>;
 
 /// Remainders of the first- and second-order models along a line.
-fn remainders<G: Multivariate>(
+fn remainders<G: Field>(
     f: &G,
     x: &DVector<f64>,
     d: &DVector<f64>,

@@ -15,6 +15,8 @@
 pub mod device;
 pub mod diff;
 pub mod error;
+pub mod functions;
+pub mod numeric;
 pub mod plot;
 pub mod run;
 

@@ -7,17 +7,16 @@ mod common;
 use std::cell::Cell;
 
 use approx::assert_relative_eq;
-use autodiff::Float;
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 
 use papernotes::Error;
-use papernotes::diff::{Field, ScalarFn, derivs1, lit, value, value_gradient_hessian};
+use papernotes::diff::{Field, Scalar, ScalarFn, derivs1, value, value_gradient_hessian};
+use papernotes::functions::Rosenbrock;
 use papernotes::newton::cost::{cholesky_solve_counted, inverse_multiply_counted, loglog_fit};
 use papernotes::newton::damped::{DampedOptions, HessianMode, minimize, modified_cholesky};
 use papernotes::newton::functions::{
-    ArctanPrimitive, CosineSum, DoubleWell, Quadratic, Rosenbrock, Sine, SmoothMinimum,
-    SmoothMinimumDerivative,
+    ArctanPrimitive, CosineSum, DoubleWell, Quadratic, Sine, SmoothMinimum, SmoothMinimumDerivative,
 };
 use papernotes::newton::gradient_descent::{fixed_step_quadratic, gradient_descent};
 use papernotes::newton::line_search::Armijo;
@@ -33,6 +32,7 @@ use papernotes::newton::model::{notes_second_order_term, quadratic_model};
 use papernotes::newton::scalar::{arctan_critical_start, newton_1d, newton_root, step_1d};
 use papernotes::newton::solve::{newton, newton_step};
 use papernotes::newton::{Options, logistic};
+use papernotes::taylor::multivariate::directional_coefficients;
 
 const EPS: f64 = f64::EPSILON;
 
@@ -50,15 +50,15 @@ fn basis(lo: usize, hi: usize) -> impl Strategy<Value = (usize, Vec<f64>)> {
 /// `x³ − c`, whose only real root is `c^{1/3}`.
 struct CubeMinus(f64);
 impl ScalarFn for CubeMinus {
-    fn eval<T: Float>(&self, x: T) -> T {
-        x * x * x - lit::<T>(self.0)
+    fn eval<T: Scalar>(&self, x: T) -> T {
+        x * x * x - T::cst(self.0)
     }
 }
 
 /// `x⁴`: a minimum at 0 where `f''(0) = 0` (degenerate).
 struct Quartic;
 impl ScalarFn for Quartic {
-    fn eval<T: Float>(&self, x: T) -> T {
+    fn eval<T: Scalar>(&self, x: T) -> T {
         let x2 = x * x;
         x2 * x2
     }
@@ -67,8 +67,8 @@ impl ScalarFn for Quartic {
 /// `x³ − 3x`: `f''(0) = 0` while `f'(0) = −3`.
 struct CubicInflection;
 impl ScalarFn for CubicInflection {
-    fn eval<T: Float>(&self, x: T) -> T {
-        x * x * x - lit::<T>(3.0) * x
+    fn eval<T: Scalar>(&self, x: T) -> T {
+        x * x * x - T::cst(3.0) * x
     }
 }
 
@@ -78,7 +78,7 @@ impl Field for SingularPlane {
     fn dim(&self) -> usize {
         2
     }
-    fn eval<T: Float>(&self, x: &[T]) -> T {
+    fn eval<T: Scalar>(&self, x: &[T]) -> T {
         let s = x[0] + x[1];
         s * s + x[0]
     }
@@ -93,9 +93,9 @@ impl Field for Counting {
     fn dim(&self) -> usize {
         self.n
     }
-    fn eval<T: Float>(&self, x: &[T]) -> T {
+    fn eval<T: Scalar>(&self, x: &[T]) -> T {
         self.calls.set(self.calls.get() + 1);
-        x.iter().fold(T::zero(), |s, &v| s + v.exp()) * x[0]
+        x.iter().fold(T::cst(0.0), |s, &v| s + v.exp()) * x[0]
     }
 }
 
@@ -109,14 +109,10 @@ impl<F: Field> Field for Affine<'_, F> {
     fn dim(&self) -> usize {
         self.inner.dim()
     }
-    fn eval<T: Float>(&self, y: &[T]) -> T {
+    fn eval<T: Scalar>(&self, y: &[T]) -> T {
         let n = self.dim();
         let x: Vec<T> = (0..n)
-            .map(|i| {
-                (0..n).fold(lit::<T>(self.c[i]), |s, j| {
-                    s + lit::<T>(self.t[(i, j)]) * y[j]
-                })
-            })
+            .map(|i| (0..n).fold(T::cst(self.c[i]), |s, j| s + T::cst(self.t[(i, j)]) * y[j]))
             .collect();
         self.inner.eval(&x)
     }
@@ -228,8 +224,19 @@ proptest! {
         // f ≤ ~1e3 here, so rounding (~1e-13) is far below err(t/2) unless the
         // cubic and quartic terms both vanish, which the assumption excludes.
         prop_assume!(err(t / 2.0, true) > 1e-10);
+        // Along the line the error is exactly c₃t³ + c₄t⁴ (f is quartic), so the
+        // ratio is 8(1 + r)/(1 + r/2) with r = c₄t/c₃: above 7 for r > −2/9.
+        // Where the quartic term nearly cancels the cubic one (|r| > 0.2) the
+        // halving test says nothing about the order; those directions are skipped.
+        let c = directional_coefficients::<5, _>(&f, &x, &d).unwrap();
+        prop_assume!(c[4].abs() * t <= 0.2 * c[3].abs());
         prop_assert!(err(t, true) / err(t / 2.0, true) > 7.0);
-        prop_assert!(err(t, false) / err(t / 2.0, false) < 4.5);
+        // Without H the error is c₂t² + c₃t³ + c₄t⁴: its ratio is within 4·1.05/0.975
+        // < 4.5 of 4 where the quadratic term dominates (directions with ΔᵀHΔ ≈ 0,
+        // where H is indefinite, make the t² term vanish and are skipped).
+        if (c[3].abs() * t + c[4].abs() * t * t) <= 0.05 * c[2].abs() {
+            prop_assert!(err(t, false) / err(t / 2.0, false) < 4.5);
+        }
     }
 
     /// The Newton step solves `H p = −g`, so it is the stationary point of the

@@ -22,6 +22,7 @@ use candle_core::{DType, Device, Tensor};
 use nalgebra::{DMatrix, DVector};
 
 use crate::error::{Error, Result, ensure_finite, ensure_len};
+use crate::numeric::{sigmoid, softplus};
 
 use super::damped::exact_cholesky;
 use super::line_search::{Armijo, backtrack};
@@ -130,16 +131,6 @@ fn check_w(w: &DVector<f64>, p: usize) -> Result<()> {
         });
     }
     ensure_finite("w", w.as_slice())
-}
-
-/// `ln(1 + e^z)` without overflow.
-fn softplus(z: f64) -> f64 {
-    z.max(0.0) + (-z.abs()).exp().ln_1p()
-}
-
-/// `1/(1 + e^{−z})` without overflow.
-fn sigmoid(z: f64) -> f64 {
-    0.5 * (1.0 + (0.5 * z).tanh())
 }
 
 /// The reference implementation: nalgebra on the host.
