@@ -409,11 +409,17 @@ proptest! {
         prop_assert!((r.radius / (1.0 + a_log) - 1.0).abs() <= 1e-6, "ln(1+x) at {a_log}: {}", r.radius);
         let c = taylor_coefficients::<96, _>(&InverseSquare, a_inv).unwrap();
         let r = estimate_radius(&c, 24, 8).unwrap();
-        // the envelope of |sin((n+1)θ)| r^{-(n+1)} is sampled at block maxima, where
-        // |sin| ∈ [0.38, 1] for θ ∈ [π/4, 3π/4]; over n ∈ [24, 96) that biases the
-        // slope by at most ln(1/0.38)/72 ≈ 1.3 %.
+        // The envelope of |sin((n+1)θ)| r^{-(n+1)} is sampled at block maxima. For
+        // θ ∈ [π/4, 3π/4] eight consecutive phases (n+1)θ mod π leave no gap wider
+        // than π/2, so the block maximum of |sin| lies in [1/√2, 1]: ln|c_n| is off
+        // the model by a δ_n in an interval of width ln √2. The intercept absorbs
+        // the interval's midpoint; the rest moves the fitted ln R by at most
+        // ‖row of the pseudo-inverse for the n column‖₁ · (ln √2)/2, and that row
+        // norm is ≤ 0.263 for 9 blocks of 8 starting at 24 (any maximum position
+        // in the block): 0.263 · 0.1733 ≈ 0.0456 in ln R. (The `α ln n` column is
+        // why this is larger than the naive slope bias ln √2 / 72.)
         let want = (1.0 + a_inv * a_inv).sqrt();
-        prop_assert!((r.radius / want - 1.0).abs() <= 0.02, "1/(1+x²) at {a_inv}: {} vs {want}", r.radius);
+        prop_assert!((r.radius / want).ln().abs() <= 0.046, "1/(1+x²) at {a_inv}: {} vs {want}", r.radius);
     }
 
     // ---------------------------------------------------------------- e^{-1/x²}
