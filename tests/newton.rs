@@ -1113,3 +1113,22 @@ impl Field for QuarticSum {
         x.iter().fold(T::cst(0.0), |s, &v| s + v.powi(4))
     }
 }
+
+/// The chapter's convergence figure is measured: the smooth run's ratios
+/// e_{k+1}/e_k² approach f'''/(2f''), and the x⁴ run ends on its step floor
+/// with iterates that follow 0.9·(2/3)^k (the dashed theory curve).
+#[test]
+fn convergence_experiment_measures_both_curves() {
+    use papernotes::newton::experiments::{ConvergencePlan, convergence};
+    let plan = ConvergencePlan::default();
+    let r = convergence(&plan).unwrap();
+    assert_eq!(r.smooth_errors.len(), r.smooth_iterations + 1);
+    let last_ratio = r.smooth_ratios.iter().rev().flatten().nth(1).unwrap();
+    assert!((last_ratio - r.predicted_ratio).abs() < 0.05 * r.predicted_ratio);
+    let n = r.quartic_errors.len();
+    assert!((20..100).contains(&n), "{n} iterates");
+    assert!(r.quartic_errors[n - 2] / 3.0 <= plan.quartic_step_floor);
+    for (m, t) in r.quartic_errors.iter().zip(&r.quartic_theory) {
+        assert_relative_eq!(m, t, max_relative = 1e-13);
+    }
+}

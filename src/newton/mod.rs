@@ -21,7 +21,8 @@
 //! * [`cost`]: flop-counted textbook factorisations and a log–log fit;
 //! * [`logistic`]: Newton (IRLS) for L2-regularised logistic regression, on
 //!   the host with nalgebra and on a candle device;
-//! * [`functions`]: the test functions of the chapter.
+//! * [`functions`]: the test functions of the chapter;
+//! * [`experiments`]: the experiments the book reports, plan in, results out.
 //!
 //! Reference: J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed.,
 //! Springer 2006, chapters 2, 3 and 6 (cited below as N&W).
@@ -32,6 +33,7 @@ use crate::error::{Error, Result};
 
 pub mod cost;
 pub mod damped;
+pub mod experiments;
 pub mod functions;
 pub mod gradient_descent;
 pub mod line_search;
