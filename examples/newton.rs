@@ -19,6 +19,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 
+use papernotes::Result;
 use papernotes::diff::{derivs1, hessian};
 use papernotes::functions::{ChainedRosenbrock, Rosenbrock};
 use papernotes::newton::cost::loglog_fit;
@@ -38,7 +39,6 @@ use papernotes::newton::solve::newton;
 use papernotes::newton::{Options, Solution};
 use papernotes::plot::{self, Legend, LineChart, Mark, Scale, Series};
 use papernotes::run::{CommonArgs, Fmt, Run};
-use papernotes::{Error, Result};
 
 #[derive(Parser)]
 #[command(about = "Newton's method: the chapter's experiments")]

@@ -257,3 +257,37 @@ impl ScalarFn for Softplus {
         papernotes::numeric::softplus(x)
     }
 }
+
+#[test]
+fn run_record_refuses_a_value_json_cannot_hold() {
+    let dir = temp_dir("record-error");
+    let args = CommonArgs {
+        quick: true,
+        device: DeviceChoice::Cpu,
+        out: Some(dir.clone()),
+        seed: 7,
+    };
+    let mut run = Run::start("demo", &args, "cpu").unwrap();
+    // JSON object keys are strings: a map keyed by pairs cannot be written.
+    let bad: std::collections::BTreeMap<(u8, u8), f64> = [((1, 2), 0.5)].into_iter().collect();
+    let e = run.record("pairs", &bad).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidParameter {
+                name: "run record value",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("`pairs`"), "{e}");
+    run.record("fine", [1.0, 2.0]).unwrap();
+    run.finish().unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    let text = json.to_string();
+    assert!(!text.contains("\"pairs\""), "{text}");
+    assert!(text.contains("\"fine\""), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1132,3 +1132,30 @@ fn convergence_experiment_measures_both_curves() {
         assert_relative_eq!(m, t, max_relative = 1e-13);
     }
 }
+
+#[test]
+fn error_counted_solvers_check_shapes() {
+    let a = hilbert(3);
+    for b in [DVector::from_element(2, 1.0), DVector::zeros(0)] {
+        let e = cholesky_solve_counted(&a, &b).unwrap_err();
+        assert!(
+            matches!(e, Error::ShapeMismatch { .. } | Error::TooFew { .. }),
+            "{e}"
+        );
+        let e = inverse_multiply_counted(&a, &b).unwrap_err();
+        assert!(
+            matches!(e, Error::ShapeMismatch { .. } | Error::TooFew { .. }),
+            "{e}"
+        );
+    }
+    let rect = DMatrix::from_element(3, 2, 1.0);
+    let b = DVector::from_element(3, 1.0);
+    let e = cholesky_solve_counted(&rect, &b).unwrap_err();
+    assert!(e.to_string().contains("3 × 3 matrix"), "{e}");
+    assert!(inverse_multiply_counted(&rect, &b).is_err());
+    let mut nan = a.clone();
+    nan[(1, 1)] = f64::NAN;
+    let e = cholesky_solve_counted(&nan, &b).unwrap_err();
+    assert!(matches!(e, Error::NonFinite { name: "A", .. }), "{e}");
+    assert!(cholesky_solve_counted(&a, &b).is_ok());
+}
