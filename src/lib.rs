@@ -7,7 +7,12 @@
 //!
 //! Shared pieces live in one place each:
 //! [`error`] (the typed error every public function returns),
-//! [`diff`] (derivatives by forward-mode automatic differentiation),
+//! [`diff`] (one family of function traits, [`diff::ScalarFn`] and
+//! [`diff::Field`], generic over the number type [`diff::Scalar`] that covers
+//! `f64`, dual numbers and Taylor jets; derivatives by forward-mode automatic
+//! differentiation),
+//! [`numeric`] (scalar helpers: sigmoid, softplus, log-sum-exp),
+//! [`functions`] (test functions several chapters share: Rosenbrock),
 //! [`plot`] (the figure style), [`device`] (CPU or CUDA for candle) and
 //! [`run`] (command-line flags and the run record an example writes),
 //! [`data`] (real data sets that ship inside crates or under `data/`).
