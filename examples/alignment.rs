@@ -233,7 +233,7 @@ fn run() -> papernotes::Result<()> {
         let t = run.time(&format!("fit {} (68 points)", family.name()), || {
             fit(family, &einstein.landmarks, &takeo.landmarks)
         })?;
-        let r = rms_residual(&t, &einstein.landmarks, &takeo.landmarks);
+        let r = rms_residual(&t, &einstein.landmarks, &takeo.landmarks)?;
         fit_rows.push(vec![family.name().to_string(), fmt_g(r)]);
         fits_json.insert(
             family.name().to_string(),
@@ -241,7 +241,7 @@ fn run() -> papernotes::Result<()> {
         );
     }
     let dlt = fit_homography_dlt(&einstein.landmarks, &takeo.landmarks)?;
-    let r_dlt = rms_residual(&dlt, &einstein.landmarks, &takeo.landmarks);
+    let r_dlt = rms_residual(&dlt, &einstein.landmarks, &takeo.landmarks)?;
     fit_rows.push(vec![
         "projective, DLT only (algebraic error)".into(),
         fmt_g(r_dlt),
@@ -255,7 +255,7 @@ fn run() -> papernotes::Result<()> {
         &["family (einstein → takeo, 68 points)", "RMS residual (px)"],
         &fit_rows,
     );
-    run.record("fits_einstein_to_takeo", fits_json);
+    run.record("fits_einstein_to_takeo", fits_json)?;
 
     // ---- 3. DeepFace 2-D alignment ----
     let template: [P2; 6] = fiducials6(&frontal_anchors)?;
@@ -524,8 +524,8 @@ fn run() -> papernotes::Result<()> {
         })?;
         let wp = WeakPerspective::fit(&f.landmarks, &anchors)?;
         let wp0 = WeakPerspective::from_affine(&f.landmarks, &anchors)?;
-        let rms_wp0 = (wp0.sse(&f.landmarks, &anchors) / 68.0).sqrt();
-        let r = cam.residuals(&f.landmarks, &anchors);
+        let rms_wp0 = (wp0.sse(&f.landmarks, &anchors)? / 68.0).sqrt();
+        let r = cam.residuals(&f.landmarks, &anchors)?;
         let rn: Vec<f64> = r.iter().map(|v| v.norm()).collect();
         let rms = (rn.iter().map(|v| v * v).sum::<f64>() / 68.0).sqrt();
         let rms_wp = (f
@@ -580,7 +580,7 @@ fn run() -> papernotes::Result<()> {
         ],
         &cam_rows,
     );
-    run.record("cameras", cam_json);
+    run.record("cameras", cam_json)?;
     {
         let path = run.figure(
             "camera_residuals.svg",

@@ -19,12 +19,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 
-use papernotes::diff::{self, derivs1, hessian};
+use papernotes::Result;
+use papernotes::diff::{derivs1, hessian};
+use papernotes::functions::{ChainedRosenbrock, Rosenbrock};
 use papernotes::newton::cost::loglog_fit;
 use papernotes::newton::damped::{DampedOptions, minimize};
-use papernotes::newton::functions::{
-    ArctanPrimitive, ChainedRosenbrock, DoubleWell, Quadratic, Rosenbrock, SmoothMinimum,
-};
+use papernotes::newton::experiments::{ConvergencePlan, convergence};
+use papernotes::newton::functions::{ArctanPrimitive, DoubleWell, Quadratic};
 use papernotes::newton::gradient_descent::{fixed_step_quadratic, gradient_descent};
 use papernotes::newton::line_search::Armijo;
 use papernotes::newton::linsys::{
@@ -38,7 +39,6 @@ use papernotes::newton::solve::newton;
 use papernotes::newton::{Options, Solution};
 use papernotes::plot::{self, Legend, LineChart, Mark, Scale, Series};
 use papernotes::run::{CommonArgs, Fmt, Run};
-use papernotes::{Error, Result};
 
 #[derive(Parser)]
 #[command(about = "Newton's method: the chapter's experiments")]
@@ -205,28 +205,20 @@ fn arctan_section(run: &mut Run) -> Result<()> {
 
 /// Quadratic convergence at a non-degenerate minimum vs linear at a degenerate one.
 fn convergence_section(run: &mut Run) -> Result<()> {
-    let s = SmoothMinimum {
-        m: 0.5,
-        a: 1.0,
-        b: 2.0,
-        c: 0.5,
-    };
-    let sol = newton_1d(&s, s.m + 0.4, &Options::new(1e-15, 50))?;
-    let errs: Vec<f64> = sol.path.iter().map(|x| (x - s.m).abs()).collect();
-    let c = (s.b / (2.0 * s.a)).abs();
-    let mut rows = vec![];
-    for k in 0..errs.len() - 1 {
-        let ratio = errs[k + 1] / (errs[k] * errs[k]);
-        rows.push(vec![
-            k.to_string(),
-            format!("{:.3e}", errs[k]),
-            if errs[k + 1] > 0.0 {
-                format!("{ratio:.4}")
-            } else {
-                "–".into()
-            },
-        ]);
-    }
+    let r = convergence(&ConvergencePlan::default())?;
+    let errs = &r.smooth_errors;
+    let mut rows: Vec<Vec<String>> = r
+        .smooth_ratios
+        .iter()
+        .enumerate()
+        .map(|(k, ratio)| {
+            vec![
+                k.to_string(),
+                format!("{:.3e}", errs[k]),
+                ratio.map_or("–".into(), |q| format!("{q:.4}")),
+            ]
+        })
+        .collect();
     rows.push(vec![
         (errs.len() - 1).to_string(),
         format!("{:.3e}", errs[errs.len() - 1]),
@@ -237,22 +229,11 @@ fn convergence_section(run: &mut Run) -> Result<()> {
         &["k", "error e_k", "e_{k+1}/e_k²"],
         &rows,
     );
-    run.number("qc_predicted", c, Fmt::Fixed(4));
-    run.number("qc_iterations", sol.iterations as f64, Fmt::Int);
+    run.number("qc_predicted", r.predicted_ratio, Fmt::Fixed(4));
+    run.number("qc_iterations", r.smooth_iterations as f64, Fmt::Int);
 
-    struct Quartic;
-    impl diff::ScalarFn for Quartic {
-        fn eval<T: autodiff::Float>(&self, x: T) -> T {
-            let x2 = x * x;
-            x2 * x2
-        }
-    }
-    let quartic: Vec<f64> = match newton_1d(&Quartic, 0.9, &Options::new(1e-300, 30)) {
-        Ok(sol) => sol.path,
-        Err(Error::NoConvergence { .. }) => {
-            (0..=30).map(|k| 0.9 * (2.0f64 / 3.0).powi(k)).collect()
-        }
-        Err(e) => return Err(e),
+    let indexed = |v: &[f64]| -> Vec<(f64, f64)> {
+        v.iter().enumerate().map(|(k, e)| (k as f64, *e)).collect()
     };
     let mut chart = LineChart::new(
         "Error |x_k − x*| of Newton's method",
@@ -264,29 +245,25 @@ fn convergence_section(run: &mut Run) -> Result<()> {
     chart.push(
         Series::line(
             "non-degenerate minimum (f″ > 0): quadratic",
-            errs.iter()
-                .enumerate()
-                .map(|(k, e)| (k as f64, *e))
-                .collect(),
+            indexed(errs),
             0,
         )
         .with_mark(Mark::LinePoints),
     );
     chart.push(
         Series::line(
-            "f = x⁴ (f″ = 0 at the minimum): linear, ratio 2/3",
-            quartic
-                .iter()
-                .enumerate()
-                .map(|(k, x)| (k as f64, x.abs()))
-                .collect(),
+            "f = x⁴ (f″ = 0 at the minimum): linear, measured",
+            indexed(&r.quartic_errors),
             1,
         )
         .with_mark(Mark::LinePoints),
     );
+    chart.push(
+        Series::line("theory: 0.9·(2/3)^k", indexed(&r.quartic_theory), 2).with_mark(Mark::Dashed),
+    );
     chart.save(&run.figure(
         "quadratic_convergence.svg",
-        "Quadratic vs linear convergence of Newton's method",
+        "Quadratic vs linear convergence of Newton's method (measured, solid; theory, dashed)",
     ))
 }
 

@@ -250,15 +250,15 @@ fn rescaling_compute(plan: &Plan, seed: u64) -> papernotes::Result<Rescaling> {
         let (a1, a2) = (logs.sample(&mut rng).exp(), logs.sample(&mut rng).exp());
         let alphas = [a1, a2, 1.0 / (a1 * a2)];
         let s = mlp.forward(&x)?;
-        max_positive = max_positive.max(rel_max_diff(&s, &rescale(&mlp, &alphas)?.forward(&x)?));
+        max_positive = max_positive.max(rel_max_diff(&s, &rescale(&mlp, &alphas)?.forward(&x)?)?);
         let negative = [-a1, -a2, 1.0 / (a1 * a2)];
-        if rel_max_diff(&s, &rescale(&mlp, &negative)?.forward(&x)?) > 1e-6 {
+        if rel_max_diff(&s, &rescale(&mlp, &negative)?.forward(&x)?)? > 1e-6 {
             changed_negative += 1;
         }
         if rel_max_diff(
             &s,
             &rescale_biases_by_own_alpha(&mlp, &alphas)?.forward(&x)?,
-        ) > 1e-6
+        )? > 1e-6
         {
             changed_own_bias += 1;
         }
@@ -501,7 +501,7 @@ fn antisym_report(run: &mut Run, r: Antisym) -> papernotes::Result<()> {
         &["hidden units k", "ReLU: best MSE", "tanh: best MSE"],
         &table,
     );
-    run.record("antisym_rows", &r.rows);
+    run.record("antisym_rows", &r.rows)?;
     let path = run.figure(
         "antisymmetric_fit.svg",
         "Best mean squared error fitting the antisymmetric target sin(2πx) on [−1, 1] with k ReLU or k tanh hidden units",
@@ -675,7 +675,7 @@ fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
             dead.join(", "),
             format!("{:.1}", 1000.0 * per_epoch),
         ]);
-        run.record(&format!("deep_final_accuracy_{}", act.name()), &finals);
+        run.record(&format!("deep_final_accuracy_{}", act.name()), &finals)?;
         let key = format!("deep_acc_{}", act.name().replace(' ', "_").to_lowercase());
         run.number(&key, mean, Fmt::Fixed(3));
         c.push(seed_summary(act.name(), &runs, i, |e| e.test_accuracy)?);
@@ -697,7 +697,7 @@ fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
         .find(|(n, _)| *n == "ReLU")
         .map_or(f64::NAN, |v| v.1);
     run.number("epoch_ms_relu", 1000.0 * relu_epoch, Fmt::Fixed(1));
-    run.record("epoch_seconds", &epoch_secs);
+    run.record("epoch_seconds", &epoch_secs)?;
     let path = run.figure(
         "deep_accuracy.svg",
         "Test accuracy per epoch of the same 7-layer MLP with five activations: mean over seeds (line) and the range from the worst to the best seed (band)",
@@ -761,7 +761,7 @@ fn deep_report(run: &mut Run, plan: &Plan, r: Deep) -> papernotes::Result<()> {
             .iter()
             .filter_map(|s| s.last().map(|e| e.test_accuracy))
             .collect();
-        run.record(&format!("high_lr_accuracy_{}", act.name()), &accs);
+        run.record(&format!("high_lr_accuracy_{}", act.name()), &accs)?;
     }
     run.table(
         "dead_table",
@@ -922,7 +922,7 @@ fn pre_compute(
 
 fn pre_report(run: &mut Run, r: Pre) -> papernotes::Result<()> {
     run.number("pre_labelled", r.labelled as f64, Fmt::Int);
-    run.record("pre_reconstruction_mse", &r.recon);
+    run.record("pre_reconstruction_mse", &r.recon)?;
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let mut rows = Vec::new();
     for (name, without, with) in &r.rows {

@@ -9,6 +9,8 @@
 //! Cost: a gradient in `n` variables takes `n` passes, a Hessian
 //! `n (n + 1) / 2` passes (one per entry of its upper triangle).
 
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
 use autodiff::{F, F1, Float};
 use nalgebra::{DMatrix, DVector};
 
@@ -18,27 +20,114 @@ use crate::error::{Result, ensure_finite, ensure_len};
 /// A second-order dual number: value, two first-order parts and a mixed second-order part.
 pub type F2 = F<F1, F1>;
 
-/// Converts an `f64` literal into any [`Float`] type used here.
+// ANCHOR: scalar
+/// Numbers a formula can be evaluated on: `f64`, the dual numbers of
+/// `autodiff` ([`F1`], [`F2`]) and the Taylor jets of
+/// [`crate::taylor::Jet`].
 ///
-/// The conversion cannot fail for `f64` and the dual-number types; should a
-/// type refuse, the result is NaN, which every caller's finiteness check catches.
-#[inline]
-pub fn lit<T: Float>(v: f64) -> T {
-    T::from(v).unwrap_or_else(T::nan)
+/// A function written once, generic over `Scalar` (a [`ScalarFn`] or a
+/// [`Field`]), gives its value on `f64`, its first and second derivatives on
+/// dual numbers and all its Taylor coefficients on jets, which is what lets
+/// the tests compare independent computations of the same derivative.
+pub trait Scalar:
+    Copy
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+{
+    /// The constant `v`.
+    fn cst(v: f64) -> Self;
+    /// The plain value (the real part of a dual number, `c₀` of a jet), for
+    /// branching only: code that branches on it is differentiated piecewise.
+    fn re(self) -> f64;
+    /// `e^self`.
+    fn exp(self) -> Self;
+    /// Natural logarithm.
+    fn ln(self) -> Self;
+    /// `ln(1 + self)`, accurate for small `self`.
+    fn ln_1p(self) -> Self;
+    /// Sine.
+    fn sin(self) -> Self;
+    /// Cosine.
+    fn cos(self) -> Self;
+    /// Hyperbolic cosine.
+    fn cosh(self) -> Self;
+    /// Hyperbolic tangent.
+    fn tanh(self) -> Self;
+    /// Arc tangent.
+    fn atan(self) -> Self;
+    /// Square root.
+    fn sqrt(self) -> Self;
+    /// `1 / self`.
+    fn recip(self) -> Self;
+    /// Integer power.
+    fn powi(self, n: i32) -> Self;
+    /// `|self|`, by the sign of [`Scalar::re`].
+    fn abs(self) -> Self {
+        if self.re() < 0.0 { -self } else { self }
+    }
+}
+// ANCHOR_END: scalar
+
+impl<T: Float> Scalar for T {
+    /// The conversion cannot fail for `f64` and the dual-number types; should
+    /// a type refuse, the result is NaN, which every caller's finiteness
+    /// check catches.
+    fn cst(v: f64) -> Self {
+        T::from(v).unwrap_or_else(T::nan)
+    }
+    fn re(self) -> f64 {
+        self.to_f64().unwrap_or(f64::NAN)
+    }
+    fn exp(self) -> Self {
+        Float::exp(self)
+    }
+    fn ln(self) -> Self {
+        Float::ln(self)
+    }
+    fn ln_1p(self) -> Self {
+        Float::ln_1p(self)
+    }
+    fn sin(self) -> Self {
+        Float::sin(self)
+    }
+    fn cos(self) -> Self {
+        Float::cos(self)
+    }
+    fn cosh(self) -> Self {
+        Float::cosh(self)
+    }
+    fn tanh(self) -> Self {
+        Float::tanh(self)
+    }
+    fn atan(self) -> Self {
+        Float::atan(self)
+    }
+    fn sqrt(self) -> Self {
+        Float::sqrt(self)
+    }
+    fn recip(self) -> Self {
+        Float::recip(self)
+    }
+    fn powi(self, n: i32) -> Self {
+        Float::powi(self, n)
+    }
 }
 
-/// A function of one real variable, written once for every number type.
+/// A function of one real variable, written once for every [`Scalar`] type.
 pub trait ScalarFn {
     /// Evaluates the function at `x`.
-    fn eval<T: Float>(&self, x: T) -> T;
+    fn eval<S: Scalar>(&self, x: S) -> S;
 }
 
-/// A scalar function of `n` real variables, written once for every number type.
+/// A scalar function of `n` real variables, written once for every [`Scalar`] type.
 pub trait Field {
     /// Number of variables.
     fn dim(&self) -> usize;
     /// Evaluates the function at `x` (`x.len() == self.dim()`).
-    fn eval<T: Float>(&self, x: &[T]) -> T;
+    fn eval<S: Scalar>(&self, x: &[S]) -> S;
 }
 
 /// Value, first and second derivative of a one-variable function at `x`.

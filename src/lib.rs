@@ -12,8 +12,9 @@
 //! | module | what |
 //! |---|---|
 //! | [`error`] | the typed error every public function returns |
-//! | [`numeric`] | scalar helpers written once (clamped `acos`, ...) |
-//! | [`diff`] | derivatives by forward-mode automatic differentiation |
+//! | [`numeric`] | scalar helpers written once: sigmoid, softplus, log-sum-exp, clamped `acos` |
+//! | [`diff`] | one family of function traits ([`diff::ScalarFn`], [`diff::Field`]) generic over the number type [`diff::Scalar`] (`f64`, dual numbers, Taylor jets), and derivatives by forward-mode automatic differentiation |
+//! | [`functions`] | test functions several chapters share (Rosenbrock) |
 //! | [`plot`] | the figure style |
 //! | [`device`] | CPU or CUDA for candle |
 //! | [`run`] | command-line flags and the run record an example writes |
@@ -47,6 +48,7 @@ pub mod data;
 pub mod device;
 pub mod diff;
 pub mod error;
+pub mod functions;
 pub mod nn;
 pub mod numeric;
 pub mod plot;

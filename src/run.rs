@@ -140,9 +140,18 @@ impl Run {
     }
 
     /// Records a machine-readable result under `key` (JSON only, no snippet).
-    pub fn record<T: Serialize>(&mut self, key: &str, value: T) {
-        let v = serde_json::to_value(value).unwrap_or(Value::Null);
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if `value` cannot be written as JSON (a map
+    /// with non-string keys, a failing `Serialize` implementation); nothing is
+    /// recorded then.
+    pub fn record<T: Serialize>(&mut self, key: &str, value: T) -> Result<()> {
+        let v = serde_json::to_value(value).map_err(|e| Error::InvalidParameter {
+            name: "run record value",
+            reason: format!("`{key}` cannot be written as JSON: {e}"),
+        })?;
         self.results.insert(key.to_string(), v);
+        Ok(())
     }
 
     /// Records a number and a snippet `key` with its formatted text, for prose.
@@ -150,7 +159,8 @@ impl Run {
     /// Returns the formatted text, so the example can also print it.
     pub fn number(&mut self, key: &str, value: f64, fmt: Fmt) -> String {
         let text = format_number(value, fmt);
-        self.record(key, value);
+        // A non-finite number is recorded as JSON null (JSON has no NaN).
+        self.results.insert(key.to_string(), Value::from(value));
         self.snippet(key, text.clone());
         text
     }
@@ -176,17 +186,20 @@ impl Run {
             md.push_str(&format!("| {} |\n", r.join(" | ")));
         }
         md.pop();
-        let json_rows: Vec<Map<String, Value>> = rows
+        let json_rows: Vec<Value> = rows
             .iter()
             .map(|r| {
-                header
-                    .iter()
-                    .zip(r)
-                    .map(|(h, c)| (h.to_string(), Value::String(c.clone())))
-                    .collect()
+                Value::Object(
+                    header
+                        .iter()
+                        .zip(r)
+                        .map(|(h, c)| (h.to_string(), Value::String(c.clone())))
+                        .collect::<Map<String, Value>>(),
+                )
             })
             .collect();
-        self.record(key, json_rows);
+        self.results
+            .insert(key.to_string(), Value::Array(json_rows));
         self.snippet(key, md);
     }
 

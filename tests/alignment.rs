@@ -292,7 +292,7 @@ fn dlt_alone_is_not_the_least_squares_homography() {
         .collect();
     let dlt = fit_homography_dlt(&src, &dst).unwrap();
     let lm = fit_homography(&src, &dst).unwrap();
-    assert!(rms_residual(&lm, &src, &dst) < rms_residual(&dlt, &src, &dst));
+    assert!(rms_residual(&lm, &src, &dst).unwrap() < rms_residual(&dlt, &src, &dst).unwrap());
 }
 
 // ---------- degenerate input ----------
@@ -370,15 +370,15 @@ proptest! {
     fn bilinear_is_a_convex_combination_of_four_neighbours(x in 0.0..30.0f64, y in 0.0..20.0f64) {
         let img = test_image(32, 22);
         let (i, j) = (x.floor() as usize, y.floor() as usize);
-        let four = [img.at(i, j), img.at(i + 1, j), img.at(i, j + 1), img.at(i + 1, j + 1)];
+        let four = [img.at(i, j).unwrap(), img.at(i + 1, j).unwrap(), img.at(i, j + 1).unwrap(), img.at(i + 1, j + 1).unwrap()];
         let lo = four.iter().copied().fold(f32::INFINITY, f32::min);
         let hi = four.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let v = sample(&img, x, y, Interp::Bilinear);
+        let v = sample(&img, x, y, Interp::Bilinear).unwrap();
         prop_assert!(v >= lo - 1e-3 && v <= hi + 1e-3);
-        let nn = sample(&img, x, y, Interp::Nearest);
+        let nn = sample(&img, x, y, Interp::Nearest).unwrap();
         prop_assert!(four.contains(&nn) || (x.fract() == 0.5 || y.fract() == 0.5));
         // At pixel centres both reproduce the pixel.
-        prop_assert_eq!(sample(&img, i as f64, j as f64, Interp::Bilinear), img.at(i, j));
+        prop_assert_eq!(sample(&img, i as f64, j as f64, Interp::Bilinear).unwrap(), img.at(i, j).unwrap());
     }
 
     #[test]
@@ -390,14 +390,14 @@ proptest! {
         for y in 0..28 {
             for x in 0..36 {
                 let p = t.apply(&P2::new(x as f64, y as f64));
-                let r = sample(&img, p.x, p.y, Interp::Bilinear);
+                let r = sample(&img, p.x, p.y, Interp::Bilinear).unwrap();
                 // f32 arithmetic on values ≤ 255 in a different order: ~1e-4.
-                prop_assert!((fast.at(x, y) - r).abs() < 1e-2, "({x}, {y}): {} vs {r}", fast.at(x, y));
+                prop_assert!((fast.at(x, y).unwrap() - r).abs() < 1e-2, "({x}, {y}): {} vs {r}", fast.at(x, y).unwrap());
                 // Nearest: the same pixel, unless the position sits within
                 // rounding distance of a half-integer (where either pixel is right).
                 let tie = (p.x.fract().abs() - 0.5).abs() < 1e-9 || (p.y.fract().abs() - 0.5).abs() < 1e-9;
                 if !tie {
-                    prop_assert_eq!(near.at(x, y), sample(&img, p.x, p.y, Interp::Nearest));
+                    prop_assert_eq!(near.at(x, y).unwrap(), sample(&img, p.x, p.y, Interp::Nearest).unwrap());
                 }
             }
         }
@@ -437,7 +437,7 @@ fn bilinear_beats_nearest_on_smooth_content() {
         for y in 8..56 {
             for x in 8..56 {
                 let p = r.apply(&P2::new(x as f64, y as f64));
-                ss += (f64::from(out.at(x, y)) - f(p.x, p.y)).powi(2);
+                ss += (f64::from(out.at(x, y).unwrap()) - f(p.x, p.y)).powi(2);
                 n += 1;
             }
         }
@@ -485,17 +485,18 @@ fn bilinear_gives_gradients_nearest_does_not() {
     for _ in 0..200 {
         let (x, y) = (rng.random_range(2.0..28.0), rng.random_range(2.0..18.0));
         let h = 1e-6;
-        let (_, gx, gy) = bilinear_with_gradient(&img, x, y);
-        let fd_x = (f64::from(sample(&img, x + h, y, Interp::Bilinear))
-            - f64::from(sample(&img, x - h, y, Interp::Bilinear)))
+        let (_, gx, gy) = bilinear_with_gradient(&img, x, y).unwrap();
+        let fd_x = (f64::from(sample(&img, x + h, y, Interp::Bilinear).unwrap())
+            - f64::from(sample(&img, x - h, y, Interp::Bilinear).unwrap()))
             / (2.0 * h);
-        let fd_y = (f64::from(sample(&img, x, y + h, Interp::Bilinear))
-            - f64::from(sample(&img, x, y - h, Interp::Bilinear)))
+        let fd_y = (f64::from(sample(&img, x, y + h, Interp::Bilinear).unwrap())
+            - f64::from(sample(&img, x, y - h, Interp::Bilinear).unwrap()))
             / (2.0 * h);
         // f32 samples of values ~128 have rounding ~1e-5, over 2e-6 that is ~10:
         // compare to the analytic slope with that allowance.
         assert!((fd_x - gx).abs() < 20.0 && (fd_y - gy).abs() < 20.0);
-        let nd = sample(&img, x + h, y, Interp::Nearest) - sample(&img, x - h, y, Interp::Nearest);
+        let nd = sample(&img, x + h, y, Interp::Nearest).unwrap()
+            - sample(&img, x - h, y, Interp::Nearest).unwrap();
         if nd != 0.0 {
             nearest_nonzero += 1;
         }
@@ -503,9 +504,9 @@ fn bilinear_gives_gradients_nearest_does_not() {
     // Nearest changes only when x crosses a half-integer: essentially never.
     assert!(nearest_nonzero <= 1, "{nearest_nonzero}");
     // And the analytic gradient is exact against a wide finite difference in f64.
-    let (_, gx, _) = bilinear_with_gradient(&img, 10.3, 7.6);
-    let (a, _, _) = bilinear_with_gradient(&img, 10.25, 7.6);
-    let (b, _, _) = bilinear_with_gradient(&img, 10.35, 7.6);
+    let (_, gx, _) = bilinear_with_gradient(&img, 10.3, 7.6).unwrap();
+    let (a, _, _) = bilinear_with_gradient(&img, 10.25, 7.6).unwrap();
+    let (b, _, _) = bilinear_with_gradient(&img, 10.35, 7.6).unwrap();
     assert_relative_eq!(gx, (b - a) / 0.1, epsilon = 1e-9);
 }
 
@@ -699,7 +700,7 @@ fn affine_camera_residuals_are_orthogonal_to_the_design() {
     let face = takeo();
     let x3 = mesh().anchors();
     let cam = AffineCamera::fit(&face.landmarks, &x3).unwrap();
-    let r = cam.residuals(&face.landmarks, &x3);
+    let r = cam.residuals(&face.landmarks, &x3).unwrap();
     let mut g = DMatrix::<f64>::zeros(2, 4);
     for (ri, p) in r.iter().zip(&x3) {
         for (k, v) in [p.x, p.y, p.z, 1.0].iter().enumerate() {
@@ -720,7 +721,7 @@ fn camera_fit_explains_real_landmarks_up_to_identity_residuals() {
     for name in ["einstein", "takeo"] {
         let face = Face::load(name).unwrap();
         let cam = AffineCamera::fit(&face.landmarks, &x3).unwrap();
-        let r = cam.residuals(&face.landmarks, &x3);
+        let r = cam.residuals(&face.landmarks, &x3).unwrap();
         let rms = (r.iter().map(|v| v.norm_squared()).sum::<f64>() / 68.0).sqrt();
         let iod = (face.landmarks[45] - face.landmarks[36]).norm();
         // A different face shape (and annotation noise) leaves ~5-10 % of the
@@ -1025,11 +1026,12 @@ fn weak_perspective_fit_is_a_least_squares_optimum_on_real_photos() {
         let aff = AffineCamera::fit(&f.landmarks, &x3).unwrap();
         let sse_aff: f64 = aff
             .residuals(&f.landmarks, &x3)
+            .unwrap()
             .iter()
             .map(|r| r.norm_squared())
             .sum();
-        let c = wp.sse(&f.landmarks, &x3);
-        assert!(c <= start.sse(&f.landmarks, &x3));
+        let c = wp.sse(&f.landmarks, &x3).unwrap();
+        assert!(c <= start.sse(&f.landmarks, &x3).unwrap());
         assert!(c >= sse_aff * (1.0 - 1e-12));
         // Perturbations of 1e-4 rad / relative 1e-4 raise the residual by
         // ~1e-8 of it, far above rounding (~1e-14).
@@ -1042,7 +1044,7 @@ fn weak_perspective_fit_is_a_least_squares_optimum_on_real_photos() {
                     ..wp
                 };
                 assert!(
-                    p.sse(&f.landmarks, &x3) >= c * (1.0 - 1e-12),
+                    p.sse(&f.landmarks, &x3).unwrap() >= c * (1.0 - 1e-12),
                     "{name} axis {k}"
                 );
             }
@@ -1051,9 +1053,45 @@ fn weak_perspective_fit_is_a_least_squares_optimum_on_real_photos() {
             s: wp.s * (1.0 + 1e-4),
             ..wp
         };
-        assert!(ps.sse(&f.landmarks, &x3) >= c * (1.0 - 1e-12));
+        assert!(ps.sse(&f.landmarks, &x3).unwrap() >= c * (1.0 - 1e-12));
         // The rotation stays a rotation.
         assert!((wp.r * wp.r.transpose() - Matrix3::identity()).abs().max() < 1e-9);
         assert_relative_eq!(wp.r.determinant(), 1.0, epsilon = 1e-9);
     }
+}
+
+#[test]
+fn error_paths_of_residuals_sampling_and_pixels() {
+    let t = papernotes::alignment::fit::Transform2::identity();
+    let src = [P2::new(0.0, 0.0), P2::new(1.0, 0.0)];
+    let e = rms_residual(&t, &src, &src[..1]).unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+    let e = rms_residual(&t, &[], &[]).unwrap_err();
+    assert!(matches!(e, Error::TooFew { .. }), "{e}");
+    assert_eq!(rms_residual(&t, &src, &src).unwrap(), 0.0);
+
+    let x3 = mesh().anchors();
+    let face = takeo();
+    let cam = AffineCamera::fit(&face.landmarks, &x3).unwrap();
+    let e = cam.residuals(&face.landmarks[..67], &x3).unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+    let wp = WeakPerspective::fit(&face.landmarks, &x3).unwrap();
+    let e = wp.sse(&face.landmarks, &x3[..10]).unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+
+    let img = test_image(8, 6);
+    for (x, y) in [(f64::NAN, 1.0), (1.0, f64::INFINITY)] {
+        for interp in [Interp::Bilinear, Interp::Nearest] {
+            let e = sample(&img, x, y, interp).unwrap_err();
+            assert!(matches!(e, Error::NonFinite { .. }), "{e}");
+        }
+        assert!(bilinear_with_gradient(&img, x, y).is_err());
+    }
+    // NaN used to read pixel (0, 0); a finite position outside the image reads 0.
+    assert_eq!(sample(&img, -5.0, -5.0, Interp::Bilinear).unwrap(), 0.0);
+    let e = img.at(8, 0).unwrap_err();
+    assert!(matches!(e, Error::InvalidParameter { .. }), "{e}");
+    assert!(e.to_string().contains("outside the 8 × 6 image"), "{e}");
+    assert!(img.at(0, 6).is_err());
+    assert_eq!(img.at(7, 5).unwrap(), img.data[5 * 8 + 7]);
 }

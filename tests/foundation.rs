@@ -5,11 +5,10 @@
 mod common;
 
 use approx::assert_relative_eq;
-use autodiff::Float;
 use nalgebra::DVector;
 use papernotes::Error;
 use papernotes::device::{DeviceChoice, select};
-use papernotes::diff::{self, Field, ScalarFn, lit};
+use papernotes::diff::{self, Field, Scalar, ScalarFn};
 use papernotes::plot::{LineChart, Scale, Series};
 use papernotes::run::{CommonArgs, Fmt, Run, format_number};
 use proptest::prelude::*;
@@ -20,8 +19,8 @@ struct ExpSin {
 }
 
 impl ScalarFn for ExpSin {
-    fn eval<T: Float>(&self, x: T) -> T {
-        (lit::<T>(self.a) * x).exp() * x.sin()
+    fn eval<T: Scalar>(&self, x: T) -> T {
+        (T::cst(self.a) * x).exp() * x.sin()
     }
 }
 
@@ -34,8 +33,8 @@ impl Field for Poly3 {
     fn dim(&self) -> usize {
         3
     }
-    fn eval<T: Float>(&self, x: &[T]) -> T {
-        let sq = (0..3).fold(T::zero(), |s, i| s + lit::<T>(self.c[i]) * x[i] * x[i]);
+    fn eval<T: Scalar>(&self, x: &[T]) -> T {
+        let sq = (0..3).fold(T::cst(0.0), |s, i| s + T::cst(self.c[i]) * x[i] * x[i]);
         sq + x[0] * x[1] * x[2] + (x[0] - x[1]).exp()
     }
 }
@@ -216,5 +215,79 @@ fn ensure_helpers_name_the_problem() {
         e.to_string(),
         "`data` has 0 element(s), but at least 2 are needed"
     );
-    assert_relative_eq!(lit::<f64>(0.5), 0.5);
+    assert_relative_eq!(<f64 as Scalar>::cst(0.5), 0.5);
+}
+
+#[test]
+fn numeric_helpers_neither_overflow_nor_lose_small_terms() {
+    use papernotes::numeric::{log_sum_exp, sigmoid, softplus};
+    // softplus(z) = ln(1 + e^z): e^800 overflows, the stable form does not.
+    assert_eq!(softplus(800.0), 800.0);
+    assert_relative_eq!(softplus(-800.0f64), 0.0);
+    assert_relative_eq!(softplus(-30.0f64), (-30.0f64).exp(), max_relative = 1e-12);
+    assert_relative_eq!(softplus(0.0f64), 2f64.ln(), max_relative = 1e-15);
+    assert_eq!(sigmoid(1000.0f64), 1.0);
+    assert_eq!(sigmoid(-1000.0f64), 0.0);
+    assert_relative_eq!(
+        sigmoid(0.3f64),
+        1.0 / (1.0 + (-0.3f64).exp()),
+        max_relative = 1e-15
+    );
+    // derivatives through the dual numbers: softplus' = σ, σ' = σ(1 − σ).
+    let d = diff::derivs1(&Softplus, 0.7).unwrap();
+    let s = sigmoid(0.7f64);
+    assert_relative_eq!(d.d1, s, max_relative = 1e-14);
+    assert_relative_eq!(d.d2, s * (1.0 - s), max_relative = 1e-13);
+    let lse = log_sum_exp(&[1000.0, 1000.0]).unwrap();
+    assert_relative_eq!(lse, 1000.0 + 2f64.ln(), max_relative = 1e-15);
+    assert_relative_eq!(
+        log_sum_exp(&[0.1, -0.4, 2.0]).unwrap(),
+        (0.1f64.exp() + (-0.4f64).exp() + 2f64.exp()).ln(),
+        max_relative = 1e-15
+    );
+    let err = log_sum_exp::<f64>(&[]).unwrap_err();
+    assert!(matches!(err, Error::TooFew { .. }), "{err}");
+}
+
+/// softplus as a function, to differentiate it.
+struct Softplus;
+
+impl ScalarFn for Softplus {
+    fn eval<T: Scalar>(&self, x: T) -> T {
+        papernotes::numeric::softplus(x)
+    }
+}
+
+#[test]
+fn run_record_refuses_a_value_json_cannot_hold() {
+    let dir = temp_dir("record-error");
+    let args = CommonArgs {
+        quick: true,
+        device: DeviceChoice::Cpu,
+        out: Some(dir.clone()),
+        seed: 7,
+    };
+    let mut run = Run::start("demo", &args, "cpu").unwrap();
+    // JSON object keys are strings: a map keyed by pairs cannot be written.
+    let bad: std::collections::BTreeMap<(u8, u8), f64> = [((1, 2), 0.5)].into_iter().collect();
+    let e = run.record("pairs", &bad).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidParameter {
+                name: "run record value",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("`pairs`"), "{e}");
+    run.record("fine", [1.0, 2.0]).unwrap();
+    run.finish().unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    let text = json.to_string();
+    assert!(!text.contains("\"pairs\""), "{text}");
+    assert!(text.contains("\"fine\""), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -115,7 +115,7 @@ proptest! {
         let out = *sizes.last().unwrap();
         let s_ref = mlp.forward(&x).unwrap();
         let s_candle = papernotes::nn::to_matrix(&net.forward(&xt).unwrap().out).unwrap();
-        prop_assert!(rel_max_diff(&s_ref, &s_candle) < TOL);
+        prop_assert!(rel_max_diff(&s_ref, &s_candle).unwrap() < TOL);
         let labels: Vec<usize> = (0..batch).map(|i| (i + seed as usize) % out).collect();
         let y = random_input(batch, out, seed ^ 7);
         let (l_ref, g_ref, l_c, g_c) = if classify {
@@ -178,7 +178,7 @@ proptest! {
         let x = random_input(5, sizes[0], seed);
         let s = mlp.forward(&x).unwrap();
         let s2 = rescale(&mlp, &alphas).unwrap().forward(&x).unwrap();
-        prop_assert!(rel_max_diff(&s, &s2) < TOL);
+        prop_assert!(rel_max_diff(&s, &s2).unwrap() < TOL);
     }
 
     /// Claim 1, the notes' formulas read layer by layer: for any α_i > 0
@@ -194,7 +194,7 @@ proptest! {
         let predicted = predicted_layer_values(&mlp, &x, &alphas).unwrap();
         let actual = rescale(&mlp, &alphas).unwrap().trace(&x).unwrap().values;
         for (p, a) in predicted.iter().zip(&actual[1..]) {
-            prop_assert!(rel_max_diff(p, a) < TOL);
+            prop_assert!(rel_max_diff(p, a).unwrap() < TOL);
         }
         let c = cumulative(&alphas);
         prop_assert!((c[c.len() - 1] - alphas.iter().product::<f64>()).abs() < 1e-12 * c[c.len() - 1]);
@@ -216,7 +216,7 @@ proptest! {
         let x = random_input(8, sizes[0], seed);
         let s = mlp.forward(&x).unwrap();
         let s2 = rescale(&mlp, &alphas).unwrap().forward(&x).unwrap();
-        prop_assert!(rel_max_diff(&s, &s2) > 1e-6);
+        prop_assert!(rel_max_diff(&s, &s2).unwrap() > 1e-6);
     }
 
     /// Claim 2: equivalent parametrizations have different gradients:
@@ -269,7 +269,7 @@ proptest! {
         for i in 0..n {
             let w_pred = &mlp.weights()[i] - &g.weights[i] * (lr * alphas[i] * alphas[i]);
             let b_pred = &mlp.biases()[i] - &g.biases[i] * (lr * c[i] * c[i]);
-            prop_assert!(rel_max_diff(&w_pred, &b_back.weights()[i]) < TOL);
+            prop_assert!(rel_max_diff(&w_pred, &b_back.weights()[i]).unwrap() < TOL);
             prop_assert!(vec_rel_diff(&b_pred, &b_back.biases()[i]) < 1e-9 || b_pred.norm() < 1e-12);
         }
         // The steps differ only through the parameters whose learning rate the
@@ -293,7 +293,7 @@ proptest! {
         let (b1, _) = balance(&mlp).unwrap();
         let (b2, _) = balance(&rescale(&mlp, &alphas).unwrap()).unwrap();
         for (w1, w2) in b1.weights().iter().zip(b2.weights()) {
-            prop_assert!(rel_max_diff(w1, w2) < TOL);
+            prop_assert!(rel_max_diff(w1, w2).unwrap() < TOL);
         }
         for (v1, v2) in b1.biases().iter().zip(b2.biases()) {
             prop_assert!((v1 - v2).amax() <= TOL * v1.amax().max(1.0));
@@ -301,7 +301,7 @@ proptest! {
         let norms: Vec<f64> = b1.weights().iter().map(|w| w.norm()).collect();
         prop_assert!(norms.iter().all(|v| (v - norms[0]).abs() < 1e-10 * norms[0]));
         let x = random_input(4, sizes[0], seed);
-        prop_assert!(rel_max_diff(&mlp.forward(&x).unwrap(), &b1.forward(&x).unwrap()) < TOL);
+        prop_assert!(rel_max_diff(&mlp.forward(&x).unwrap(), &b1.forward(&x).unwrap()).unwrap() < TOL);
     }
 
     /// Claim 2, remedy 2: a layer-wise relative step commutes with the rescaling,
@@ -318,9 +318,9 @@ proptest! {
         let t = Target::Regression(&y);
         let step_then_rescale = rescale(&relative_step(&mlp, &gradients(&mlp, &x, t).unwrap().1, 0.1).unwrap(), &alphas).unwrap();
         let rescale_then_step = relative_step(&other, &gradients(&other, &x, t).unwrap().1, 0.1).unwrap();
-        prop_assert!(rel_max_diff(&step_then_rescale.forward(&x).unwrap(), &rescale_then_step.forward(&x).unwrap()) < 1e-9);
+        prop_assert!(rel_max_diff(&step_then_rescale.forward(&x).unwrap(), &rescale_then_step.forward(&x).unwrap()).unwrap() < 1e-9);
         for (w1, w2) in step_then_rescale.weights().iter().zip(rescale_then_step.weights()) {
-            prop_assert!(rel_max_diff(w1, w2) < 1e-9);
+            prop_assert!(rel_max_diff(w1, w2).unwrap() < 1e-9);
         }
     }
 
@@ -335,15 +335,15 @@ proptest! {
         let sig = tanh_to_sigmoid(&tanh_net).unwrap();
         prop_assert_eq!(sig.activation(), Activation::Sigmoid);
         let x = random_input(6, sizes[0], seed);
-        prop_assert!(rel_max_diff(&tanh_net.forward(&x).unwrap(), &sig.forward(&x).unwrap()) < TOL);
+        prop_assert!(rel_max_diff(&tanh_net.forward(&x).unwrap(), &sig.forward(&x).unwrap()).unwrap() < TOL);
         let back = sigmoid_to_tanh(&sig).unwrap();
         for (w1, w2) in tanh_net.weights().iter().zip(back.weights()) {
-            prop_assert!(rel_max_diff(w1, w2) < TOL);
+            prop_assert!(rel_max_diff(w1, w2).unwrap() < TOL);
         }
         // And the inverse direction on an arbitrary sigmoid network.
         let sig2 = random_mlp(&sizes, Activation::Sigmoid, seed ^ 1);
         let t2 = sigmoid_to_tanh(&sig2).unwrap();
-        prop_assert!(rel_max_diff(&sig2.forward(&x).unwrap(), &t2.forward(&x).unwrap()) < TOL);
+        prop_assert!(rel_max_diff(&sig2.forward(&x).unwrap(), &t2.forward(&x).unwrap()).unwrap() < TOL);
     }
 
     /// Claim 3, the unit level: tanh(z) = 2σ(2z) − 1; tanh is odd with a fixed
@@ -488,8 +488,8 @@ fn biases_scaled_by_own_alpha_break_the_rescaling() {
         .unwrap()
         .forward(&x)
         .unwrap();
-    assert!(rel_max_diff(&s, &right) < TOL);
-    assert!(rel_max_diff(&s, &wrong) > 1e-2);
+    assert!(rel_max_diff(&s, &right).unwrap() < TOL);
+    assert!(rel_max_diff(&s, &wrong).unwrap() > 1e-2);
 }
 
 /// Claim 4: no single ReLU unit (plus a constant) fits |x| on [−1, 1]: its
@@ -880,4 +880,14 @@ proptest! {
         prop_assert_eq!(skipped, zeros * w.nrows());
         prop_assert!(zeros > 0);
     }
+}
+
+#[test]
+fn error_rel_max_diff_rejects_different_shapes() {
+    let a = DMatrix::from_element(2, 3, 1.0);
+    let e = rel_max_diff(&a, &DMatrix::from_element(3, 2, 1.0)).unwrap_err();
+    assert!(matches!(e, papernotes::Error::ShapeMismatch { .. }), "{e}");
+    let e = rel_max_diff(&a, &DMatrix::from_element(2, 2, 1.0)).unwrap_err();
+    assert!(e.to_string().contains("2 × 3"), "{e}");
+    assert_eq!(rel_max_diff(&a, &a).unwrap(), 0.0);
 }

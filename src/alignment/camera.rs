@@ -21,7 +21,7 @@ pub struct AffineCamera {
     pub t: Vector2<f64>,
 }
 
-fn check(points2: &[P2], points3: &[P3]) -> Result<()> {
+fn check_pairs(points2: &[P2], points3: &[P3]) -> Result<()> {
     if points2.len() != points3.len() {
         return Err(Error::ShapeMismatch {
             what: "2-D landmarks and 3-D anchors",
@@ -29,6 +29,11 @@ fn check(points2: &[P2], points3: &[P3]) -> Result<()> {
             got: points2.len().to_string(),
         });
     }
+    Ok(())
+}
+
+fn check(points2: &[P2], points3: &[P3]) -> Result<()> {
+    check_pairs(points2, points3)?;
     crate::error::ensure_len("landmark-anchor pairs for a camera fit", points2.len(), 4)?;
     for p in points2 {
         ensure_finite("2-D landmark", &[p.x, p.y])?;
@@ -125,12 +130,16 @@ impl AffineCamera {
     }
 
     /// Residual vectors `r_i = x_i − P X_i` (pixels).
-    pub fn residuals(&self, points2: &[P2], points3: &[P3]) -> Vec<Vector2<f64>> {
-        points2
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless there is one landmark per anchor.
+    pub fn residuals(&self, points2: &[P2], points3: &[P3]) -> Result<Vec<Vector2<f64>>> {
+        check_pairs(points2, points3)?;
+        Ok(points2
             .iter()
             .zip(points3)
             .map(|(x, xx)| x - self.project(xx))
-            .collect()
+            .collect())
     }
 
     /// The viewing direction: the unit null vector of `M` (`m₁ × m₂`), along
@@ -157,7 +166,7 @@ impl AffineCamera {
         })?;
         let pinv = self.m.transpose() * inv;
         Ok(self
-            .residuals(points2, points3)
+            .residuals(points2, points3)?
             .iter()
             .zip(points3)
             .map(|(r, x)| x + pinv * r)
@@ -221,19 +230,23 @@ impl WeakPerspective {
     }
 
     /// Sum of squared point residuals.
-    pub fn sse(&self, points2: &[P2], points3: &[P3]) -> f64 {
-        points2
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless there is one landmark per anchor.
+    pub fn sse(&self, points2: &[P2], points3: &[P3]) -> Result<f64> {
+        check_pairs(points2, points3)?;
+        Ok(points2
             .iter()
             .zip(points3)
             .map(|(x, xx)| (self.project(xx) - x).norm_squared())
-            .sum()
+            .sum())
     }
 
     /// Gauss–Newton refinement over `(ω, s, t)` from `self`.
     pub fn refine(&self, points2: &[P2], points3: &[P3]) -> Result<Self> {
         check(points2, points3)?;
         let mut cur = *self;
-        let mut cost = cur.sse(points2, points3);
+        let mut cost = cur.sse(points2, points3)?;
         for _ in 0..50 {
             let mut jtj = SMatrix::<f64, 6, 6>::zeros();
             let mut jtr = SVector::<f64, 6>::zeros();
@@ -267,7 +280,7 @@ impl WeakPerspective {
                     r: cur.r * Rotation3::new(w).into_inner(),
                     t: cur.t - k * Vector2::new(step[4], step[5]),
                 };
-                let c = trial.sse(points2, points3);
+                let c = trial.sse(points2, points3)?;
                 if c < cost {
                     let done = cost - c <= 1e-14 * cost;
                     cur = trial;

@@ -180,13 +180,25 @@ impl Transform2 {
 }
 
 /// Root-mean-square point residual `sqrt(Σ ‖T(x_i) − y_i‖² / n)`.
-pub fn rms_residual(t: &Transform2, src: &[P2], dst: &[P2]) -> f64 {
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] unless there is one destination point per source
+/// point; [`Error::TooFew`] for no points (the mean is undefined).
+pub fn rms_residual(t: &Transform2, src: &[P2], dst: &[P2]) -> Result<f64> {
+    if src.len() != dst.len() {
+        return Err(Error::ShapeMismatch {
+            what: "point correspondences",
+            expected: format!("{} destination points (one per source point)", src.len()),
+            got: dst.len().to_string(),
+        });
+    }
+    crate::error::ensure_len("point correspondences", src.len(), 1)?;
     let ss: f64 = src
         .iter()
         .zip(dst)
         .map(|(x, y)| (t.apply(x) - y).norm_squared())
         .sum();
-    (ss / src.len().max(1) as f64).sqrt()
+    Ok((ss / src.len() as f64).sqrt())
 }
 
 /// Checks lengths, counts and finiteness of a correspondence set.

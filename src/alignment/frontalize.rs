@@ -142,7 +142,7 @@ pub fn piecewise_affine(
                     continue;
                 }
                 let p = a * Vector3::new(q.x, q.y, 1.0);
-                image.data[y * width + x] = sample(src, p.x, p.y, interp);
+                image.data[y * width + x] = sample(src, p.x, p.y, interp)?;
                 owner[y * width + x] = Some(k as u32);
             }
         }

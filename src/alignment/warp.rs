@@ -40,13 +40,22 @@ fn pixel_or_zero(img: &Gray, x: isize, y: isize) -> f32 {
 }
 
 // ANCHOR: sample
-/// Samples `img` at the real position `(x, y)`.
+/// Samples `img` at the real position `(x, y)`; outside the image the value is 0.
 ///
 /// Nearest rounds to the closest pixel centre. Bilinear takes the four pixels
 /// around `(x, y)` with weights `(1−f)(1−g), f(1−g), (1−f)g, fg`, where
 /// `f, g ∈ [0, 1)` are the fractional parts: a convex combination, so the result
 /// lies between the smallest and largest of the four.
-pub fn sample(img: &Gray, x: f64, y: f64, interp: Interp) -> f32 {
+///
+/// # Errors
+/// [`Error::NonFinite`] if `x` or `y` is not finite (it names no pixel).
+pub fn sample(img: &Gray, x: f64, y: f64, interp: Interp) -> Result<f32> {
+    crate::error::ensure_finite("sample position", &[x, y])?;
+    Ok(sample_finite(img, x, y, interp))
+}
+
+/// [`sample`] for a position already known to be finite.
+fn sample_finite(img: &Gray, x: f64, y: f64, interp: Interp) -> f32 {
     match interp {
         Interp::Nearest => pixel_or_zero(img, x.round() as isize, y.round() as isize),
         Interp::Bilinear => {
@@ -69,7 +78,11 @@ pub fn sample(img: &Gray, x: f64, y: f64, interp: Interp) -> f32 {
 /// chain rule through `(x, y) = T_θ(q)` gives the gradient with respect to the
 /// transform parameters θ. Nearest-neighbour sampling is piecewise constant, so
 /// its derivative is zero almost everywhere and nothing can be learned through it.
-pub fn bilinear_with_gradient(img: &Gray, x: f64, y: f64) -> (f64, f64, f64) {
+///
+/// # Errors
+/// [`Error::NonFinite`] if `x` or `y` is not finite.
+pub fn bilinear_with_gradient(img: &Gray, x: f64, y: f64) -> Result<(f64, f64, f64)> {
+    crate::error::ensure_finite("sample position", &[x, y])?;
     let (x0, y0) = (x.floor(), y.floor());
     let (f, g) = (x - x0, y - y0);
     let (i, j) = (x0 as isize, y0 as isize);
@@ -78,7 +91,7 @@ pub fn bilinear_with_gradient(img: &Gray, x: f64, y: f64) -> (f64, f64, f64) {
     let v = (1.0 - g) * ((1.0 - f) * p00 + f * p10) + g * ((1.0 - f) * p01 + f * p11);
     let dx = (1.0 - g) * (p10 - p00) + g * (p11 - p01);
     let dy = (1.0 - f) * (p01 - p00) + f * (p11 - p10);
-    (v, dx, dy)
+    Ok((v, dx, dy))
 }
 
 fn check_size(width: usize, height: usize) -> Result<()> {
@@ -139,7 +152,7 @@ fn warp_generic(img: &Gray, t: &Transform2, width: usize, height: usize, interp:
         for x in 0..width {
             let p = t.apply(&P2::new(x as f64, y as f64));
             out.data[y * width + x] = if p.x.is_finite() && p.y.is_finite() {
-                sample(img, p.x, p.y, interp)
+                sample_finite(img, p.x, p.y, interp)
             } else {
                 0.0
             };
@@ -198,7 +211,7 @@ fn warp_affine_bilinear(img: &Gray, t: &Transform2, width: usize, height: usize)
             }
             let (sx, sy) = (bx + a * x as f64, by + d * x as f64);
             if sx > -1.0 && sy > -1.0 && sx < w as f64 && sy < img.height as f64 {
-                *o = sample(img, sx, sy, Interp::Bilinear);
+                *o = sample_finite(img, sx, sy, Interp::Bilinear);
             }
         }
         for (x, o) in row[lo..hi].iter_mut().enumerate() {
@@ -235,7 +248,7 @@ pub fn rms_diff(a: &Gray, b: &Gray, mask: impl Fn(usize, usize) -> bool) -> Resu
     for y in 0..a.height {
         for x in 0..a.width {
             if mask(x, y) {
-                let d = f64::from(a.at(x, y) - b.at(x, y));
+                let d = f64::from(a.at(x, y)? - b.at(x, y)?);
                 ss += d * d;
                 n += 1;
             }
@@ -271,7 +284,7 @@ pub fn box_downscale(img: &Gray, factor: usize) -> Result<Gray> {
             let mut s = 0.0f32;
             for dy in 0..factor {
                 for dx in 0..factor {
-                    s += img.at(x * factor + dx, y * factor + dy);
+                    s += img.at(x * factor + dx, y * factor + dy)?;
                 }
             }
             out.data[y * w + x] = s * norm;

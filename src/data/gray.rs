@@ -54,9 +54,21 @@ impl Gray {
         })
     }
 
-    /// The pixel at column `x`, row `y` (no bounds check beyond the slice's).
-    pub fn at(&self, x: usize, y: usize) -> f32 {
-        self.data[y * self.width + x]
+    /// The pixel at column `x`, row `y`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if `(x, y)` lies outside the image.
+    pub fn at(&self, x: usize, y: usize) -> Result<f32> {
+        if x >= self.width || y >= self.height {
+            return Err(Error::InvalidParameter {
+                name: "pixel position",
+                reason: format!(
+                    "({x}, {y}) is outside the {} × {} image",
+                    self.width, self.height
+                ),
+            });
+        }
+        Ok(self.data[y * self.width + x])
     }
 
     /// Decodes any JPEG, PNG or PNM file and converts it to grey

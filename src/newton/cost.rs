@@ -11,15 +11,34 @@ use nalgebra::{DMatrix, DVector};
 
 use crate::error::{Error, Result, ensure_len};
 
+/// Checks that `A` is `n × n` for a right-hand side of length `n ≥ 1`, and
+/// that both are finite.
+fn check_system(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<usize> {
+    let n = b.len();
+    ensure_len("right-hand side b", n, 1)?;
+    if a.shape() != (n, n) {
+        return Err(Error::ShapeMismatch {
+            what: "counted solve A x = b",
+            expected: format!("a {n} × {n} matrix for b of length {n}"),
+            got: format!("{} × {}", a.nrows(), a.ncols()),
+        });
+    }
+    crate::error::ensure_finite("A", a.as_slice())?;
+    crate::error::ensure_finite("b", b.as_slice())?;
+    Ok(n)
+}
+
 // ANCHOR: counted
 /// Solves `A x = b` for a symmetric positive definite `A` by Cholesky
 /// (`A = L Lᵀ`, then `L y = b`, `Lᵀ x = y`), counting floating-point
 /// operations (`+ − × ÷ √`, one each). Returns `(x, flops)`.
 ///
 /// # Errors
+/// [`Error::ShapeMismatch`] unless `A` is `n × n` for `b` of length `n`,
+/// [`Error::TooFew`] for `n = 0`, [`Error::NonFinite`] for a non-finite entry,
 /// [`Error::NotPositiveDefinite`] if a pivot is not positive.
 pub fn cholesky_solve_counted(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<(DVector<f64>, u64)> {
-    let n = b.len();
+    let n = check_system(a, b)?;
     let mut l = DMatrix::<f64>::zeros(n, n);
     let mut flops = 0u64;
     for j in 0..n {
@@ -67,9 +86,10 @@ pub fn cholesky_solve_counted(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<(DVe
 /// counting floating-point operations. Returns `(x, flops)`.
 ///
 /// # Errors
-/// [`Error::Singular`] if a pivot is zero.
+/// As [`cholesky_solve_counted`] for the shapes, and [`Error::Singular`] if a
+/// pivot is zero.
 pub fn inverse_multiply_counted(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<(DVector<f64>, u64)> {
-    let n = b.len();
+    let n = check_system(a, b)?;
     let mut m = a.clone();
     let mut flops = 0u64;
     for k in 0..n {

@@ -23,7 +23,7 @@ use crate::diff::{Field, value, value_gradient_hessian};
 use crate::error::{Error, Result};
 
 use super::line_search::{Armijo, backtrack};
-use super::{Options, Solution, no_convergence};
+use super::{Options, Probe, Solution, drive, no_convergence};
 
 /// What the minimiser does with a Hessian that is not positive definite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -109,49 +109,29 @@ pub fn minimize<G: Field + ?Sized>(
     x0: &DVector<f64>,
     opts: &DampedOptions,
 ) -> Result<Solution> {
-    opts.base.validate()?;
     opts.armijo.validate()?;
-    let mut x = x0.clone();
-    let (mut path, mut values) = (vec![x.clone()], Vec::new());
-    for k in 0..=opts.base.max_iter {
-        let (v, g, h) = value_gradient_hessian(f, &x)?;
-        values.push(v);
+    let probe = |x: &DVector<f64>| {
+        let (value, g, h) = value_gradient_hessian(f, x)?;
         let grad_norm = g.norm();
-        if grad_norm <= opts.base.tol {
-            return Ok(Solution {
-                x,
-                value: v,
-                grad_norm,
-                iterations: k,
-                path,
-                values,
-            });
-        }
-        if k == opts.base.max_iter {
-            break;
-        }
+        Ok(Probe {
+            value,
+            grad_norm,
+            data: (g, h),
+        })
+    };
+    drive("damped Newton", x0, &opts.base, probe, |k, x, pr| {
+        let (g, h) = pr.data;
         let chol = match opts.hessian {
             HessianMode::Modified => modified_cholesky(&h)?.0,
             HessianMode::Exact => exact_cholesky(&h)?,
         };
         let p = chol.solve(&(-&g));
-        let (alpha, _) =
-            backtrack(|y| value(f, y), &x, v, &g, &p, 1.0, &opts.armijo).map_err(|e| {
-                let why = format!("the line search failed at ‖∇f‖ = {grad_norm:e} ({e})");
+        let (alpha, _) = backtrack(|y| value(f, y), x, pr.value, &g, &p, 1.0, &opts.armijo)
+            .map_err(|e| {
+                let why = format!("the line search failed at ‖∇f‖ = {:e} ({e})", pr.grad_norm);
                 no_convergence("damped Newton", k, why, x.as_slice())
             })?;
-        x += alpha * p;
-        path.push(x.clone());
-    }
-    let why = format!(
-        "the iteration budget was spent with ‖∇f‖ still above {:e}",
-        opts.base.tol
-    );
-    Err(no_convergence(
-        "damped Newton",
-        opts.base.max_iter,
-        why,
-        x.as_slice(),
-    ))
+        Ok(alpha * p)
+    })
 }
 // ANCHOR_END: minimize

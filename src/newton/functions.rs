@@ -1,10 +1,10 @@
 //! The test functions of the chapter, each written once, generic over
-//! [`Float`], so that [`crate::diff`] differentiates them exactly.
+//! [`Scalar`], so that [`crate::diff`] differentiates them exactly.
+//! Rosenbrock's functions live in [`crate::functions`], shared with the Taylor chapter.
 
-use autodiff::Float;
 use nalgebra::{DMatrix, DVector};
 
-use crate::diff::{Field, ScalarFn, lit};
+use crate::diff::{Field, Scalar, ScalarFn};
 use crate::error::{Error, Result, ensure_finite, ensure_len};
 
 // ANCHOR: arctan_primitive
@@ -18,11 +18,23 @@ use crate::error::{Error, Result, ensure_finite, ensure_len};
 pub struct ArctanPrimitive;
 
 impl ScalarFn for ArctanPrimitive {
-    fn eval<T: Float>(&self, x: T) -> T {
-        x * x.atan() - lit::<T>(0.5) * (x * x).ln_1p()
+    fn eval<T: Scalar>(&self, x: T) -> T {
+        x * x.atan() - T::cst(0.5) * (x * x).ln_1p()
     }
 }
 // ANCHOR_END: arctan_primitive
+
+/// `f(x) = x⁴`: a minimum at 0 where `f''(0) = 0` (degenerate), so Newton's
+/// map is `N(x) = x − 4x³/(12x²) = 2x/3` and converges only linearly.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Quartic;
+
+impl ScalarFn for Quartic {
+    fn eval<T: Scalar>(&self, x: T) -> T {
+        let x2 = x * x;
+        x2 * x2
+    }
+}
 
 /// `f(x) = sin(x)`: its stationary points alternate between maxima
 /// (`π/2 + 2πk`) and minima (`−π/2 + 2πk`).
@@ -30,7 +42,7 @@ impl ScalarFn for ArctanPrimitive {
 pub struct Sine;
 
 impl ScalarFn for Sine {
-    fn eval<T: Float>(&self, x: T) -> T {
+    fn eval<T: Scalar>(&self, x: T) -> T {
         x.sin()
     }
 }
@@ -56,12 +68,12 @@ pub struct SmoothMinimum {
 }
 
 impl ScalarFn for SmoothMinimum {
-    fn eval<T: Float>(&self, x: T) -> T {
-        let t = x - lit::<T>(self.m);
+    fn eval<T: Scalar>(&self, x: T) -> T {
+        let t = x - T::cst(self.m);
         let t2 = t * t;
-        lit::<T>(self.a / 2.0) * t2
-            + lit::<T>(self.b / 6.0) * t2 * t
-            + lit::<T>(self.c) * (t.cosh().ln() - lit::<T>(0.5) * t2)
+        T::cst(self.a / 2.0) * t2
+            + T::cst(self.b / 6.0) * t2 * t
+            + T::cst(self.c) * (t.cosh().ln() - T::cst(0.5) * t2)
     }
 }
 
@@ -71,51 +83,10 @@ impl ScalarFn for SmoothMinimum {
 pub struct SmoothMinimumDerivative(pub SmoothMinimum);
 
 impl ScalarFn for SmoothMinimumDerivative {
-    fn eval<T: Float>(&self, x: T) -> T {
+    fn eval<T: Scalar>(&self, x: T) -> T {
         let s = self.0;
-        let t = x - lit::<T>(s.m);
-        lit::<T>(s.a) * t + lit::<T>(s.b / 2.0) * t * t + lit::<T>(s.c) * (t.tanh() - t)
-    }
-}
-
-// ANCHOR: rosenbrock
-/// Rosenbrock's function `f(x, y) = (1 − x)² + 100 (y − x²)²`, minimum 0 at
-/// `(1, 1)`, where the Hessian has condition number about 2508.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Rosenbrock;
-
-impl Field for Rosenbrock {
-    fn dim(&self) -> usize {
-        2
-    }
-    fn eval<T: Float>(&self, x: &[T]) -> T {
-        let a = T::one() - x[0];
-        let b = x[1] - x[0] * x[0];
-        a * a + lit::<T>(100.0) * b * b
-    }
-}
-// ANCHOR_END: rosenbrock
-
-/// The chained Rosenbrock function in `n ≥ 2` variables,
-/// `Σᵢ (1 − xᵢ)² + 100 (xᵢ₊₁ − xᵢ²)²`: one evaluation costs `O(n)`.
-#[derive(Debug, Clone, Copy)]
-pub struct ChainedRosenbrock {
-    /// Number of variables.
-    pub n: usize,
-}
-
-impl Field for ChainedRosenbrock {
-    fn dim(&self) -> usize {
-        self.n
-    }
-    fn eval<T: Float>(&self, x: &[T]) -> T {
-        let mut s = T::zero();
-        for w in x.windows(2) {
-            let a = T::one() - w[0];
-            let b = w[1] - w[0] * w[0];
-            s = s + a * a + lit::<T>(100.0) * b * b;
-        }
-        s
+        let t = x - T::cst(s.m);
+        T::cst(s.a) * t + T::cst(s.b / 2.0) * t * t + T::cst(s.c) * (t.tanh() - t)
     }
 }
 
@@ -128,8 +99,8 @@ impl Field for DoubleWell {
     fn dim(&self) -> usize {
         2
     }
-    fn eval<T: Float>(&self, x: &[T]) -> T {
-        let w = x[1] * x[1] - T::one();
+    fn eval<T: Scalar>(&self, x: &[T]) -> T {
+        let w = x[1] * x[1] - T::cst(1.0);
         x[0] * x[0] + w * w
     }
 }
@@ -145,8 +116,8 @@ impl Field for CosineSum {
     fn dim(&self) -> usize {
         self.n
     }
-    fn eval<T: Float>(&self, x: &[T]) -> T {
-        x.iter().fold(T::zero(), |s, &v| s + v.cos())
+    fn eval<T: Scalar>(&self, x: &[T]) -> T {
+        x.iter().fold(T::cst(0.0), |s, &v| s + v.cos())
     }
 }
 
@@ -219,17 +190,17 @@ impl Field for Quadratic {
     fn dim(&self) -> usize {
         self.b.len()
     }
-    fn eval<T: Float>(&self, x: &[T]) -> T {
+    fn eval<T: Scalar>(&self, x: &[T]) -> T {
         let n = self.b.len();
-        let mut s = T::zero();
+        let mut s = T::cst(0.0);
         for i in 0..n {
             let ax = self
                 .a
                 .row(i)
                 .iter()
                 .zip(x)
-                .fold(T::zero(), |acc, (&a, &xj)| acc + lit::<T>(a) * xj);
-            s = s + x[i] * (lit::<T>(0.5) * ax - lit::<T>(self.b[i]));
+                .fold(T::cst(0.0), |acc, (&a, &xj)| acc + T::cst(a) * xj);
+            s = s + x[i] * (T::cst(0.5) * ax - T::cst(self.b[i]));
         }
         s
     }

@@ -7,7 +7,7 @@ use crate::error::{Error, Result, ensure_finite};
 
 use super::functions::Quadratic;
 use super::line_search::{Armijo, backtrack};
-use super::{Options, Solution, no_convergence};
+use super::{Options, Probe, Solution, drive, no_convergence};
 
 // ANCHOR: gd_backtracking
 /// Steepest descent with Armijo backtracking from `α = 1` at every
@@ -22,48 +22,26 @@ pub fn gradient_descent<G: Field + ?Sized>(
     opts: &Options,
     armijo: &Armijo,
 ) -> Result<Solution> {
-    opts.validate()?;
     armijo.validate()?;
-    let mut x = x0.clone();
-    let mut fx = value(f, &x)?;
-    let (mut path, mut values) = (vec![x.clone()], vec![fx]);
-    for k in 0..=opts.max_iter {
-        let g = gradient(f, &x)?;
+    let probe = |x: &DVector<f64>| {
+        let (value, g) = (value(f, x)?, gradient(f, x)?);
         let grad_norm = g.norm();
-        if grad_norm <= opts.tol {
-            return Ok(Solution {
-                x,
-                value: fx,
-                grad_norm,
-                iterations: k,
-                path,
-                values,
-            });
-        }
-        if k == opts.max_iter {
-            break;
-        }
+        Ok(Probe {
+            value,
+            grad_norm,
+            data: g,
+        })
+    };
+    drive("gradient descent", x0, opts, probe, |k, x, pr| {
+        let (g, grad_norm) = (pr.data, pr.grad_norm);
         let p = -&g;
-        let (alpha, fnew) =
-            backtrack(|y| value(f, y), &x, fx, &g, &p, 1.0, armijo).map_err(|e| {
+        let (alpha, _) =
+            backtrack(|y| value(f, y), x, pr.value, &g, &p, 1.0, armijo).map_err(|e| {
                 let why = format!("the line search failed at ‖∇f‖ = {grad_norm:e} ({e})");
                 no_convergence("gradient descent", k, why, x.as_slice())
             })?;
-        x += alpha * p;
-        fx = fnew;
-        path.push(x.clone());
-        values.push(fx);
-    }
-    let why = format!(
-        "the iteration budget was spent with ‖∇f‖ still above {:e}",
-        opts.tol
-    );
-    Err(no_convergence(
-        "gradient descent",
-        opts.max_iter,
-        why,
-        x.as_slice(),
-    ))
+        Ok(alpha * p)
+    })
 }
 // ANCHOR_END: gd_backtracking
 

@@ -22,10 +22,11 @@ use candle_core::{DType, Device, Tensor};
 use nalgebra::{DMatrix, DVector};
 
 use crate::error::{Error, Result, ensure_finite, ensure_len};
+use crate::numeric::{sigmoid, softplus};
 
 use super::damped::exact_cholesky;
 use super::line_search::{Armijo, backtrack};
-use super::{Options, Solution, no_convergence};
+use super::{Options, Probe, Solution, drive, no_convergence};
 
 /// A design matrix with an intercept column and 0/1 labels.
 #[derive(Debug, Clone)]
@@ -124,16 +125,6 @@ fn check_w(w: &DVector<f64>, p: usize) -> Result<()> {
         });
     }
     ensure_finite("w", w.as_slice())
-}
-
-/// `ln(1 + e^z)` without overflow.
-fn softplus(z: f64) -> f64 {
-    z.max(0.0) + (-z.abs()).exp().ln_1p()
-}
-
-/// `1/(1 + e^{−z})` without overflow.
-fn sigmoid(z: f64) -> f64 {
-    0.5 * (1.0 + (0.5 * z).tanh())
 }
 
 /// The reference implementation: nalgebra on the host.
@@ -317,51 +308,39 @@ impl Objective for CandleLogistic {
 /// Bad input as the objective reports; [`Error::NotPositiveDefinite`] if a
 /// Hessian fails to factor; [`Error::NoConvergence`] with the last iterate.
 pub fn irls<O: Objective + ?Sized>(obj: &O, w0: &DVector<f64>, opts: &Options) -> Result<Solution> {
-    opts.validate()?;
-    let mut w = w0.clone();
-    let (mut path, mut values) = (vec![w.clone()], Vec::new());
-    for k in 0..=opts.max_iter {
-        let (v, g, h) = obj.value_grad_hess(&w)?;
-        values.push(v);
+    let probe = |w: &DVector<f64>| {
+        let (value, g, h) = obj.value_grad_hess(w)?;
         let grad_norm = g.norm();
-        if grad_norm <= opts.tol {
-            return Ok(Solution {
-                x: w,
-                value: v,
-                grad_norm,
-                iterations: k,
-                path,
-                values,
-            });
-        }
-        if k == opts.max_iter {
-            break;
-        }
+        Ok(Probe {
+            value,
+            grad_norm,
+            data: (g, h),
+        })
+    };
+    drive("IRLS", w0, opts, probe, |k, w, pr| {
+        let (g, h) = pr.data;
         let p = exact_cholesky(&h)?.solve(&(-&g));
-        let (alpha, _) = backtrack(|u| obj.value(u), &w, v, &g, &p, 1.0, &Armijo::default())
-            .map_err(|e| {
-                no_convergence(
-                    "IRLS",
-                    k,
-                    format!("the line search failed ({e})"),
-                    w.as_slice(),
-                )
-            })?;
-        w += alpha * p;
-        path.push(w.clone());
-    }
-    let why = format!(
-        "the iteration budget was spent with ‖∇L‖ still above {:e}",
-        opts.tol
-    );
-    Err(no_convergence("IRLS", opts.max_iter, why, w.as_slice()))
+        let (alpha, _) = backtrack(
+            |u| obj.value(u),
+            w,
+            pr.value,
+            &g,
+            &p,
+            1.0,
+            &Armijo::default(),
+        )
+        .map_err(|e| {
+            let why = format!("the line search failed ({e})");
+            no_convergence("IRLS", k, why, w.as_slice())
+        })?;
+        Ok(alpha * p)
+    })
 }
 // ANCHOR_END: irls
 
 /// Gradient descent with the fixed step `step` (use `1/L`, L from
 /// [`HostLogistic::lipschitz`], for guaranteed descent). Stops when
-/// `‖∇L‖ ≤ tol`. Records the loss at every iteration; the path holds only
-/// the first and last iterate, to keep memory small over long runs.
+/// `‖∇L‖ ≤ tol`. Records every iterate and the loss at each.
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for a step that is not positive;
@@ -372,43 +351,26 @@ pub fn gradient_descent_fixed<O: Objective + ?Sized>(
     step: f64,
     opts: &Options,
 ) -> Result<Solution> {
-    opts.validate()?;
     if !(step.is_finite() && step > 0.0) {
         return Err(Error::InvalidParameter {
             name: "step",
             reason: format!("must be positive and finite, got {step}"),
         });
     }
-    let mut w = w0.clone();
-    let mut values = Vec::new();
-    for k in 0..=opts.max_iter {
-        let (v, g) = obj.value_grad(&w)?;
-        values.push(v);
+    let probe = |w: &DVector<f64>| {
+        let (value, g) = obj.value_grad(w)?;
         let grad_norm = g.norm();
-        if grad_norm <= opts.tol {
-            let path = vec![w0.clone(), w.clone()];
-            return Ok(Solution {
-                x: w,
-                value: v,
-                grad_norm,
-                iterations: k,
-                path,
-                values,
-            });
-        }
-        if k == opts.max_iter {
-            break;
-        }
-        w -= step * g;
-    }
-    let why = format!(
-        "the iteration budget was spent with ‖∇L‖ still above {:e}",
-        opts.tol
-    );
-    Err(no_convergence(
+        Ok(Probe {
+            value,
+            grad_norm,
+            data: g,
+        })
+    };
+    drive(
         "gradient descent (fixed step)",
-        opts.max_iter,
-        why,
-        w.as_slice(),
-    ))
+        w0,
+        opts,
+        probe,
+        |_, _, pr| Ok(-step * pr.data),
+    )
 }

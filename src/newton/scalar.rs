@@ -39,7 +39,8 @@ pub fn step_1d(d1: f64, d2: f64, x: f64) -> Result<f64> {
 
 /// Newton's method for a stationary point of `f`, from `x0`:
 /// `x_{k+1} = x_k − f'(x_k)/f''(x_k)`, with `f'` and `f''` from
-/// [`derivs1`]. Stops when `|f'(x)| ≤ opts.tol`.
+/// [`derivs1`]. Stops when `|f'(x)| ≤ opts.tol` or, with a step floor
+/// `opts.step_tol > 0`, after a step no longer than the floor.
 ///
 /// Finds whichever stationary point the iteration reaches: a minimum, a
 /// maximum or an inflection point; the sign of `f''` there says which.
@@ -58,7 +59,8 @@ pub fn newton_1d<G: ScalarFn + ?Sized>(f: &G, x0: f64, opts: &Options) -> Result
 }
 
 /// Newton's method for a root of `g`, from `x0`: `x ← x − g(x)/g'(x)`,
-/// with `g'` from [`derivs1`]. Stops when `|g(x)| ≤ opts.tol`.
+/// with `g'` from [`derivs1`]. Stops when `|g(x)| ≤ opts.tol` (or after a
+/// step no longer than `opts.step_tol`).
 ///
 /// This is the form the notes' first sentence describes; [`newton_1d`] is
 /// this iteration applied to `g = f'`.
@@ -80,6 +82,7 @@ fn iterate(
 ) -> Result<Solution1> {
     let mut x = x0;
     let mut path = vec![x0];
+    let mut small_step = false;
     for k in 0..=opts.max_iter {
         let (r, dr) = match eval(x) {
             Ok(v) => v,
@@ -93,7 +96,7 @@ fn iterate(
             }
             Err(e) => return Err(e),
         };
-        if r.abs() <= opts.tol {
+        if r.abs() <= opts.tol || small_step {
             return Ok(Solution1 {
                 x,
                 iterations: k,
@@ -116,6 +119,7 @@ fn iterate(
                 &[x],
             ));
         }
+        small_step = (next - x).abs() <= opts.step_tol;
         x = next;
         path.push(x);
     }

@@ -9,7 +9,7 @@ use nalgebra::{DMatrix, DVector};
 use crate::diff::{Field, value_gradient_hessian};
 use crate::error::{Error, Result};
 
-use super::{Options, Solution, no_convergence};
+use super::{Options, Probe, Solution, drive};
 
 // ANCHOR: newton_step
 /// Solves the Newton system `H p = −g` by LU with partial pivoting.
@@ -51,57 +51,25 @@ pub fn newton_step(g: &DVector<f64>, h: &DMatrix<f64>) -> Result<DVector<f64>> {
 ///
 /// Derivatives come from [`value_gradient_hessian`] (forward-mode AD);
 /// each step solves `H p = −∇f` with [`newton_step`]. Stops when
-/// `‖∇f(x)‖ ≤ opts.tol`.
+/// `‖∇f(x)‖ ≤ opts.tol` (or a step is below `opts.step_tol`).
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`]/[`Error::NonFinite`] for a bad start,
 /// [`Error::Singular`] for a singular Hessian, [`Error::NoConvergence`] with
 /// the last iterate when the budget runs out or the iterates diverge.
 pub fn newton<G: Field + ?Sized>(f: &G, x0: &DVector<f64>, opts: &Options) -> Result<Solution> {
-    opts.validate()?;
-    let mut x = x0.clone();
-    let (mut path, mut values) = (vec![x.clone()], Vec::new());
-    for k in 0..=opts.max_iter {
-        let (v, g, h) = match value_gradient_hessian(f, &x) {
-            Ok(t) => t,
-            Err(e) if k > 0 => {
-                let why = format!("the derivatives stopped being finite ({e})");
-                return Err(no_convergence("Newton's method", k, why, x.as_slice()));
-            }
-            Err(e) => return Err(e),
-        };
-        values.push(v);
+    let probe = |x: &DVector<f64>| {
+        let (value, g, h) = value_gradient_hessian(f, x)?;
         let grad_norm = g.norm();
-        if grad_norm <= opts.tol {
-            return Ok(Solution {
-                x,
-                value: v,
-                grad_norm,
-                iterations: k,
-                path,
-                values,
-            });
-        }
-        if k == opts.max_iter {
-            break;
-        }
-        let next = &x + newton_step(&g, &h)?;
-        if !next.iter().all(|c| c.is_finite()) || next.norm() > opts.blowup {
-            let why = format!("the iterates diverged (‖x‖ = {:e})", next.norm());
-            return Err(no_convergence("Newton's method", k + 1, why, x.as_slice()));
-        }
-        x = next;
-        path.push(x.clone());
-    }
-    let why = format!(
-        "the iteration budget was spent with ‖∇f‖ still above {:e}",
-        opts.tol
-    );
-    Err(no_convergence(
-        "Newton's method",
-        opts.max_iter,
-        why,
-        x.as_slice(),
-    ))
+        Ok(Probe {
+            value,
+            grad_norm,
+            data: (g, h),
+        })
+    };
+    drive("Newton's method", x0, opts, probe, |_, _, pr| {
+        let (g, h) = pr.data;
+        newton_step(&g, &h)
+    })
 }
 // ANCHOR_END: newton

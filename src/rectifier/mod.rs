@@ -296,10 +296,21 @@ impl Mlp {
 
 /// Largest absolute difference between two equally shaped matrices, relative
 /// to the larger of 1 and the largest entry of `a`.
-pub fn rel_max_diff(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] if the shapes differ (entries would otherwise be
+/// paired up arbitrarily, or some left out).
+pub fn rel_max_diff(a: &DMatrix<f64>, b: &DMatrix<f64>) -> Result<f64> {
+    if a.shape() != b.shape() {
+        return Err(Error::ShapeMismatch {
+            what: "matrices to compare",
+            expected: format!("{} × {}", a.nrows(), a.ncols()),
+            got: format!("{} × {}", b.nrows(), b.ncols()),
+        });
+    }
     let scale = a.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-    a.iter()
+    Ok(a.iter()
         .zip(b.iter())
         .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
-        / scale
+        / scale)
 }

@@ -4,11 +4,11 @@
 //! `f = −1`; the logits of a sample are `(w₁ f, w₂ f)` and the loss is the summed
 //! softmax cross-entropy `L = −Σ_i Σ_j a_{ij} log p_{ij}`.
 
-use autodiff::Float;
 use nalgebra::DVector;
 
-use crate::diff::{Field, lit};
+use crate::diff::{Field, Scalar};
 use crate::error::{Error, Result, ensure_finite};
+use crate::numeric::softplus;
 
 fn check(m: f64, n: f64, w: &[f64]) -> Result<()> {
     ensure_finite("class sizes and weights", &[m, n])?;
@@ -20,13 +20,6 @@ fn check(m: f64, n: f64, w: &[f64]) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// `log(1 + e^t)` without overflow.
-fn softplus<T: Float>(t: T) -> T {
-    let zero = T::zero();
-    let a = if t > zero { t } else { zero };
-    a + (T::one() + (-t.abs()).exp()).ln()
 }
 
 /// The loss written from its definition, generic over the number type so
@@ -44,13 +37,13 @@ impl Field for TwoClassLoss {
     fn dim(&self) -> usize {
         2
     }
-    fn eval<T: Float>(&self, w: &[T]) -> T {
+    fn eval<T: Scalar>(&self, w: &[T]) -> T {
         let (w1, w2) = (w[0], w[1]);
         // Class 1, f = +1: −log p₁ = log(1 + e^{w₂ − w₁}).
         let l1 = softplus(w2 - w1);
         // Class 2, f = −1: logits (−w₁, −w₂), −log p₂ = log(1 + e^{w₂ − w₁}).
         let l2 = softplus(w2 - w1);
-        lit::<T>(self.m) * l1 + lit::<T>(self.n) * l2
+        T::cst(self.m) * l1 + T::cst(self.n) * l2
     }
 }
 

@@ -19,14 +19,14 @@
 use crate::Error;
 use crate::error::{Result, ensure_finite};
 
-use super::Univariate;
+use crate::diff::ScalarFn;
 
 // ANCHOR: central_difference
 /// `(f(x+h) − f(x−h)) / (2h)` with the representable step `h = fl(x+h) − x`.
 ///
 /// Returns the estimate and the step used. Fails with [`Error::InvalidParameter`]
 /// unless `h > 0`, and with [`Error::NonFinite`] for a non-finite input or value.
-pub fn central_difference<G: Univariate + ?Sized>(f: &G, x: f64, h: f64) -> Result<(f64, f64)> {
+pub fn central_difference<G: ScalarFn + ?Sized>(f: &G, x: f64, h: f64) -> Result<(f64, f64)> {
     ensure_finite("x and h", &[x, h])?;
     if h <= 0.0 {
         return Err(Error::InvalidParameter {

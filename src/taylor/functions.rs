@@ -3,10 +3,10 @@
 //! The closed forms are an oracle independent of the jet recurrences: they come
 //! from calculus, not from propagating coefficients.
 
-use super::{Scalar, Univariate};
+use crate::diff::{Field, Scalar, ScalarFn};
 
 /// A function whose `n`-th derivative is known in closed form.
-pub trait ClosedForm: Univariate {
+pub trait ClosedForm: ScalarFn {
     /// `f^{(n)}(x)` from a formula.
     fn derivative(&self, n: usize, x: f64) -> f64;
 }
@@ -20,7 +20,7 @@ pub fn factorial(n: usize) -> f64 {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Exp;
 
-impl Univariate for Exp {
+impl ScalarFn for Exp {
     fn eval<S: Scalar>(&self, x: S) -> S {
         x.exp()
     }
@@ -36,7 +36,7 @@ impl ClosedForm for Exp {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sin;
 
-impl Univariate for Sin {
+impl ScalarFn for Sin {
     fn eval<S: Scalar>(&self, x: S) -> S {
         x.sin()
     }
@@ -58,7 +58,7 @@ impl ClosedForm for Sin {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Cos;
 
-impl Univariate for Cos {
+impl ScalarFn for Cos {
     fn eval<S: Scalar>(&self, x: S) -> S {
         x.cos()
     }
@@ -76,7 +76,7 @@ impl ClosedForm for Cos {
 pub struct InverseSquare;
 
 // ANCHOR: inverse_square_generic
-impl Univariate for InverseSquare {
+impl ScalarFn for InverseSquare {
     fn eval<S: Scalar>(&self, x: S) -> S {
         (S::cst(1.0) + x * x).recip()
     }
@@ -99,7 +99,7 @@ impl ClosedForm for InverseSquare {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Log1p;
 
-impl Univariate for Log1p {
+impl ScalarFn for Log1p {
     fn eval<S: Scalar>(&self, x: S) -> S {
         (S::cst(1.0) + x).ln()
     }
@@ -121,7 +121,7 @@ impl ClosedForm for Log1p {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Flat;
 
-impl Univariate for Flat {
+impl ScalarFn for Flat {
     fn eval<S: Scalar>(&self, x: S) -> S {
         (-(x * x).recip()).exp()
     }
@@ -130,22 +130,6 @@ impl Univariate for Flat {
 impl ClosedForm for Flat {
     fn derivative(&self, n: usize, x: f64) -> f64 {
         super::flat::derivative(n, x).unwrap_or(f64::NAN)
-    }
-}
-
-/// Rosenbrock's function `(1 − x)² + 100 (y − x²)²`, a quartic polynomial:
-/// its second-order remainder along a line is exactly `c₃t³ + c₄t⁴`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Rosenbrock;
-
-impl super::Multivariate for Rosenbrock {
-    fn dim(&self) -> usize {
-        2
-    }
-    fn eval<S: Scalar>(&self, x: &[S]) -> S {
-        let one = S::cst(1.0);
-        let (a, b) = (one - x[0], x[1] - x[0] * x[0]);
-        a * a + S::cst(100.0) * b * b
     }
 }
 
@@ -211,7 +195,7 @@ impl SmoothField {
     }
 }
 
-impl super::Multivariate for SmoothField {
+impl Field for SmoothField {
     fn dim(&self) -> usize {
         self.dim
     }

@@ -16,67 +16,7 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use autodiff::Float;
-
-/// Numbers that a formula can be evaluated on: `f64`, the dual numbers of
-/// [`autodiff`] (through [`crate::diff`]) and [`Jet`]s.
-///
-/// A function written once, generic over `Scalar` (see [`super::Univariate`]
-/// and [`super::Multivariate`]), gives its value on `f64`, its first and
-/// second derivatives on dual numbers and all its Taylor coefficients on jets,
-/// which is what lets the tests compare three independent computations.
-pub trait Scalar:
-    Copy
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-    + Div<Output = Self>
-    + Neg<Output = Self>
-{
-    /// The constant `v`.
-    fn cst(v: f64) -> Self;
-    /// `e^self`.
-    fn exp(self) -> Self;
-    /// Natural logarithm.
-    fn ln(self) -> Self;
-    /// Sine.
-    fn sin(self) -> Self;
-    /// Cosine.
-    fn cos(self) -> Self;
-    /// Square root.
-    fn sqrt(self) -> Self;
-    /// `1 / self`.
-    fn recip(self) -> Self;
-    /// Integer power.
-    fn powi(self, n: i32) -> Self;
-}
-
-impl<T: Float> Scalar for T {
-    fn cst(v: f64) -> Self {
-        crate::diff::lit(v)
-    }
-    fn exp(self) -> Self {
-        Float::exp(self)
-    }
-    fn ln(self) -> Self {
-        Float::ln(self)
-    }
-    fn sin(self) -> Self {
-        Float::sin(self)
-    }
-    fn cos(self) -> Self {
-        Float::cos(self)
-    }
-    fn sqrt(self) -> Self {
-        Float::sqrt(self)
-    }
-    fn recip(self) -> Self {
-        Float::recip(self)
-    }
-    fn powi(self, n: i32) -> Self {
-        Float::powi(self, n)
-    }
-}
+use crate::diff::Scalar;
 
 /// The first `N` Taylor coefficients of a function at a point (`N ≥ 1`).
 ///
@@ -269,9 +209,68 @@ impl<const N: usize> Jet<N> {
 }
 // ANCHOR_END: jet_elementary
 
+impl<const N: usize> Jet<N> {
+    /// `w = ln(1 + u)`, with `w_0 = ln_1p(u_0)` accurate for small `u_0`.
+    pub fn ln_1p(self) -> Self {
+        let mut w = (Self::constant(1.0) + self).ln();
+        w.c[0] = self.c[0].ln_1p();
+        w
+    }
+
+    /// `(sinh u, cosh u)` together: from `s' = u'·c` and `c' = u'·s`,
+    /// `s_k = (1/k) Σ j u_j c_{k-j}` and `c_k = (1/k) Σ j u_j s_{k-j}`.
+    pub fn sinh_cosh(self) -> (Self, Self) {
+        let u = self.c;
+        let (mut s, mut c) = ([0.0; N], [0.0; N]);
+        (s[0], c[0]) = (u[0].sinh(), u[0].cosh());
+        for k in 1..N {
+            let (mut ds, mut dc) = (0.0, 0.0);
+            for j in 1..=k {
+                ds += j as f64 * u[j] * c[k - j];
+                dc += j as f64 * u[j] * s[k - j];
+            }
+            s[k] = ds / k as f64;
+            c[k] = dc / k as f64;
+        }
+        (Jet { c: s }, Jet { c })
+    }
+
+    /// `w = tanh(u)`: from `w' = u'·v` with `v = 1 − w²`,
+    /// `w_k = (1/k) Σ_{j=1}^{k} j u_j v_{k-j}` and `v_m = δ_{m0} − Σ_{i=0}^{m} w_i w_{m-i}`.
+    pub fn tanh(self) -> Self {
+        let u = self.c;
+        let (mut w, mut v) = ([0.0; N], [0.0; N]);
+        w[0] = u[0].tanh();
+        v[0] = 1.0 - w[0] * w[0];
+        for k in 1..N {
+            let s: f64 = (1..=k).map(|j| j as f64 * u[j] * v[k - j]).sum();
+            w[k] = s / k as f64;
+            v[k] = -(0..=k).map(|i| w[i] * w[k - i]).sum::<f64>();
+        }
+        Jet { c: w }
+    }
+
+    /// `w = atan(u)`: from `d·w' = u'` with `d = 1 + u²`,
+    /// `w_k = (k u_k − Σ_{j=1}^{k-1} (k−j) d_j w_{k-j}) / (k d_0)`.
+    pub fn atan(self) -> Self {
+        let u = self.c;
+        let d = (Self::constant(1.0) + self * self).c;
+        let mut w = [0.0; N];
+        w[0] = u[0].atan();
+        for k in 1..N {
+            let s: f64 = (1..k).map(|j| (k - j) as f64 * d[j] * w[k - j]).sum();
+            w[k] = (k as f64 * u[k] - s) / (k as f64 * d[0]);
+        }
+        Jet { c: w }
+    }
+}
+
 impl<const N: usize> Scalar for Jet<N> {
     fn cst(v: f64) -> Self {
         Jet::constant(v)
+    }
+    fn re(self) -> f64 {
+        self.c[0]
     }
     fn exp(self) -> Self {
         Jet::exp(self)
@@ -279,11 +278,23 @@ impl<const N: usize> Scalar for Jet<N> {
     fn ln(self) -> Self {
         Jet::ln(self)
     }
+    fn ln_1p(self) -> Self {
+        Jet::ln_1p(self)
+    }
     fn sin(self) -> Self {
         self.sin_cos().0
     }
     fn cos(self) -> Self {
         self.sin_cos().1
+    }
+    fn cosh(self) -> Self {
+        self.sinh_cosh().1
+    }
+    fn tanh(self) -> Self {
+        Jet::tanh(self)
+    }
+    fn atan(self) -> Self {
+        Jet::atan(self)
     }
     fn sqrt(self) -> Self {
         Jet::sqrt(self)

@@ -21,6 +21,9 @@
 //! * [`multivariate`]: the second-order model `f(x) + ∇f(x)ᵀΔ + ½ ΔᵀHΔ` that
 //!   Newton's method minimises, and its `O(‖Δ‖³)` remainder;
 //! * [`functions`]: the test functions, with closed-form derivatives.
+//!
+//! Functions are written once against [`crate::diff::ScalarFn`] and
+//! [`crate::diff::Field`], generic over [`crate::diff::Scalar`], which [`Jet`] implements.
 
 pub mod cancellation;
 pub mod experiments;
@@ -32,48 +35,10 @@ pub mod multivariate;
 pub mod radius;
 pub mod series;
 
-pub use jet::{Jet, Scalar};
+pub use jet::Jet;
 
+use crate::diff::ScalarFn;
 use crate::error::{Result, ensure_finite};
-
-// ANCHOR: univariate_trait
-/// A function of one real variable, written once for every [`Scalar`] type.
-pub trait Univariate {
-    /// Evaluates the function at `x`.
-    fn eval<S: Scalar>(&self, x: S) -> S;
-}
-// ANCHOR_END: univariate_trait
-
-/// A scalar function of several real variables, written once for every [`Scalar`] type.
-pub trait Multivariate {
-    /// Number of variables.
-    fn dim(&self) -> usize;
-    /// Evaluates the function at `x` (`x.len() == self.dim()`).
-    fn eval<S: Scalar>(&self, x: &[S]) -> S;
-}
-
-/// Presents a [`Univariate`] to [`crate::diff`] (dual numbers of `autodiff`).
-#[derive(Debug, Clone, Copy)]
-pub struct AsScalarFn<'a, G: ?Sized>(pub &'a G);
-
-impl<G: Univariate + ?Sized> crate::diff::ScalarFn for AsScalarFn<'_, G> {
-    fn eval<T: autodiff::Float>(&self, x: T) -> T {
-        self.0.eval(x)
-    }
-}
-
-/// Presents a [`Multivariate`] to [`crate::diff`] (gradients and Hessians by `autodiff`).
-#[derive(Debug, Clone, Copy)]
-pub struct AsField<'a, G: ?Sized>(pub &'a G);
-
-impl<G: Multivariate + ?Sized> crate::diff::Field for AsField<'_, G> {
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn eval<T: autodiff::Float>(&self, x: &[T]) -> T {
-        self.0.eval(x)
-    }
-}
 
 // ANCHOR: taylor_coefficients
 /// The Taylor coefficients `c_k = f^{(k)}(a)/k!`, `k = 0, …, N−1`, of `f` at `a`.
@@ -82,7 +47,7 @@ impl<G: Multivariate + ?Sized> crate::diff::Field for AsField<'_, G> {
 /// [`crate::Error::NonFinite`] if `a` is not finite or if a coefficient is not
 /// (the formula is undefined at `a`, e.g. `ln` of a non-positive number, or a
 /// coefficient overflows).
-pub fn taylor_coefficients<const N: usize, G: Univariate + ?Sized>(
+pub fn taylor_coefficients<const N: usize, G: ScalarFn + ?Sized>(
     f: &G,
     a: f64,
 ) -> Result<[f64; N]> {
@@ -93,7 +58,7 @@ pub fn taylor_coefficients<const N: usize, G: Univariate + ?Sized>(
 }
 
 /// The derivatives `f(a), f'(a), …, f^{(N−1)}(a)`, as `k!·c_k`.
-pub fn derivatives<const N: usize, G: Univariate + ?Sized>(f: &G, a: f64) -> Result<[f64; N]> {
+pub fn derivatives<const N: usize, G: ScalarFn + ?Sized>(f: &G, a: f64) -> Result<[f64; N]> {
     let mut d = taylor_coefficients::<N, G>(f, a)?;
     let mut factorial = 1.0;
     for (k, dk) in d.iter_mut().enumerate().skip(1) {

@@ -21,7 +21,9 @@ use crate::Error;
 use crate::diff;
 use crate::error::{Result, ensure_finite, ensure_len};
 
-use super::{AsField, Jet, Multivariate};
+use crate::diff::Field;
+
+use super::Jet;
 
 // ANCHOR: quadratic_model
 /// `m(Δ) = f(x) + ∇f(x)ᵀΔ + ½ ΔᵀHΔ`, built by forward-mode AD.
@@ -42,8 +44,8 @@ impl QuadraticModel {
     ///
     /// Fails with [`Error::ShapeMismatch`] if `x` does not have `f.dim()`
     /// coordinates and with [`Error::NonFinite`] if `x` or a derivative is not finite.
-    pub fn at<G: Multivariate + ?Sized>(f: &G, x: &DVector<f64>) -> Result<Self> {
-        let (value, gradient, hessian) = diff::value_gradient_hessian(&AsField(f), x)?;
+    pub fn at<G: Field + ?Sized>(f: &G, x: &DVector<f64>) -> Result<Self> {
+        let (value, gradient, hessian) = diff::value_gradient_hessian(f, x)?;
         Ok(QuadraticModel {
             x: x.clone(),
             value,
@@ -61,7 +63,7 @@ impl QuadraticModel {
     }
 
     /// `R(Δ) = f(x + Δ) − m(Δ)`.
-    pub fn remainder<G: Multivariate + ?Sized>(&self, f: &G, step: &DVector<f64>) -> Result<f64> {
+    pub fn remainder<G: Field + ?Sized>(&self, f: &G, step: &DVector<f64>) -> Result<f64> {
         let m = self.eval(step)?;
         let y = &self.x + step;
         let fy = f.eval(y.as_slice());
@@ -104,7 +106,7 @@ pub fn notes_hessian_term(hessian: &DMatrix<f64>, step: &DVector<f64>) -> Result
 
 /// The Taylor coefficients `c_0, …, c_{N−1}` of `g(s) = f(x + sΔ)` at `s = 0`,
 /// by evaluating `f` on the jets `x_i + s Δ_i`; `6 c_3 = D³f(x)[Δ, Δ, Δ]`.
-pub fn directional_coefficients<const N: usize, G: Multivariate + ?Sized>(
+pub fn directional_coefficients<const N: usize, G: Field + ?Sized>(
     f: &G,
     x: &DVector<f64>,
     dir: &DVector<f64>,
