@@ -7,6 +7,7 @@ use nalgebra::{DMatrix, DVector, Matrix2x3, Matrix3, Vector2};
 use papernotes::Error;
 use papernotes::alignment::camera::{AffineCamera, WeakPerspective, facing_camera, yaw_rotation};
 use papernotes::alignment::deepface::{align_2d, fiducials6};
+use papernotes::alignment::experiments::{self as ex, Inputs, Plan, back_facing};
 use papernotes::alignment::fit::{
     Family, Transform2, fit, fit_affine, fit_homography, fit_homography_dlt, fit_similarity,
     fit_similarity_linear, rms_residual,
@@ -912,23 +913,11 @@ fn degenerate_and_empty_triangles_are_typed_errors() {
 #[test]
 fn back_facing_triangles_appear_as_the_head_turns() {
     let mesh = mesh();
-    let fraction = |yaw: f64| {
-        let r = yaw_rotation(yaw);
-        let v = facing_camera(
-            |p| {
-                let q = r * p.coords;
-                P2::new(q.x, -q.y)
-            },
-            &mesh.vertices,
-            &mesh.triangles,
-        );
-        v.iter().filter(|b| !**b).count() as f64 / v.len() as f64
-    };
-    let f: Vec<f64> = [0.0, 20.0, 40.0, 60.0]
+    let f: Vec<usize> = [0.0, 20.0, 40.0, 60.0]
         .iter()
-        .map(|&y| fraction(y))
+        .map(|&y| back_facing(&mesh, y).hidden)
         .collect();
-    assert_eq!(f[0], 0.0);
+    assert_eq!(f[0], 0);
     for k in 1..f.len() {
         assert!(f[k] > f[k - 1], "{f:?}");
     }
@@ -1094,4 +1083,184 @@ fn error_paths_of_residuals_sampling_and_pixels() {
     assert!(e.to_string().contains("outside the 8 × 6 image"), "{e}");
     assert!(img.at(0, 6).is_err());
     assert_eq!(img.at(7, 5).unwrap(), img.data[5 * 8 + 7]);
+}
+
+// ---------- the chapter's experiments at quick size ----------
+
+/// The photos and the mesh, loaded once for all experiment tests.
+fn inputs() -> &'static Inputs {
+    static INPUTS: std::sync::OnceLock<Inputs> = std::sync::OnceLock::new();
+    INPUTS.get_or_init(|| Inputs::load().expect("data/faces and data/mesh ship with the crate"))
+}
+
+fn quick() -> Plan {
+    Plan::quick(42)
+}
+
+#[test]
+fn quick_plan_shrinks_sizes_only() {
+    let (q, f) = (quick(), Plan::full(42));
+    assert!(q.distortion_draws < f.distortion_draws && q.warp_reps < f.warp_reps);
+    assert_eq!(
+        (q.seed, &q.noise_sigmas, &q.yaws),
+        (f.seed, &f.noise_sigmas, &f.yaws)
+    );
+    assert!(q.noise_sigmas.contains(&q.table_sigma));
+    assert!(q.yaws.contains(&45.0) && q.yaws.contains(&90.0));
+}
+
+#[test]
+fn experiment_family_counts_mark_the_notes_counts_wrong() {
+    let counts = ex::family_counts();
+    let right: Vec<Option<bool>> = counts.iter().map(|c| c.notes_right()).collect();
+    assert_eq!(right, [None, Some(false), Some(false)]);
+    let t = ex::family_count_table(&counts);
+    assert_eq!(t.rows.len(), 3);
+    assert_eq!(t.rows[1], ["affine", "6", "3", "4 (wrong)"]);
+}
+
+#[test]
+fn experiment_fits_between_photos_shrink_with_family_freedom() {
+    let d = inputs();
+    let fits = ex::fits_between(&d.einstein, &d.takeo).unwrap();
+    let rms: Vec<f64> = fits.rows.iter().map(|r| r.rms).collect();
+    // Nested families: each least-squares fit is at least as good as the smaller
+    // family's; the DLT minimises an algebraic error, not the point residual.
+    assert!(rms[0] >= rms[1] && rms[1] >= rms[2], "{rms:?}");
+    assert!(rms[3] >= rms[2], "{rms:?}");
+    assert_eq!(fits.table().rows.len(), 4);
+    assert_eq!(fits.json().as_object().map(|o| o.len()), Some(4));
+}
+
+#[test]
+fn experiment_2d_alignment_of_both_photos_converges_in_two_steps() {
+    let d = inputs();
+    let aligned = ex::align_faces(&d.faces(), &d.template().unwrap()).unwrap();
+    for a in &aligned.faces {
+        assert_eq!(a.out.updates.len(), 2, "{}", a.name);
+        assert!(a.out.updates[1] < 1e-6);
+        assert!(a.out.residuals[1] < a.out.residuals[0]);
+        assert_eq!(a.aligned_fiducials().len(), 6);
+    }
+    assert_eq!(aligned.table().rows.len(), 2);
+}
+
+#[test]
+fn experiment_interpolation_roundtrip_and_zoom_out() {
+    let d = inputs();
+    let plan = quick();
+    let rt = ex::roundtrip(&d.faces(), plan.roundtrip_crop, 10.0).unwrap();
+    assert_eq!(rt.len(), 2);
+    assert!(rt.iter().all(|r| r.nearest > 0.0 && r.bilinear > 0.0));
+    let zoom = ex::zoom_out(&d.einstein.image, &plan.zoom_factors).unwrap();
+    // At factor 2 the bilinear sample sits between four pixels: it is the area average.
+    assert!(zoom[0].factor == 2 && zoom[0].bilinear < 1e-3, "{zoom:?}");
+    assert!(zoom.iter().all(|r| r.nearest > r.bilinear), "{zoom:?}");
+    assert_eq!(ex::zoom_table(&zoom).rows.len(), plan.zoom_factors.len());
+    assert_eq!(ex::roundtrip_table(&rt).rows.len(), 2);
+    let im = ex::interpolation_images(&d.einstein).unwrap();
+    assert!(im.zoom_in.iter().all(|g| (g.width, g.height) == (160, 160)));
+    assert!(
+        im.zoom_out
+            .iter()
+            .all(|g| (g.width, g.height) == (100, 100))
+    );
+}
+
+#[test]
+fn experiment_distortion_projective_exceeds_affine_with_six_points() {
+    let d = inputs();
+    let plan = quick();
+    // Two of the plan's noise levels keep the debug-build test short.
+    let sigmas = [plan.noise_sigmas[0], plan.table_sigma];
+    let dist = ex::distortion(&d.takeo, &sigmas, plan.distortion_draws, plan.seed).unwrap();
+    let run = || ex::distortion(&d.takeo, &[1.0], 2, 7).unwrap();
+    assert_eq!(run(), run(), "one seed, one result");
+    assert_eq!(dist.curves.len(), 4);
+    for c in &dist.curves {
+        assert_eq!(c.spread.len(), sigmas.len());
+        assert!(
+            c.spread
+                .iter()
+                .all(|s| s.q25 <= s.median && s.median <= s.q75)
+        );
+    }
+    let s = plan.table_sigma;
+    assert!(dist.projective_over_affine(6, s).unwrap() > 1.0);
+    for family in [Family::Affine, Family::Projective] {
+        assert!(dist.median_at(68, family, s).unwrap() < dist.median_at(6, family, s).unwrap());
+    }
+    assert_eq!(dist.table(s).rows.len(), 5);
+    assert_eq!(dist.table(3.0).rows.len(), 1, "no σ = 3 in this run");
+    assert!(dist.median_at(6, Family::Similarity, s).is_none());
+    let (lo, hi) = dist.quartile_range();
+    assert!(0.0 < lo && lo < hi, "{lo} {hi}");
+    assert!(ex::distortion(&d.takeo, &[-1.0], 1, 7).is_err());
+}
+
+#[test]
+fn experiment_camera_fits_of_both_photos() {
+    let d = inputs();
+    let fits = ex::camera_fits(&d.faces(), &d.mesh.anchors()).unwrap();
+    for c in &fits {
+        // The affine camera has 8 parameters, the weak-perspective one 6 of them.
+        assert!(c.rms <= c.rms_weak + 1e-9, "{}", c.name);
+        assert!(c.rms_weak <= c.rms_weak_start + 1e-9, "{}", c.name);
+        assert!(c.worst.1 >= c.rms && c.residual_percent().len() == 68);
+        assert!(c.rms_percent() > 0.0 && c.rms_percent() < 100.0);
+    }
+    assert_eq!(ex::camera_table(&fits).rows.len(), 2);
+    assert_eq!(ex::camera_json(&fits).as_object().map(|o| o.len()), Some(2));
+}
+
+#[test]
+fn experiment_frontalization_fills_the_turned_head_by_symmetry() {
+    let d = inputs();
+    let plan = quick();
+    let fr = ex::frontalization(&d.faces(), &d.mesh, &d.frame(), plan.turned_yaw).unwrap();
+    assert_eq!(fr.faces.len(), 2);
+    assert!(fr.turned.hidden() > 0);
+    let fill = fr.turned.mirror_fill_percent();
+    assert!(fill > 0.0 && fill < 100.0, "{fill}");
+    assert_eq!(fr.table().rows.len(), 3);
+    assert!(ex::frontalization(&[], &d.mesh, &d.frame(), 50.0).is_err());
+}
+
+#[test]
+fn experiment_back_facing_sweep_grows_from_none_to_half() {
+    let plan = quick();
+    let sweep = ex::back_facing_sweep(&inputs().mesh, &plan.yaws);
+    assert_eq!(sweep[0].percent(), 0.0);
+    assert!(sweep.windows(2).all(|w| w[1].hidden >= w[0].hidden));
+    let last = sweep.last().unwrap();
+    assert!(last.percent() > 40.0 && last.percent() < 60.0, "{last:?}");
+}
+
+#[test]
+fn experiment_illumination_normalization_undoes_only_the_gain() {
+    let d = inputs();
+    let aligned = ex::align_faces(&d.faces(), &d.template().unwrap()).unwrap();
+    let il = ex::illumination(&aligned).unwrap();
+    for (name, dist) in &il.rows {
+        assert!(dist[0] < 1e-12, "{name}: {dist:?}");
+        assert!(dist[1..].iter().all(|&v| v > 1e-3), "{name}: {dist:?}");
+    }
+    assert_eq!(il.images.len(), 2);
+    assert_eq!(il.table().rows.len(), 2);
+}
+
+#[test]
+fn experiment_warp_timing_and_face_region() {
+    let img = test_image(64, 48);
+    let t = ex::warp_timing(&img, quick().warp_reps).unwrap();
+    assert_eq!(t.reps, quick().warp_reps);
+    assert!(t.median_s >= 0.0 && (t.image.width, t.image.height) == (64, 48));
+    // The benchmark map keeps the image centre in place.
+    let c = P2::new(31.5, 23.5);
+    assert!((t.map.apply(&c) - c).norm() < 1e-9);
+    let face = &inputs().takeo;
+    let (crop, lm) = ex::face_region(face, 1.4).unwrap();
+    assert_eq!(lm.len(), face.landmarks.len());
+    let inside = |p: &P2| p.x >= 0.0 && p.y >= 0.0;
+    assert!(lm.iter().all(inside) && crop.width > 0 && crop.height > 0);
 }

@@ -14,10 +14,12 @@
 //! * [`frontalize`]: piecewise-affine frontalization;
 //! * [`illumination`]: the final L2 normalization;
 //! * the photos, landmarks and mesh come from [`crate::data`];
-//! * [`figure`]: image panels for the book's figures.
+//! * [`figure`]: image panels for the book's figures;
+//! * [`experiments`]: every experiment the chapter reports, plan in, results out.
 
 pub mod camera;
 pub mod deepface;
+pub mod experiments;
 pub mod figure;
 pub mod fit;
 pub mod frontalize;
