@@ -139,7 +139,7 @@ fn families(run: &mut Run, data: &Inputs) -> papernotes::Result<()> {
         ex::fits_between(&data.einstein, &data.takeo)
     })?;
     table(run, "fit_table", &fits.table());
-    run.record("fits_einstein_to_takeo", fits.json());
+    run.record("fits_einstein_to_takeo", fits.json())?;
     Ok(())
 }
 
@@ -231,7 +231,7 @@ fn distortion(run: &mut Run, plan: &Plan, data: &Inputs) -> papernotes::Result<(
     })?;
     table(run, "distortion_table", &d.table(plan.table_sigma));
     run.number("distortion_draws", d.draws as f64, Fmt::Int);
-    run.record("distortion_curves", d.json());
+    run.record("distortion_curves", d.json())?;
     let path = run.figure(
         "distortion.svg",
         "How much a family distorts the face when fitted to noisy landmarks of the takeo photo: median shape distortion (line) and 25th to 75th percentile (bar) over the noisy draws, vs landmark noise; a similarity's is 0",
@@ -272,7 +272,7 @@ fn cameras(run: &mut Run, data: &Inputs) -> papernotes::Result<()> {
     let anchors = data.mesh.anchors();
     let fits = run.time("camera fits", || ex::camera_fits(&data.faces(), &anchors))?;
     table(run, "camera_table", &ex::camera_table(&fits));
-    run.record("cameras", ex::camera_json(&fits));
+    run.record("cameras", ex::camera_json(&fits))?;
     let path = run.figure(
         "camera_residuals.svg",
         "Residual of each of the 68 landmarks after the least-squares affine camera fit to the generic model, as % of the inter-ocular distance",

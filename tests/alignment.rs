@@ -5,7 +5,7 @@ mod common;
 use approx::assert_relative_eq;
 use nalgebra::{DMatrix, DVector, Matrix2x3, Matrix3, Vector2};
 use papernotes::Error;
-use papernotes::alignment::camera::{AffineCamera, WeakPerspective, facing_camera, yaw_rotation};
+use papernotes::alignment::camera::{AffineCamera, WeakPerspective, yaw_rotation};
 use papernotes::alignment::deepface::{align_2d, fiducials6};
 use papernotes::alignment::experiments::{self as ex, Inputs, Plan, back_facing};
 use papernotes::alignment::fit::{

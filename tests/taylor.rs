@@ -967,7 +967,7 @@ fn exercise_notes_hessian_term_has_one_nonzero_eigenvalue_the_quadratic_form() {
 /// `f(x) = x₁² + cos x₂`: at `(0.1, 0.5)` its Hessian `diag(2, −cos 0.5)` is indefinite.
 struct SaddleCos;
 
-impl Multivariate for SaddleCos {
+impl Field for SaddleCos {
     fn dim(&self) -> usize {
         2
     }
@@ -1036,8 +1036,8 @@ mod experiments {
     use super::EPS;
     use nalgebra::DVector;
     use papernotes::Error;
+    use papernotes::functions::Rosenbrock;
     use papernotes::taylor::experiments::{self as ex, Plan};
-    use papernotes::taylor::functions::Rosenbrock;
     use rand::SeedableRng;
     use rand::rngs::StdRng;
 

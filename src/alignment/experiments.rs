@@ -293,7 +293,7 @@ pub fn fits_between(src: &Face, dst: &Face) -> Result<Fits> {
         rows.push(FitRow {
             key: family.name().to_string(),
             label: family.name().to_string(),
-            rms: rms_residual(&t, a, b),
+            rms: rms_residual(&t, a, b)?,
             transform: t,
         });
     }
@@ -301,7 +301,7 @@ pub fn fits_between(src: &Face, dst: &Face) -> Result<Fits> {
     rows.push(FitRow {
         key: "projective_dlt".into(),
         label: "projective, DLT only (algebraic error)".into(),
-        rms: rms_residual(&dlt, a, b),
+        rms: rms_residual(&dlt, a, b)?,
         transform: dlt,
     });
     Ok(Fits { rows })
@@ -804,7 +804,7 @@ pub fn camera_fits(faces: &[&Face], anchors: &[P3]) -> Result<Vec<CameraFit>> {
         let wp = WeakPerspective::fit(lm, anchors)?;
         let wp0 = WeakPerspective::from_affine(lm, anchors)?;
         let residuals: Vec<f64> = camera
-            .residuals(lm, anchors)
+            .residuals(lm, anchors)?
             .iter()
             .map(|v| v.norm())
             .collect();
@@ -825,7 +825,7 @@ pub fn camera_fits(faces: &[&Face], anchors: &[P3]) -> Result<Vec<CameraFit>> {
             name: f.name.clone(),
             rms,
             inter_ocular: (landmark(f, 45)? - landmark(f, 36)?).norm(),
-            rms_weak_start: (wp0.sse(lm, anchors) / n).sqrt(),
+            rms_weak_start: (wp0.sse(lm, anchors)? / n).sqrt(),
             rms_weak,
             worst,
             angles_deg: wp.angles_deg(),

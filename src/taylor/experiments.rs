@@ -15,16 +15,16 @@ use super::cancellation::{
     gamma,
 };
 use super::fd::{central_difference, central_difference_bound};
-use super::functions::{
-    ClosedForm, Exp, Flat, InverseSquare, Log1p, Rosenbrock, Sin, SmoothField, factorial,
-};
+use super::functions::{ClosedForm, Exp, Flat, InverseSquare, Log1p, Sin, SmoothField, factorial};
 use super::multivariate::{QuadraticModel, directional_coefficients, loglog_slope};
 use super::radius::estimate_radius;
 use super::series::{evaluate, exp_remainder, lagrange_bound, partial_sums};
-use super::{AsScalarFn, Multivariate, Scalar, Univariate, derivatives, flat, taylor_coefficients};
+use super::{derivatives, flat, taylor_coefficients};
 use crate::Error;
 use crate::diff::derivs1;
+use crate::diff::{Field, Scalar, ScalarFn};
 use crate::error::{Result, ensure_finite, ensure_len};
+use crate::functions::Rosenbrock;
 
 /// Points `(x, y)` of a curve.
 pub type Curve = Vec<(f64, f64)>;
@@ -305,7 +305,7 @@ pub fn jets_vs_closed_forms<R: Rng + ?Sized>(plan: &Plan, rng: &mut R) -> Result
 #[derive(Debug, Clone, Copy)]
 struct Mix;
 
-impl Univariate for Mix {
+impl ScalarFn for Mix {
     fn eval<S: Scalar>(&self, x: S) -> S {
         let one = S::cst(1.0);
         x.sin() * (-(x * x)).exp() + (one + x * x).sqrt() / (S::cst(2.0) + x.cos())
@@ -325,7 +325,7 @@ pub fn jets_vs_autodiff<R: Rng + ?Sized>(plan: &Plan, rng: &mut R) -> Result<Der
     for _ in 0..plan.jet_cases {
         let x: f64 = rng.random_range(-3.0..3.0);
         let j = derivatives::<3, _>(&Mix, x)?;
-        let d = derivs1(&AsScalarFn(&Mix), x)?;
+        let d = derivs1(&Mix, x)?;
         for (a, b) in j.iter().zip([d.value, d.d1, d.d2]) {
             worst = worst.max((a - b).abs() / (1.0 + b.abs()));
         }
@@ -741,7 +741,7 @@ pub struct LineRemainders {
 /// # Errors
 /// [`Error::ShapeMismatch`] if `x` or `d` has the wrong length, [`Error::NonFinite`] if the
 /// model cannot be built at `x`.
-pub fn line_remainders<G: Multivariate + ?Sized>(
+pub fn line_remainders<G: Field + ?Sized>(
     f: &G,
     x: &DVector<f64>,
     d: &DVector<f64>,
