@@ -589,12 +589,12 @@ mod experiments {
     use candle_core::Device;
     use nalgebra::{DMatrix, Vector3};
     use papernotes::Error;
+    use papernotes::sphereface::Anneal;
     use papernotes::sphereface::experiments::{
         self as ex, ClosedSet, Digits, Plan, SEEN, Verdict, verdict,
     };
     use papernotes::sphereface::figure::{PanelKind, draw_feature_panels};
     use papernotes::sphereface::projection::{MapFrame, SEAM_CLEARANCE};
-    use papernotes::sphereface::{Anneal, psi};
 
     fn plan() -> Plan {
         Plan::quick(42, Device::Cpu)
@@ -873,11 +873,34 @@ mod experiments {
             assert!(r.holds <= r.runs);
         }
         assert_eq!(o.curves.len(), o.rows.len());
-        for (_, c) in &o.curves {
-            assert!(c.windows(2).all(|w| w[1].0 >= w[0].0 && w[1].1 >= w[0].1));
-            assert_eq!(*c.last().unwrap(), (1.0, 1.0));
+        for (_, runs) in &o.curves {
+            assert_eq!(runs.len(), plan().seeds as usize);
+            for c in runs {
+                assert!(c.windows(2).all(|w| w[1].0 >= w[0].0 && w[1].1 >= w[0].1));
+                assert_eq!(*c.last().unwrap(), (1.0, 1.0));
+            }
+        }
+        // On a common grid of rates the TAR never falls and reaches 1 at FAR = 1.
+        let fars = [1e-3, 1e-2, 0.1, 1.0];
+        for (_, runs) in o.tar_runs(&fars).unwrap() {
+            for r in runs {
+                assert!(r.windows(2).all(|w| w[1] >= w[0]));
+                assert_eq!(r[3], 1.0);
+            }
         }
         assert_eq!(o.table().rows.len(), 5);
+    }
+
+    /// TAR on a grid of rates: a step function of the ROC, 0 before its first point.
+    #[test]
+    fn tar_on_grid_reads_the_roc_as_a_step_function() {
+        let roc = [(0.0, 0.2), (0.1, 0.5), (0.5, 0.9), (1.0, 1.0)];
+        let t = ex::tar_on_grid(&roc, &[0.0, 0.05, 0.1, 0.7, 1.0]).unwrap();
+        assert_eq!(t, [0.2, 0.2, 0.5, 0.9, 1.0]);
+        assert_eq!(ex::tar_on_grid(&roc[1..], &[0.05]).unwrap(), [0.0]);
+        assert!(ex::tar_on_grid(&[], &[0.5]).is_err());
+        assert!(ex::tar_on_grid(&roc, &[1.5]).is_err());
+        assert!(ex::tar_on_grid(&[(0.5, 0.5), (0.1, 0.6)], &[0.5]).is_err());
     }
 
     /// The benchmark rows: two heads at two sizes, quantiles in order.
@@ -903,6 +926,5 @@ mod experiments {
         dedup.dedup();
         assert_eq!(dedup.len(), keys.len());
         assert_eq!(ex::head_label(&ex::pure_m4()), "A-Softmax m=4, λ = 0");
-        assert!(psi(0.0, 4).is_ok());
     }
 }

@@ -1014,8 +1014,8 @@ pub struct OpenRow {
 pub struct OpenSet {
     /// One row per head and similarity.
     pub rows: Vec<OpenRow>,
-    /// The first seed's ROC `(FAR, TAR)` of each row, labelled as the row.
-    pub curves: Vec<(String, Curve)>,
+    /// Every seed's ROC `(FAR, TAR)` of each row, labelled as the row.
+    pub curves: Vec<(String, Vec<Curve>)>,
 }
 
 #[derive(Default)]
@@ -1023,7 +1023,7 @@ struct Sums {
     tar2: f64,
     tar3: f64,
     auc: f64,
-    curve: Option<Curve>,
+    curves: Vec<Curve>,
 }
 
 /// Trains [`OPEN_DIM`]-dimensional features of each of [`open_heads`] on the
@@ -1063,9 +1063,7 @@ pub fn open_set(plan: &Plan, data: &Digits) -> Result<OpenSet> {
                 s.tar2 += tar_at_far(&g, &i, 1e-2)?;
                 s.tar3 += tar_at_far(&g, &i, 1e-3)?;
                 s.auc += auc(&g, &i)?;
-                if s.curve.is_none() {
-                    s.curve = Some(roc(&g, &i)?);
-                }
+                s.curves.push(roc(&g, &i)?);
             }
             if feature_criterion(&f, uy)?.holds() {
                 holds += 1;
@@ -1079,9 +1077,7 @@ pub fn open_set(plan: &Plan, data: &Digits) -> Result<OpenSet> {
                 head_label(&head),
                 if cosine { "cosine" } else { "Euclidean" }
             );
-            if let Some(c) = s.curve {
-                curves.push((label.clone(), c));
-            }
+            curves.push((label.clone(), s.curves));
             rows.push(OpenRow {
                 label,
                 head,
@@ -1099,6 +1095,24 @@ pub fn open_set(plan: &Plan, data: &Digits) -> Result<OpenSet> {
 }
 
 impl OpenSet {
+    /// Each row's TAR at each of `fars`, one run per seed (see [`tar_on_grid`]):
+    /// `(label, runs)` with `runs[seed][i]` the TAR at `fars[i]`.
+    ///
+    /// # Errors
+    /// As [`tar_on_grid`].
+    pub fn tar_runs(&self, fars: &[f64]) -> Result<Vec<(String, Vec<Vec<f64>>)>> {
+        self.curves
+            .iter()
+            .map(|(label, runs)| {
+                let r = runs
+                    .iter()
+                    .map(|c| tar_on_grid(c, fars))
+                    .collect::<Result<_>>()?;
+                Ok((label.clone(), r))
+            })
+            .collect()
+    }
+
     /// The table `open_set` of the chapter.
     pub fn table(&self) -> Table {
         Table {
@@ -1126,6 +1140,35 @@ impl OpenSet {
                 .collect(),
         }
     }
+}
+
+/// The TAR a ROC curve reaches at each false accept rate of `fars`: the TAR of
+/// its last point whose FAR is at most that rate (0 if none is), so runs with
+/// different thresholds can be averaged at common rates.
+///
+/// # Errors
+/// [`Error::TooFew`] for an empty curve; [`Error::InvalidParameter`] for a rate
+/// outside `[0, 1]` or a curve whose FARs decrease.
+pub fn tar_on_grid(roc: &[(f64, f64)], fars: &[f64]) -> Result<Vec<f64>> {
+    ensure_len("ROC points", roc.len(), 1)?;
+    if roc.windows(2).any(|w| w[1].0 < w[0].0) {
+        return Err(Error::InvalidParameter {
+            name: "ROC",
+            reason: "the false accept rates of a ROC curve must not decrease".into(),
+        });
+    }
+    fars.iter()
+        .map(|&f| {
+            if !(0.0..=1.0).contains(&f) {
+                return Err(Error::InvalidParameter {
+                    name: "FAR",
+                    reason: format!("a false accept rate lies in [0, 1], got {f}"),
+                });
+            }
+            let n = roc.partition_point(|p| p.0 <= f);
+            Ok(if n == 0 { 0.0 } else { roc[n - 1].1 })
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
