@@ -41,6 +41,7 @@ fn table(run: &mut Run, key: &str, t: &Table) {
 fn run() -> papernotes::Result<()> {
     let args = Args::parse();
     let device = papernotes::device::select(args.common.device)?;
+    // The run record takes its mode and seed from the same flags.
     let plan = Plan::new(args.common.quick, args.common.seed, device.clone());
     if args.bench_head {
         let rows = ex::bench(&plan)?;
@@ -58,7 +59,6 @@ fn run() -> papernotes::Result<()> {
         &args.common,
         &papernotes::device::describe(&device),
     )?;
-    let plan = Plan::new(run.quick(), run.seed(), device);
 
     psi_figure(&mut run)?;
     let t0 = Instant::now();
