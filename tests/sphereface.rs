@@ -578,3 +578,353 @@ fn classification_features_verify_unseen_classes_worse_than_seen() {
     let unseen = auc_of(&ux, &uy);
     assert!(seen > unseen + 0.05, "seen {seen}, unseen {unseen}");
 }
+
+// ------------------------------------------- experiments at quick size
+
+mod experiments {
+    use std::f64::consts::PI;
+    use std::sync::OnceLock;
+
+    use approx::assert_relative_eq;
+    use candle_core::Device;
+    use nalgebra::{DMatrix, Vector3};
+    use papernotes::Error;
+    use papernotes::sphereface::Anneal;
+    use papernotes::sphereface::experiments::{
+        self as ex, ClosedSet, Digits, Plan, SEEN, Verdict, verdict,
+    };
+    use papernotes::sphereface::figure::{PanelKind, draw_feature_panels};
+    use papernotes::sphereface::projection::{MapFrame, SEAM_CLEARANCE};
+
+    fn plan() -> Plan {
+        Plan::quick(42, Device::Cpu)
+    }
+
+    /// The quick closed-set run, trained once for all the tests that read it.
+    fn closed() -> &'static (Digits, ClosedSet) {
+        static RUN: OnceLock<(Digits, ClosedSet)> = OnceLock::new();
+        RUN.get_or_init(|| {
+            let data = ex::digits(&plan()).unwrap();
+            let closed = ex::closed_set(&plan(), &data).unwrap();
+            (data, closed)
+        })
+    }
+
+    /// The ψ curves of the figure run from ψ(0) = 1 to ψ(π) = 1 − 2m, decrease,
+    /// and coincide with cos θ for m = 1.
+    #[test]
+    fn psi_curves_run_from_one_to_one_minus_2m() {
+        let c = ex::psi_curves(181).unwrap();
+        assert_eq!(c.psi.len(), 4);
+        for (m, pts) in &c.psi {
+            assert_eq!(pts.len(), 181);
+            assert_eq!(pts[0], (0.0, 1.0));
+            assert_relative_eq!(pts[180].0, 180.0, epsilon = 1e-12);
+            assert_relative_eq!(pts[180].1, 1.0 - 2.0 * f64::from(*m), epsilon = 1e-12);
+            assert!(pts.windows(2).all(|w| w[1].1 < w[0].1));
+        }
+        for (p, q) in c.psi[0].1.iter().zip(&c.cos) {
+            assert_relative_eq!(p.1, q.1, epsilon = 1e-12);
+        }
+        assert!(matches!(ex::psi_curves(1), Err(Error::TooFew { .. })));
+    }
+
+    /// The annealing curves: λ starts at 1000/1.12, never rises, ends on the
+    /// floor 5, and the weight of ψ is 1/(1 + λ).
+    #[test]
+    fn anneal_curves_decay_to_the_floor() {
+        let a = ex::anneal_curves(4000, 5).unwrap();
+        assert_relative_eq!(a.lambda[0].1, 1000.0 / 1.12, epsilon = 1e-9);
+        assert!(a.lambda.windows(2).all(|w| w[1].1 <= w[0].1));
+        assert_eq!(a.lambda.last().unwrap().1, 5.0);
+        for (l, w) in a.lambda.iter().zip(&a.psi_weight) {
+            assert_eq!(l.0, w.0);
+            assert_relative_eq!(w.1, 1.0 / (1.0 + l.1));
+        }
+        assert!(ex::anneal_curves(0, 5).is_err());
+        assert!(ex::anneal_curves(10, 0).is_err());
+    }
+
+    /// The verdict rule: a tie within four grid spacings, else the sign decides.
+    #[test]
+    fn verdict_is_a_tie_within_four_grid_spacings() {
+        let h = 4.0 * 2.0 * PI / 360.0;
+        assert_eq!(verdict(0.0, 360).unwrap(), Verdict::Tie);
+        assert_eq!(verdict(0.99 * h, 360).unwrap(), Verdict::Tie);
+        assert_eq!(verdict(-0.99 * h, 360).unwrap(), Verdict::Tie);
+        assert_eq!(verdict(1.01 * h, 360).unwrap(), Verdict::Holds);
+        assert_eq!(verdict(-1.01 * h, 360).unwrap(), Verdict::Fails);
+        // A finer grid decides a smaller gap.
+        assert_eq!(verdict(1.01 * h / 16.0, 5760).unwrap(), Verdict::Holds);
+        assert!(matches!(verdict(0.1, 0), Err(Error::TooFew { .. })));
+        assert!(matches!(
+            verdict(f64::NAN, 360),
+            Err(Error::NonFinite { .. })
+        ));
+    }
+
+    /// At quick size the sampled regions already give Properties 2 and 3: the
+    /// binary criterion fails for m = 2, 3 and holds for m = 4, 5; with ten
+    /// uniform classes m = 3 is the tie; the computed binary ratio never exceeds
+    /// the paper's worst case by more than the sampling error.
+    #[test]
+    fn bounds_at_quick_size_give_properties_2_and_3() {
+        let b = ex::bounds(&plan()).unwrap();
+        let binary: Vec<Verdict> = b.rows.iter().map(|r| r.binary).collect();
+        let multi: Vec<Verdict> = b.rows.iter().map(|r| r.multiclass).collect();
+        use Verdict::*;
+        assert_eq!(binary, [Fails, Fails, Holds, Holds]);
+        assert_eq!(multi, [Fails, Tie, Holds, Holds]);
+        for r in &b.rows {
+            assert!(r.worst_ratio <= r.paper_ratio * 1.02, "{r:?}");
+            assert!(r.worst_ratio > 0.9 * r.paper_ratio, "{r:?}");
+            let h = 2.0 * 2.0 * PI / b.grid as f64;
+            assert!((r.uniform_max_intra - r.paper_intra).abs() <= h, "{r:?}");
+            assert!((r.uniform_min_inter - r.paper_inter).abs() <= h, "{r:?}");
+        }
+        for c in &b.curves {
+            assert_eq!(c.computed.len(), plan().thetas);
+            // The paper's formula only where θ₁₂ ≤ (m−1)π/m.
+            let limit = (f64::from(c.m) - 1.0) * 180.0 / f64::from(c.m);
+            assert!(c.paper.iter().all(|p| p.0 <= limit + 1e-9));
+        }
+        let t = b.table();
+        assert_eq!(t.rows.len(), 4);
+        assert!(t.rows.iter().all(|r| r.len() == t.header.len()));
+        assert_eq!(t.rows[1][6], "tie (within the grid spacing)");
+        let mut bad = plan();
+        bad.grid = 4;
+        assert!(ex::bounds(&bad).is_err());
+    }
+
+    /// The digits of the quick run: 200 training rows, 20 % of 1797 held out,
+    /// and the iteration count that drives λ.
+    #[test]
+    fn digits_at_quick_size_are_cut_and_counted() {
+        let d = ex::digits(&plan()).unwrap();
+        assert_eq!(d.split.train_y.len(), 200);
+        assert_eq!(d.split.train_x.nrows(), 200);
+        assert_eq!(d.split.test_y.len(), 359);
+        assert_eq!(d.iterations, 2 * 200usize.div_ceil(ex::BATCH));
+        assert_eq!(
+            d.final_lambda,
+            Anneal::sphereface().lambda(d.iterations as u64).unwrap()
+        );
+    }
+
+    /// The open-set split keeps every image: the seen digits below SEEN in
+    /// their train/test parts, every image of the others in the unseen set.
+    #[test]
+    fn open_split_separates_seen_from_unseen_digits() {
+        let s = papernotes::data::digits::split(0.2, 42).unwrap();
+        let o = ex::open_split(&s, SEEN).unwrap();
+        assert!(o.seen_train.1.iter().all(|&y| y < SEEN));
+        assert!(o.seen_test.1.iter().all(|&y| y < SEEN));
+        assert!(o.unseen.1.iter().all(|&y| y >= SEEN));
+        let total = o.seen_train.1.len() + o.seen_test.1.len() + o.unseen.1.len();
+        assert_eq!(total, 1797);
+        assert_eq!(o.unseen.0.nrows(), o.unseen.1.len());
+        // The unseen set starts with the training images, in their order.
+        let first = (0..s.train_y.len())
+            .find(|&r| s.train_y[r] >= SEEN)
+            .unwrap();
+        assert_eq!(o.unseen.0.row(0), s.train_x.row(first));
+        assert!(ex::open_split(&s, 1).is_err());
+        assert!(ex::open_split(&s, 9).is_err());
+    }
+
+    /// The quick closed-set run: one model per dimension, head and seed; the
+    /// table's means agree with the models; percentiles lie inside the extremes;
+    /// training beats chance; the histogram is a distribution.
+    #[test]
+    fn closed_set_at_quick_size() {
+        let (data, c) = closed();
+        assert_eq!(c.models.len(), 2 * ex::all_heads().len());
+        let rows = c.rows();
+        assert_eq!(rows.len(), c.models.len());
+        for (r, m) in rows.iter().zip(&c.models) {
+            assert_eq!((r.dim, r.head), (m.dim, m.head));
+            assert_eq!(r.test_acc, m.test_acc());
+            assert!(r.test_acc_range.0 <= r.test_acc && r.test_acc <= r.test_acc_range.1);
+            assert!(r.intra_p95_deg <= r.max_intra_deg && r.inter_p05_deg >= r.min_inter_deg);
+            assert!((0.0..=180.0).contains(&r.mean_angle_deg));
+            assert_eq!(r.holds, usize::from(m.crit.holds()));
+        }
+        let mean_acc = rows.iter().map(|r| r.test_acc).sum::<f64>() / rows.len() as f64;
+        assert!(mean_acc > 0.2, "mean test accuracy {mean_acc} (chance 0.1)");
+        let t = c.table();
+        assert_eq!(t.rows.len(), rows.len());
+        assert!(t.rows.iter().all(|r| r.len() == t.header.len()));
+        assert!(t.rows.iter().any(|r| r[1] == "A-Softmax m=4, λ = 0"));
+        let h = c.angle_histogram(3, &ex::heads()[2], 3.0, 40).unwrap();
+        assert_relative_eq!(h.iter().map(|p| p.1).sum::<f64>(), 1.0, epsilon = 1e-12);
+        assert!(c.angle_histogram(3, &ex::heads()[2], 0.0, 40).is_err());
+        assert!(c.norm_ratio(2, &ex::heads()[0]).unwrap() >= 1.0);
+        let (xs, runs) = c.accuracy_runs(3, &ex::heads()[0]).unwrap();
+        assert_eq!((xs, runs.len()), (vec![1.0, 2.0], 1));
+        assert!(c.epoch_ms().unwrap() > 0.0);
+        assert_eq!(data.split.test_y.len(), c.models[0].angles.len());
+    }
+
+    /// The feature panels: one per head of the figures; 2-D weights are unit
+    /// directions; 3-D directions are valid longitudes and latitudes, in a frame
+    /// whose seam is no more crowded than the standard frame's; the figure code
+    /// draws them with ten digit keys.
+    #[test]
+    fn feature_panels_at_quick_size() {
+        let (data, c) = closed();
+        let y = &data.split.test_y;
+        let p2 = ex::panels_2d(c, y).unwrap();
+        assert_eq!(p2.len(), ex::heads().len());
+        for p in &p2 {
+            assert_eq!(p.points.len(), y.len());
+            for w in &p.weights {
+                assert_relative_eq!(w.0.hypot(w.1), 1.0, epsilon = 1e-12);
+            }
+        }
+        let p3 = ex::panels_3d(c, y).unwrap();
+        for (p, m) in p3.iter().zip(c.first_seed(3)) {
+            assert!(p.points.iter().chain(&p.weights).all(|&(lon, lat)| {
+                (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)
+            }));
+            let dirs: Vec<Vector3<f64>> = m
+                .test_feats
+                .row_iter()
+                .map(|r| Vector3::new(r[0], r[1], r[2]).normalize())
+                .collect();
+            let chosen = MapFrame::choose(&m.test_feats).unwrap();
+            assert!(chosen.seam_penalty(&dirs) <= MapFrame::standard().seam_penalty(&dirs));
+        }
+        assert!(ex::panels_2d(c, &y[1..]).is_err());
+        let dir = std::env::temp_dir().join(format!("sphereface-panels-{}", std::process::id()));
+        let path = dir.join("features_2d.svg");
+        draw_feature_panels(&path, "test", &p2, PanelKind::Plane).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.contains("class weight") && svg.contains("digit"));
+        assert!(draw_feature_panels(&path, "t", &[], PanelKind::Map).is_err());
+        let seven = vec![p2[0].clone(); 7];
+        assert!(draw_feature_panels(&path, "t", &seven, PanelKind::Map).is_err());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// A cluster centred on the standard map's seam (longitude ±180°) and one
+    /// at its pole: the chosen frame keeps both clear of the seam, so each is
+    /// drawn whole, in one piece of the map.
+    #[test]
+    fn map_frame_keeps_clusters_off_the_seam() {
+        let mut rows = Vec::new();
+        for k in 0..40 {
+            let a = 0.15 * (f64::from(k) / 40.0 - 0.5);
+            rows.extend([-1.0, a, 0.1 * a.sin()]);
+            rows.extend([0.1 * a.cos(), 0.1 * a, 1.0]);
+        }
+        let m = DMatrix::from_row_slice(80, 3, &rows);
+        let dirs: Vec<Vector3<f64>> = m
+            .row_iter()
+            .map(|r| Vector3::new(r[0], r[1], r[2]).normalize())
+            .collect();
+        assert!(MapFrame::standard().seam_penalty(&dirs) > 0.0);
+        let f = MapFrame::choose(&m).unwrap();
+        let nearest = dirs
+            .iter()
+            .map(|u| f.seam_distance(u))
+            .fold(f64::INFINITY, f64::min);
+        assert!(nearest >= SEAM_CLEARANCE, "{}", nearest.to_degrees());
+        let ll = f.lon_lat_rows(&m).unwrap();
+        for half in [&ll[..], &ll[1..]] {
+            let lons: Vec<f64> = half.iter().step_by(2).map(|p| p.0).collect();
+            let span = lons.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b))
+                - lons.iter().fold(f64::INFINITY, |a, &b| a.min(b));
+            assert!(span < 90.0, "a cluster spans {span}° of longitude");
+        }
+        // The frame is orthonormal and maps its own axes where they belong.
+        assert_relative_eq!(f.centre.cross(&f.east), f.pole, epsilon = 1e-12);
+        let (lon, lat) = f.lon_lat(f.centre).unwrap();
+        assert!(lon.abs() < 1e-9 && lat.abs() < 1e-9);
+        assert_relative_eq!(f.lon_lat(f.pole * 3.0).unwrap().1, 90.0, epsilon = 1e-9);
+        assert!(f.lon_lat(Vector3::zeros()).is_err());
+        assert!(MapFrame::choose(&DMatrix::zeros(3, 2)).is_err());
+        assert!(MapFrame::around(Vector3::new(f64::NAN, 0.0, 1.0), 0.0).is_err());
+    }
+
+    /// The quick open-set run: five rows (softmax twice), TAR at the stricter
+    /// FAR never above TAR at the looser one, AUC and TAR in [0, 1], and each
+    /// ROC a non-decreasing curve that ends at (1, 1).
+    #[test]
+    fn open_set_at_quick_size() {
+        let data = ex::digits(&plan()).unwrap();
+        let o = ex::open_set(&plan(), &data).unwrap();
+        let labels: Vec<&str> = o.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "softmax, cosine",
+                "softmax, Euclidean",
+                "NormFace s=10, cosine",
+                "A-Softmax m=4, cosine",
+                "A-Softmax m=4, λ = 0, cosine"
+            ]
+        );
+        // One network per head: both softmax rows share its accuracy.
+        assert_eq!(o.rows[0].accuracy, o.rows[1].accuracy);
+        for r in &o.rows {
+            assert!(0.0 <= r.tar_1e3 && r.tar_1e3 <= r.tar_1e2 && r.tar_1e2 <= 1.0);
+            assert!((0.0..=1.0).contains(&r.auc) && (0.0..=1.0).contains(&r.accuracy));
+            assert!(r.holds <= r.runs);
+        }
+        assert_eq!(o.curves.len(), o.rows.len());
+        for (_, runs) in &o.curves {
+            assert_eq!(runs.len(), plan().seeds as usize);
+            for c in runs {
+                assert!(c.windows(2).all(|w| w[1].0 >= w[0].0 && w[1].1 >= w[0].1));
+                assert_eq!(*c.last().unwrap(), (1.0, 1.0));
+            }
+        }
+        // On a common grid of rates the TAR never falls and reaches 1 at FAR = 1.
+        let fars = [1e-3, 1e-2, 0.1, 1.0];
+        for (_, runs) in o.tar_runs(&fars).unwrap() {
+            for r in runs {
+                assert!(r.windows(2).all(|w| w[1] >= w[0]));
+                assert_eq!(r[3], 1.0);
+            }
+        }
+        assert_eq!(o.table().rows.len(), 5);
+    }
+
+    /// TAR on a grid of rates: a step function of the ROC, 0 before its first point.
+    #[test]
+    fn tar_on_grid_reads_the_roc_as_a_step_function() {
+        let roc = [(0.0, 0.2), (0.1, 0.5), (0.5, 0.9), (1.0, 1.0)];
+        let t = ex::tar_on_grid(&roc, &[0.0, 0.05, 0.1, 0.7, 1.0]).unwrap();
+        assert_eq!(t, [0.2, 0.2, 0.5, 0.9, 1.0]);
+        assert_eq!(ex::tar_on_grid(&roc[1..], &[0.05]).unwrap(), [0.0]);
+        assert!(ex::tar_on_grid(&[], &[0.5]).is_err());
+        assert!(ex::tar_on_grid(&roc, &[1.5]).is_err());
+        assert!(ex::tar_on_grid(&[(0.5, 0.5), (0.1, 0.6)], &[0.5]).is_err());
+    }
+
+    /// The benchmark rows: two heads at two sizes, quantiles in order.
+    #[test]
+    fn bench_at_quick_size() {
+        let rows = ex::bench(&plan()).unwrap();
+        assert_eq!(rows.len(), 4);
+        for r in &rows {
+            assert!(0.0 < r.p10_ms && r.p10_ms <= r.median_ms && r.median_ms <= r.p90_ms);
+        }
+        assert_eq!(ex::bench_table(&rows).rows[3][1], "256 × 512 × 1000");
+        let mut bad = plan();
+        bad.bench_reps = 0;
+        assert!(ex::bench(&bad).is_err());
+    }
+
+    /// Every head has its own run-record key, and the unannealed head its own label.
+    #[test]
+    fn head_keys_are_unique() {
+        let keys: Vec<String> = ex::all_heads().iter().map(ex::head_key).collect();
+        let mut dedup = keys.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(dedup.len(), keys.len());
+        assert_eq!(ex::head_label(&ex::pure_m4()), "A-Softmax m=4, λ = 0");
+    }
+}

@@ -13,14 +13,21 @@
 //! * [`geometry`]: decision regions on the circle, the binary margin and the
 //!   lower bounds on `m` (paper, Properties 2 and 3);
 //! * [`Anneal`]: the published schedule that mixes softmax and A-Softmax logits;
-//! * [`train`]: the A-Softmax head on tensors, for the trainer of [`crate::nn`].
+//! * [`train`]: the A-Softmax head on tensors, for the trainer of [`crate::nn`];
+//! * [`experiments`]: every experiment of the chapter, plan in, results out;
+//! * [`projection`]: longitude and latitude of 3-D feature directions, in a
+//!   frame whose seam passes clear of the clusters;
+//! * [`figure`]: the scatter panels of learned features.
 
 use std::f64::consts::PI;
 
 use crate::error::{Error, Result, ensure_finite};
 
+pub mod experiments;
+pub mod figure;
 pub mod geometry;
 pub mod loss;
+pub mod projection;
 pub mod train;
 
 /// Checks the margin parameter: the paper defines `ψ` for integer `m ≥ 1`.
