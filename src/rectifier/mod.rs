@@ -17,6 +17,7 @@
 pub mod backprop;
 pub mod construct;
 pub mod convert;
+pub mod experiments;
 pub mod rescale;
 pub mod train;
 
