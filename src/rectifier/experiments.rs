@@ -153,6 +153,12 @@ pub fn inputs(plan: &Plan, device: &Device) -> Result<Inputs> {
 ///
 /// Sizes [`Mlp::glorot`] rejects, or a negative or non-finite `bias_sd`.
 pub fn random_net(sizes: &[usize], act: Activation, bias_sd: f64, rng: &mut StdRng) -> Result<Mlp> {
+    if !(bias_sd.is_finite() && bias_sd >= 0.0) {
+        return Err(Error::InvalidParameter {
+            name: "bias sd",
+            reason: format!("must be finite and not negative, got {bias_sd}"),
+        });
+    }
     let m = Mlp::glorot(sizes, act, rng)?;
     if bias_sd == 0.0 {
         return Ok(m);
