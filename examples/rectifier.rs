@@ -13,10 +13,11 @@ use std::process::ExitCode;
 use candle_core::Device;
 use clap::Parser;
 use papernotes::plot::{Legend, LineChart, Mark, Scale, Series, Summary};
+use papernotes::rectifier::Activation;
 use papernotes::rectifier::experiments::{
     self as ex, Antisym, Bench, Deep, DeepRun, Ill, Inputs, Plan, Pre, Rescaling, Sparse, Table,
 };
-use papernotes::rectifier::train::EpochStats;
+use papernotes::rectifier::train::{EpochStats, NetAct};
 use papernotes::run::{CommonArgs, Fmt, Run};
 
 #[derive(Parser)]
@@ -217,6 +218,20 @@ fn deep_report(run: &mut Run, plan: &Plan, r: &Deep) -> papernotes::Result<()> {
         c.push(seed_summary(name, &runs, i, |e| e.test_accuracy)?);
     }
     table(run, "deep_table", &r.table());
+    let (relu, tanh) = (
+        NetAct::Fixed(Activation::Relu),
+        NetAct::Fixed(Activation::Tanh),
+    );
+    let pairs = [
+        (relu, NetAct::Fixed(Activation::Softplus)),
+        (relu, NetAct::Fixed(Activation::Sigmoid)),
+        (tanh, relu),
+    ];
+    let counts: Vec<_> = pairs
+        .iter()
+        .map(|&(a, b)| (a.name(), b.name(), r.seed_comparisons(a, b)))
+        .collect();
+    run.record("deep_seed_comparisons", &counts);
     let epoch_secs: Vec<(&str, f64)> = summaries
         .iter()
         .map(|s| (s.act.name(), s.seconds_per_epoch))
@@ -303,6 +318,8 @@ fn pre_report(run: &mut Run, r: &Pre) {
     for row in &r.rows {
         let key = format!("pre_gain_{}", row.name.to_lowercase());
         run.number(&key, row.gain_points(), Fmt::Fixed(1));
+        let within = row.gain_within_spread();
+        run.record(&format!("pre_gain_within_spread_{}", row.name), within);
     }
     table(run, "pre_table", &r.table());
 }

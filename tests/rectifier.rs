@@ -985,6 +985,19 @@ fn deep_experiment_summarizes_every_seed_and_sigmoid_lags() {
             .mean_accuracy
     };
     assert!(acc("tanh") > acc("sigmoid") && acc("ReLU") > acc("sigmoid"));
+    let (tanh, sigmoid) = (
+        NetAct::Fixed(Activation::Tanh),
+        NetAct::Fixed(Activation::Sigmoid),
+    );
+    let [(_, higher), (_, lower_loss), (_, to90)] = r.seed_comparisons(tanh, sigmoid);
+    assert_eq!(higher.of, 2);
+    assert!(
+        higher.every_seed() && lower_loss.every_seed(),
+        "{higher:?} {lower_loss:?}"
+    );
+    assert!(to90.holds <= to90.of);
+    let [(_, against_itself), ..] = r.seed_comparisons(tanh, tanh);
+    assert_eq!(against_itself.holds, 0);
     assert_eq!(r.table().rows.len(), 5);
     let dead = r.dead_table();
     assert_eq!(dead.rows.len(), 4);
@@ -1039,6 +1052,8 @@ fn pretraining_experiment_compares_the_same_seeds_with_ten_labels_per_class() {
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         let gain = 100.0 * (mean(&row.with) - mean(&row.without));
         assert_relative_eq!(row.gain_points(), gain, epsilon = 1e-12);
+        assert!(row.spread_points() >= 0.0);
+        assert_eq!(row.gain_within_spread(), gain.abs() < row.spread_points());
     }
     assert_eq!(r.table().rows.len(), 2);
 }

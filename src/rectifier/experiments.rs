@@ -72,7 +72,7 @@ impl Plan {
             antisym_steps: 3000,
             antisym_restarts: 3,
             deep_epochs: 40,
-            seeds: 3,
+            seeds: 5,
             high_lr_epochs: 25,
             sparse_epochs: 30,
             pre_epochs: 20,
@@ -602,6 +602,8 @@ pub struct DeepSummary {
     pub accuracy_range: (f64, f64),
     /// Mean final training loss.
     pub mean_loss: f64,
+    /// Lowest and highest final training loss.
+    pub loss_range: (f64, f64),
     /// Per seed, the first epoch with test accuracy ≥ 90 % (`None`: never).
     pub epoch_to_90: Vec<Option<usize>>,
     /// Per seed, the units off on all training images at the end.
@@ -617,6 +619,58 @@ impl Deep {
             .into_iter()
             .map(|act| summarize(act, &runs_of(&self.normal, act)))
             .collect()
+    }
+
+    /// In how many seeds `holds(run of a, run of b)` is true at the ordinary
+    /// learning rate (runs paired by seed).
+    pub fn seeds_where(
+        &self,
+        a: NetAct,
+        b: NetAct,
+        holds: impl Fn(&DeepRun, &DeepRun) -> bool,
+    ) -> SeedCount {
+        let (ra, rb) = (runs_of(&self.normal, a), runs_of(&self.normal, b));
+        let pairs: Vec<(&DeepRun, &DeepRun)> = ra
+            .iter()
+            .filter_map(|x| rb.iter().find(|y| y.seed == x.seed).map(|y| (*x, *y)))
+            .collect();
+        SeedCount {
+            holds: pairs.iter().filter(|(x, y)| holds(x, y)).count(),
+            of: pairs.len(),
+        }
+    }
+
+    /// The comparisons the chapter states per seed: `a` ends with higher test
+    /// accuracy than `b`; `a` ends with a lower training loss; `a` reaches 90 % test
+    /// accuracy no later than `b` (a run that never does counts as later than any).
+    pub fn seed_comparisons(&self, a: NetAct, b: NetAct) -> [(&'static str, SeedCount); 3] {
+        let last = |r: &DeepRun| r.stats.last().copied();
+        let to90 = |r: &DeepRun| {
+            r.stats
+                .iter()
+                .find(|e| e.test_accuracy >= 0.9)
+                .map_or(usize::MAX, |e| e.epoch)
+        };
+        [
+            (
+                "higher final test accuracy",
+                self.seeds_where(a, b, |x, y| match (last(x), last(y)) {
+                    (Some(p), Some(q)) => p.test_accuracy > q.test_accuracy,
+                    _ => false,
+                }),
+            ),
+            (
+                "lower final training loss",
+                self.seeds_where(a, b, |x, y| match (last(x), last(y)) {
+                    (Some(p), Some(q)) => p.train_loss < q.train_loss,
+                    _ => false,
+                }),
+            ),
+            (
+                "reaches 90 % no later",
+                self.seeds_where(a, b, |x, y| to90(x) != usize::MAX && to90(x) <= to90(y)),
+            ),
+        ]
     }
 
     /// The activations of the high-learning-rate runs, in run order.
@@ -637,10 +691,11 @@ impl Deep {
                     .map(|e| e.map_or("never".to_string(), |e| e.to_string()))
                     .collect();
                 let dead: Vec<String> = s.dead_units.iter().map(|d| d.to_string()).collect();
+                let (llo, lhi) = s.loss_range;
                 vec![
                     s.act.name().to_string(),
                     format!("{} ({}–{})", pct(s.mean_accuracy), pct(lo), pct(hi)),
-                    format!("{:.4}", s.mean_loss),
+                    format!("{:.4} ({llo:.4}–{lhi:.4})", s.mean_loss),
                     to90.join(", "),
                     dead.join(", "),
                     format!("{:.1}", 1000.0 * s.seconds_per_epoch),
@@ -651,7 +706,7 @@ impl Deep {
             header: vec![
                 "activation",
                 "final test accuracy: mean (min–max)",
-                "final training loss (mean)",
+                "final training loss: mean (min–max)",
                 "epoch reaching 90 % (per seed)",
                 "units with z ≤ 0 on all training images at the end (per seed)",
                 "ms per epoch",
@@ -710,16 +765,12 @@ fn summarize(act: NetAct, runs: &[&DeepRun]) -> DeepSummary {
         .iter()
         .flat_map(|r| r.stats.iter().map(|e| e.seconds))
         .collect();
-    let accuracy_range = finals
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-            (l.min(*v), h.max(*v))
-        });
     DeepSummary {
         act,
         mean_accuracy: mean(&finals),
-        accuracy_range,
+        accuracy_range: range(&finals),
         mean_loss: mean(&losses),
+        loss_range: range(&losses),
         epoch_to_90: runs
             .iter()
             .map(|r| {
@@ -741,6 +792,30 @@ fn summarize(act: NetAct, runs: &[&DeepRun]) -> DeepSummary {
 /// Arithmetic mean (NaN for no values).
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// Smallest and largest value (`(∞, −∞)` for no values).
+fn range(v: &[f64]) -> (f64, f64) {
+    v.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+            (l.min(*x), h.max(*x))
+        })
+}
+
+/// In how many seeds a comparison between two activations held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SeedCount {
+    /// Seeds in which it held.
+    pub holds: usize,
+    /// Seeds compared.
+    pub of: usize,
+}
+
+impl SeedCount {
+    /// Whether it held in every seed (and there was at least one).
+    pub fn every_seed(self) -> bool {
+        self.of > 0 && self.holds == self.of
+    }
 }
 
 // ------------------------------------------------------------------ claim 6
@@ -856,6 +931,18 @@ impl PreRow {
     pub fn gain_points(&self) -> f64 {
         100.0 * (mean(&self.with) - mean(&self.without))
     }
+
+    /// Seed-to-seed spread (highest minus lowest accuracy) from a random start,
+    /// in percentage points.
+    pub fn spread_points(&self) -> f64 {
+        let (lo, hi) = range(&self.without);
+        100.0 * (hi - lo)
+    }
+
+    /// Whether the mean gain is smaller in size than the seed-to-seed spread.
+    pub fn gain_within_spread(&self) -> bool {
+        self.gain_points().abs() < self.spread_points()
+    }
 }
 
 /// Result of [`pretraining`].
@@ -916,16 +1003,29 @@ pub fn pretraining(plan: &Plan, inputs: &Inputs, device: &Device) -> Result<Pre>
 impl Pre {
     /// The table of accuracies per seed with and without pre-training.
     pub fn table(&self) -> Table {
-        let fmt = |v: &[f64]| v.iter().map(|a| pct(*a)).collect::<Vec<_>>().join(", ");
+        let fmt = |v: &[f64]| {
+            let (lo, hi) = range(v);
+            let each = v.iter().map(|a| pct(*a)).collect::<Vec<_>>().join(", ");
+            format!(
+                "{each} (mean {}, range {}–{})",
+                pct(mean(v)),
+                pct(lo),
+                pct(hi)
+            )
+        };
         let rows = self
             .rows
             .iter()
             .map(|r| {
                 vec![
                     r.name.clone(),
-                    format!("{} (mean {})", fmt(&r.without), pct(mean(&r.without))),
-                    format!("{} (mean {})", fmt(&r.with), pct(mean(&r.with))),
-                    format!("{:+.1} points", r.gain_points()),
+                    fmt(&r.without),
+                    fmt(&r.with),
+                    format!(
+                        "{:+.1} points (seed spread {:.1})",
+                        r.gain_points(),
+                        r.spread_points()
+                    ),
                 ]
             })
             .collect();
