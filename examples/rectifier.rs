@@ -317,7 +317,7 @@ fn pre_report(run: &mut Run, r: &Pre) {
     run.record("pre_reconstruction_mse", &r.recon);
     for row in &r.rows {
         let key = format!("pre_gain_{}", row.name.to_lowercase());
-        run.number(&key, row.gain_points(), Fmt::Fixed(1));
+        run.number(&key, row.gain_points_shown(), Fmt::Fixed(1));
         let within = row.gain_within_spread();
         run.record(&format!("pre_gain_within_spread_{}", row.name), within);
     }

@@ -1053,6 +1053,8 @@ fn pretraining_experiment_compares_the_same_seeds_with_ten_labels_per_class() {
         let gain = 100.0 * (mean(&row.with) - mean(&row.without));
         assert_relative_eq!(row.gain_points(), gain, epsilon = 1e-12);
         assert!(row.spread_points() >= 0.0);
+        assert!((row.gain_points_shown() - gain).abs() <= 0.05 + 1e-12);
+        assert!(!format!("{:+.1}", row.gain_points_shown()).starts_with("-0.0"));
         assert_eq!(row.gain_within_spread(), gain.abs() < row.spread_points());
     }
     assert_eq!(r.table().rows.len(), 2);

@@ -932,6 +932,13 @@ impl PreRow {
         100.0 * (mean(&self.with) - mean(&self.without))
     }
 
+    /// [`PreRow::gain_points`] rounded to one decimal as the book prints it, with
+    /// a rounding residue such as −2e-14 shown as 0 rather than "−0.0".
+    pub fn gain_points_shown(&self) -> f64 {
+        let g = (10.0 * self.gain_points()).round() / 10.0;
+        if g == 0.0 { 0.0 } else { g }
+    }
+
     /// Seed-to-seed spread (highest minus lowest accuracy) from a random start,
     /// in percentage points.
     pub fn spread_points(&self) -> f64 {
@@ -1023,7 +1030,7 @@ impl Pre {
                     fmt(&r.with),
                     format!(
                         "{:+.1} points (seed spread {:.1})",
-                        r.gain_points(),
+                        r.gain_points_shown(),
                         r.spread_points()
                     ),
                 ]
