@@ -891,3 +891,211 @@ fn error_rel_max_diff_rejects_different_shapes() {
     assert!(e.to_string().contains("2 × 3"), "{e}");
     assert_eq!(rel_max_diff(&a, &a).unwrap(), 0.0);
 }
+
+// ------------------------------------------------- the chapter's experiments at quick size
+
+use papernotes::rectifier::experiments::{self as ex, Plan};
+
+fn quick() -> (Plan, ex::Inputs) {
+    let plan = Plan::quick(42);
+    let inputs = ex::inputs(&plan, &Device::Cpu).unwrap();
+    (plan, inputs)
+}
+
+/// Claim 1 as the chapter measures it: positive α with ∏α = 1 keep every random
+/// network's outputs to roundoff; the negative pair and the own-α bias scaling change
+/// every one of them.
+#[test]
+fn rescaling_experiment_keeps_positive_alphas_and_breaks_the_rest() {
+    let plan = Plan::quick(42);
+    let r = ex::rescaling(&plan).unwrap();
+    assert_eq!(r.nets, plan.random_nets);
+    assert!(r.max_positive < 1e-12, "{}", r.max_positive);
+    assert_eq!(r.changed_negative, r.nets);
+    assert_eq!(r.changed_own_bias, r.nets);
+    assert_eq!(r.xs.len(), r.original.len());
+    let gap = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f64, f64::max)
+    };
+    assert!(gap(&r.original, &r.positive) < 1e-12);
+    assert!(gap(&r.original, &r.negative) > 1e-3);
+    assert!(gap(&r.original, &r.own_bias) > 1e-3);
+}
+
+/// Claim 2 as the chapter measures it: plain SGD from θ and θ′ = R_α θ gives different
+/// losses after one step and different curves; a balanced start gives the same curve
+/// bit for bit, and relative steps the same curve to f32 roundoff.
+#[test]
+fn ill_conditioning_experiment_separates_sgd_from_balanced_and_relative_steps() {
+    let (plan, inputs) = quick();
+    let r = ex::ill_conditioning(&plan, &inputs, &Device::Cpu).unwrap();
+    let (l0, la, lb) = r.one_step;
+    assert!(l0.is_finite() && (la - lb).abs() > 1e-3, "{:?}", r.one_step);
+    assert_eq!(r.alphas_markdown(), "$(3, 1/3, 1)$");
+    let rows = r.rows();
+    let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["SGD", "balanced, then SGD", "relative steps"]);
+    assert!(rows[0].1.max_gap > 1e-3, "{:?}", rows[0]);
+    assert_eq!(rows[1].1.max_gap, 0.0);
+    assert!(rows[2].1.max_gap < 1e-5, "{:?}", rows[2]);
+    assert!(r.curves.iter().all(|c| c.stats.len() == plan.ill_epochs));
+    assert_eq!(r.table().rows.len(), 3);
+}
+
+/// Claim 4's fits: one finite, positive best error per width and activation, in the
+/// plan's order; a width of 0 is refused.
+#[test]
+fn antisymmetric_experiment_reports_one_best_error_per_width() {
+    let plan = Plan::quick(42);
+    let r = ex::antisymmetric(&plan, &Device::Cpu).unwrap();
+    let ks: Vec<usize> = r.rows.iter().map(|row| row.0).collect();
+    assert_eq!(ks, plan.antisym_ks);
+    for &(_, relu, tanh) in &r.rows {
+        assert!(relu.is_finite() && relu > 0.0 && tanh.is_finite() && tanh > 0.0);
+    }
+    assert_eq!(r.table().rows[0][0], "1");
+    let bad = Plan {
+        antisym_ks: vec![0],
+        ..plan
+    };
+    assert!(matches!(
+        ex::antisymmetric(&bad, &Device::Cpu),
+        Err(Error::TooFew { .. })
+    ));
+}
+
+/// Claims 5 and 7 as the chapter runs them (two seeds): every activation gets one run
+/// per seed from the same start; the summaries are the mean and range of those runs;
+/// already after two epochs tanh and ReLU are ahead of the sigmoid.
+#[test]
+fn deep_experiment_summarizes_every_seed_and_sigmoid_lags() {
+    let (plan, inputs) = quick();
+    let plan = Plan { seeds: 2, ..plan };
+    let r = ex::deep(&plan, &inputs, &Device::Cpu).unwrap();
+    assert_eq!(r.normal.len(), 5 * 2);
+    assert_eq!(r.high.len(), 4 * 2);
+    let s = r.summaries();
+    assert_eq!(s.len(), 5);
+    for sum in &s {
+        assert_eq!(sum.final_accuracy.len(), 2);
+        let mean = sum.final_accuracy.iter().sum::<f64>() / 2.0;
+        assert_relative_eq!(sum.mean_accuracy, mean, epsilon = 1e-15);
+        let (lo, hi) = sum.accuracy_range;
+        assert!(lo <= sum.mean_accuracy && sum.mean_accuracy <= hi);
+        assert_eq!(sum.epoch_to_90.len(), 2);
+        assert_eq!(sum.dead_units.len(), 2);
+    }
+    let acc = |name: &str| {
+        s.iter()
+            .find(|x| x.act.name() == name)
+            .unwrap()
+            .mean_accuracy
+    };
+    assert!(acc("tanh") > acc("sigmoid") && acc("ReLU") > acc("sigmoid"));
+    let (tanh, sigmoid) = (
+        NetAct::Fixed(Activation::Tanh),
+        NetAct::Fixed(Activation::Sigmoid),
+    );
+    let [(_, higher), (_, lower_loss), (_, to90)] = r.seed_comparisons(tanh, sigmoid);
+    assert_eq!(higher.of, 2);
+    assert!(
+        higher.every_seed() && lower_loss.every_seed(),
+        "{higher:?} {lower_loss:?}"
+    );
+    assert!(to90.holds <= to90.of);
+    let [(_, against_itself), ..] = r.seed_comparisons(tanh, tanh);
+    assert_eq!(against_itself.holds, 0);
+    assert_eq!(r.table().rows.len(), 5);
+    let dead = r.dead_table();
+    assert_eq!(dead.rows.len(), 4);
+    assert!(dead.rows.iter().all(|row| row[1].split(", ").count() == 2));
+    let none = Plan { seeds: 0, ..plan };
+    assert!(ex::deep(&none, &inputs, &Device::Cpu).is_err());
+}
+
+/// Claim 6 as the chapter measures it: about half the ReLU activations are exactly 0
+/// at initialisation and a strong L1 penalty raises that; softplus has none.
+#[test]
+fn sparsity_experiment_relu_is_half_zero_and_softplus_never_zero() {
+    let (plan, inputs) = quick();
+    let r = ex::sparsity(&plan, &inputs, &Device::Cpu).unwrap();
+    let keys: Vec<&str> = r.runs.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "relu_l1_0",
+            "relu_l1_0_001",
+            "relu_l1_0_01",
+            "softplus_l1_0",
+            "softplus_l1_0_01"
+        ]
+    );
+    let end = |i: usize| r.runs[i].stats.last().unwrap().zero_fraction;
+    assert!(
+        (0.3..0.7).contains(&r.runs[0].at_init),
+        "{}",
+        r.runs[0].at_init
+    );
+    assert!(end(2) > end(0), "{} vs {}", end(2), end(0));
+    for i in [3, 4] {
+        assert_eq!(r.runs[i].at_init, 0.0);
+        assert_eq!(end(i), 0.0);
+    }
+    assert_eq!(r.table().rows.len(), 5);
+}
+
+/// Claim 8's set-up: ten labelled digits per class, one accuracy per seed with and
+/// without pre-training, a finite reconstruction error per pre-training, and the gain
+/// is the difference of the means.
+#[test]
+fn pretraining_experiment_compares_the_same_seeds_with_ten_labels_per_class() {
+    let (plan, inputs) = quick();
+    let r = ex::pretraining(&plan, &inputs, &Device::Cpu).unwrap();
+    assert_eq!(r.labelled, 100);
+    assert_eq!(r.recon.len(), 2 * plan.seeds as usize);
+    assert!(r.recon.iter().all(|m| m.is_finite() && *m > 0.0));
+    for row in &r.rows {
+        assert_eq!(row.without.len(), plan.seeds as usize);
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let gain = 100.0 * (mean(&row.with) - mean(&row.without));
+        assert_relative_eq!(row.gain_points(), gain, epsilon = 1e-12);
+        assert!(row.spread_points() >= 0.0);
+        assert!((row.gain_points_shown() - gain).abs() <= 0.05 + 1e-12);
+        assert!(!format!("{:+.1}", row.gain_points_shown()).starts_with("-0.0"));
+        assert_eq!(row.gain_within_spread(), gain.abs() < row.spread_points());
+    }
+    assert_eq!(r.table().rows.len(), 2);
+}
+
+/// The step benchmark: its quantiles are ordered, and an empty plan is refused.
+#[test]
+fn bench_step_experiment_orders_its_quantiles() {
+    let (plan, inputs) = quick();
+    let b = ex::bench_step(&plan, &inputs.train, &Device::Cpu).unwrap();
+    assert_eq!(b.steps, plan.bench_steps);
+    assert!(0.0 < b.p10_ms && b.p10_ms <= b.median_ms && b.median_ms <= b.p90_ms);
+    let none = Plan {
+        bench_steps: 0,
+        ..plan
+    };
+    assert!(ex::bench_step(&none, &inputs.train, &Device::Cpu).is_err());
+}
+
+/// Bad plans are refused with an error, not a panic.
+#[test]
+fn experiments_reject_empty_training_sets_and_bad_bias_spreads() {
+    let plan = Plan {
+        train_rows: Some(0),
+        ..Plan::quick(42)
+    };
+    assert!(matches!(
+        ex::inputs(&plan, &Device::Cpu),
+        Err(Error::TooFew { .. })
+    ));
+    let mut rng = StdRng::seed_from_u64(0);
+    assert!(ex::random_net(&[2, 3, 1], Activation::Relu, -1.0, &mut rng).is_err());
+    assert!(ex::random_net(&[2, 3, 1], Activation::Relu, f64::NAN, &mut rng).is_err());
+}

@@ -12,11 +12,13 @@
 //! [`rescale`] (the α-rescaling of GBB 2011 §3 and its remedies),
 //! [`convert`] (tanh network → sigmoid network), [`construct`] (exact
 //! rectifier constructions of |x|, x and hard tanh); the data come from
-//! [`crate::data::digits`].
+//! [`crate::data::digits`]. [`experiments`] runs every experiment the chapter
+//! reports and builds its tables.
 
 pub mod backprop;
 pub mod construct;
 pub mod convert;
+pub mod experiments;
 pub mod rescale;
 pub mod train;
 
