@@ -24,6 +24,7 @@ use papernotes::softmax::bias::{
     best_accuracy_with_bias, best_accuracy_without_bias, entropy, min_loss_bounded_logits,
 };
 use papernotes::softmax::blur::gaussian_blur;
+use papernotes::softmax::experiments::{self as ex, Digits, Plan, class_spread};
 use papernotes::softmax::imbalance::{geometric_sizes, spearman, subset};
 use papernotes::softmax::normface::{balanced_loss, loss_lower_bound, min_scale, simplex};
 use papernotes::softmax::train::Head;
@@ -449,4 +450,216 @@ fn l2_normalization_removes_brightness_only_for_homogeneous_nets() {
     .unwrap();
     let (g1, g3) = (feats(&net, 1.0), feats(&net, 3.0));
     assert!((unit(&g1) - unit(&g3)).amax() > 1e-2);
+}
+
+// ------------------------------------------------------------ the chapter's experiments
+
+fn quick() -> (Plan, Digits) {
+    let plan = Plan::quick(42);
+    let data = Digits::load(&plan, &Device::Cpu).unwrap();
+    (plan, data)
+}
+
+/// The two-class run the chapter quotes: the exact gradient at 0 is
+/// ∓(m + n)/2 while the notes give (m(m − 1), n(n − 1)); descent moves w₁ up
+/// and w₂ down at every step and keeps their sum to rounding.
+#[test]
+fn two_class_experiment_conserves_the_sum_and_contradicts_the_notes() {
+    let tc = ex::two_class().unwrap();
+    assert_eq!(tc.gradient, (-50.5, 50.5));
+    assert_eq!(tc.notes_gradient, (9900.0, 0.0));
+    assert_eq!(tc.path.len(), 301);
+    assert!(tc.sum_drift < 1e-12, "{}", tc.sum_drift);
+    assert!(
+        tc.path
+            .windows(2)
+            .all(|w| w[1].0 > w[0].0 && w[1].1 < w[0].1)
+    );
+    let (w1, w2) = tc.last();
+    assert!(((w1 - 0.3) + (w2 + 0.5)).abs() < 1e-12);
+}
+
+/// The imbalance experiment trains every head with every optimizer; the
+/// weight norms it reports for the figure are the SGD run's, with ρ equal to
+/// the last point of that run's curve, and the class sizes are the plan's.
+#[test]
+fn imbalance_experiment_reports_every_head_optimizer_and_rank_curve() {
+    let (plan, data) = quick();
+    let imb = ex::imbalance(&plan, &data, &Device::Cpu).unwrap();
+    assert_eq!(imb.sizes, geometric_sizes(10, 14, 140).unwrap());
+    assert_eq!(imb.rows.len(), 6);
+    assert_eq!(imb.table().rows.len(), 6);
+    for r in &imb.rows {
+        assert!((0.0..=1.0).contains(&r.accuracy) && (0.0..=1.0).contains(&r.rare_accuracy));
+    }
+    for rho in &imb.rho {
+        assert_eq!(rho.curves.len(), plan.seeds as usize);
+        for c in &rho.curves {
+            assert_eq!(c.len(), plan.imb_epochs);
+            assert!(c.iter().all(|v| (-1.0..=1.0).contains(v)));
+        }
+    }
+    let (n, w): (Vec<f64>, Vec<f64>) = imb.final_norms.iter().copied().unzip();
+    let sgd = imb.rho_for(Opt::Sgd { momentum: 0.9 }).unwrap();
+    assert_eq!(spearman(&w, &n).unwrap(), sgd.last()[0]);
+    let mut got: Vec<usize> = n.iter().map(|&v| v as usize).collect();
+    got.sort_unstable();
+    let want: Vec<usize> = imb
+        .sizes
+        .iter()
+        .map(|&v| (v / plan.imb_divisor).max(1))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(imb.early_norms.len(), 10);
+}
+
+/// The bias experiment: one accuracy per seed and head, the difference of
+/// the means; bounded logits lose against a bias below s ≈ 1.5 and not above.
+#[test]
+fn bias_experiment_reports_seeds_and_the_bounded_logit_excess() {
+    let (plan, data) = quick();
+    let b = ex::biases(&plan, &data, &Device::Cpu).unwrap();
+    assert_eq!(b.rows.len(), 2);
+    assert!(
+        b.rows
+            .iter()
+            .all(|r| r.accuracies.len() == plan.seeds as usize)
+    );
+    assert_eq!(b.difference(), b.rows[1].mean() - b.rows[0].mean());
+    assert!(b.epoch_seconds > 0.0);
+    let excess: Vec<f64> = b.bounded.iter().map(|r| r.least_loss - r.entropy).collect();
+    assert!(excess.iter().all(|&e| e > -1e-9), "{excess:?}");
+    assert!(
+        excess.windows(2).all(|w| w[1] <= w[0] + 1e-12),
+        "{excess:?}"
+    );
+    assert!(excess[0] > 0.01 && excess[4] < 1e-9, "{excess:?}");
+    assert_eq!(b.bounded_table().rows[0][0], "0.5");
+}
+
+/// The spread metric: exact rays have no angular spread and the norms' own
+/// coefficient of variation; points on a circle have no norm spread.
+#[test]
+fn class_spread_separates_rays_from_circles() {
+    let mut rows = Vec::new();
+    let mut labels = Vec::new();
+    for c in 0..3usize {
+        let a = 2.0 * PI * c as f64 / 3.0;
+        for r in [1.0, 2.0, 3.0] {
+            rows.extend([r * a.cos(), r * a.sin()]);
+            labels.push(c);
+        }
+    }
+    let f = DMatrix::from_row_slice(9, 2, &rows);
+    let s = class_spread(&f, &labels).unwrap();
+    assert!(s.angle_rms < 1e-7, "{}", s.angle_rms);
+    assert_relative_eq!(s.norm_cv, (2.0f64 / 3.0).sqrt() / 2.0, max_relative = 1e-12);
+    let unit = DMatrix::from_fn(9, 2, |i, j| {
+        let t = 0.1 * i as f64;
+        if j == 0 { t.cos() } else { t.sin() }
+    });
+    let s = class_spread(&unit, &labels).unwrap();
+    assert!(s.norm_cv < 1e-12 && s.angle_rms > 0.05, "{s:?}");
+    assert!(matches!(
+        class_spread(&f, &labels[..8]).unwrap_err(),
+        Error::ShapeMismatch { .. }
+    ));
+    let mut z = f.clone();
+    z.row_mut(0).fill(0.0);
+    assert!(class_spread(&z, &labels).is_err());
+    assert!(class_spread(&f, &[0, 1, 2, 3, 4, 5, 6, 7, 8]).is_err());
+}
+
+/// The radial experiment's table agrees with its own 2-D features (one seed
+/// at quick size), and its ROC curves run monotonically to (1, 1).
+#[test]
+fn radial_experiment_agrees_with_its_features_and_draws_monotone_rocs() {
+    let (plan, data) = quick();
+    let r = ex::radial(&plan, &data, &Device::Cpu).unwrap();
+    assert_eq!(r.rows.iter().map(|r| r.dim).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(r.features_2d.shape(), (data.test.n, 2));
+    assert_eq!(r.labels, data.split.test_y);
+    let s = class_spread(&r.features_2d, &r.labels).unwrap();
+    assert_eq!(
+        (s.norm_cv, s.angle_rms),
+        (r.rows[0].norm_cv, r.rows[0].angle_rms)
+    );
+    let (g, i) = pair_scores(&r.features_2d, &r.labels, Similarity::Cosine).unwrap();
+    assert_eq!(auc(&g, &i).unwrap(), r.rows[0].auc_cosine);
+    assert_eq!(r.roc.len(), 4);
+    for c in &r.roc {
+        assert!(
+            c.points
+                .windows(2)
+                .all(|w| w[1].0 >= w[0].0 && w[1].1 >= w[0].1)
+        );
+        assert_eq!(c.points.last(), Some(&(1.0, 1.0)));
+    }
+    assert_eq!(r.table().rows.len(), 2);
+}
+
+/// The NormFace scale experiment: each row's bound is the formula's, no
+/// trained loss is below it, and the table's verdict is "loss ≤ ε".
+#[test]
+fn normface_scale_experiment_compares_the_loss_with_the_bound() {
+    let (plan, data) = quick();
+    let nf = ex::normface_scale(&plan, &data, &Device::Cpu).unwrap();
+    assert_eq!(nf.rows.len(), plan.scales.len());
+    assert_relative_eq!(
+        loss_lower_bound(10, nf.min_scale).unwrap(),
+        nf.eps,
+        max_relative = 1e-12
+    );
+    let t = nf.table();
+    for (row, cells) in nf.rows.iter().zip(&t.rows) {
+        assert_eq!(row.bound, loss_lower_bound(10, row.scale).unwrap());
+        assert!(row.loss >= row.bound, "{row:?}");
+        let verdict = if row.loss <= nf.eps { "yes" } else { "no" };
+        assert_eq!(cells[4], verdict);
+    }
+    assert_eq!(nf.bound_curve.len(), 120);
+    assert!(nf.bound_curve.windows(2).all(|w| w[1].1 < w[0].1));
+}
+
+/// The blur experiment: σ = 0 leaves the norm ratio at exactly 1, and the
+/// flat-image limit keeps a feature norm above 0.
+#[test]
+fn blur_experiment_keeps_sharp_norms_and_a_nonzero_flat_limit() {
+    let (plan, data) = quick();
+    let b = ex::blur(&plan, &data, &Device::Cpu).unwrap();
+    assert_eq!(b.curves.len(), 2);
+    for c in &b.curves {
+        let sigmas: Vec<f64> = c.points.iter().map(|p| p.sigma).collect();
+        assert_eq!(sigmas, ex::BLUR_SIGMAS);
+        assert_eq!(c.points[0].norm_ratio, 1.0);
+        assert!(c.flat_ratio > 0.0 && c.points.iter().all(|p| p.norm_ratio > 0.0));
+    }
+    assert_eq!(b.table().rows.len(), 16);
+}
+
+/// A plan without epochs and a digit split cut to nothing are rejected.
+#[test]
+fn bad_plans_are_rejected() {
+    let plan = Plan {
+        epochs: 0,
+        ..Plan::quick(1)
+    };
+    let data = Digits::load(&Plan::quick(1), &Device::Cpu).unwrap();
+    assert!(matches!(
+        ex::blur(&plan, &data, &Device::Cpu).unwrap_err(),
+        Error::TooFew { .. }
+    ));
+    let none = Plan {
+        train_rows: Some(0),
+        ..Plan::quick(1)
+    };
+    assert!(Digits::load(&none, &Device::Cpu).is_err());
+    let many = Plan {
+        train_rows: Some(100_000),
+        ..Plan::quick(1)
+    };
+    assert!(matches!(
+        Digits::load(&many, &Device::Cpu).unwrap_err(),
+        Error::ShapeMismatch { .. }
+    ));
 }

@@ -4,7 +4,8 @@
 //! * [`imbalance`]: imbalanced subsets and Spearman's rank correlation;
 //! * [`normface`]: NormFace's lower bound on the loss with normalized features;
 //! * [`blur`]: Gaussian blur of digit images (the DeepFace note on L2 normalization);
-//! * [`bias`]: when a bias can and cannot matter.
+//! * [`bias`]: when a bias can and cannot matter;
+//! * [`experiments`]: every experiment the chapter reports, plan in, results out.
 //!
 //! Shared with the SphereFace chapter: [`train`] (the softmax-family heads
 //! for the feature network and trainer of [`crate::nn`]: softmax with or
@@ -13,6 +14,7 @@
 
 pub mod bias;
 pub mod blur;
+pub mod experiments;
 pub mod imbalance;
 pub mod normface;
 pub mod train;
