@@ -589,8 +589,14 @@ fn exercise_psi_for_m_2_is_two_c_abs_c_minus_one() {
         let theta = PI * f64::from(i) / 1000.0;
         let c = theta.cos();
         let closed = 2.0 * c * c.abs() - 1.0;
-        assert!((psi(theta, 2).unwrap() - closed).abs() <= 1e-12, "θ = {theta}");
-        assert!((psi_from_cos(c, 2).unwrap() - closed).abs() <= 1e-12, "c = {c}");
+        assert!(
+            (psi(theta, 2).unwrap() - closed).abs() <= 1e-12,
+            "θ = {theta}"
+        );
+        assert!(
+            (psi_from_cos(c, 2).unwrap() - closed).abs() <= 1e-12,
+            "c = {c}"
+        );
     }
 }
 
@@ -608,12 +614,18 @@ fn exercise_psi_is_flat_at_breakpoints_and_its_second_derivative_jumps() {
             // second-order one-sided first derivatives: error ≈ |ψ'''| h²/3 ≤ m³h²/3
             let right1 = (-3.0 * f(t0, m) + 4.0 * f(t0 + h, m) - f(t0 + 2.0 * h, m)) / (2.0 * h);
             let left1 = (3.0 * f(t0, m) - 4.0 * f(t0 - h, m) + f(t0 - 2.0 * h, m)) / (2.0 * h);
-            assert!(right1.abs() <= 1e-6 && left1.abs() <= 1e-6, "m = {m}, k = {k}");
+            assert!(
+                right1.abs() <= 1e-6 && left1.abs() <= 1e-6,
+                "m = {m}, k = {k}"
+            );
             // one-sided second differences: error ≈ |ψ'''| h ≤ m³ h, rounding ≈ 4(2m)ε/h²
             let right2 = (f(t0, m) - 2.0 * f(t0 + h, m) + f(t0 + 2.0 * h, m)) / (h * h);
             let left2 = (f(t0, m) - 2.0 * f(t0 - h, m) + f(t0 - 2.0 * h, m)) / (h * h);
             assert!((left2 - m2).abs() <= 1e-3 * m2, "m = {m}, k = {k}: {left2}");
-            assert!((right2 + m2).abs() <= 1e-3 * m2, "m = {m}, k = {k}: {right2}");
+            assert!(
+                (right2 + m2).abs() <= 1e-3 * m2,
+                "m = {m}, k = {k}: {right2}"
+            );
         }
     }
     // the chapter's case: m = 4 at π/4, +16 from the left and −16 from the right
