@@ -928,3 +928,138 @@ mod experiments {
         assert_eq!(ex::head_label(&ex::pure_m4()), "A-Softmax m=4, λ = 0");
     }
 }
+}
+
+// The chapter's exercises. Each test computes the answer that the exercise's solution
+// states, independently of the derivation there, and is named in that solution.
+
+/// Exercise 1: for `m = 2`, `ψ(θ) = 2c|c| − 1` with `c = cos θ`, on both pieces.
+#[test]
+fn exercise_psi_for_m_2_is_two_c_abs_c_minus_one() {
+    for i in 0..=1000 {
+        let theta = PI * f64::from(i) / 1000.0;
+        let c = theta.cos();
+        let closed = 2.0 * c * c.abs() - 1.0;
+        assert!(
+            (psi(theta, 2).unwrap() - closed).abs() <= 1e-12,
+            "θ = {theta}"
+        );
+        assert!(
+            (psi_from_cos(c, 2).unwrap() - closed).abs() <= 1e-12,
+            "c = {c}"
+        );
+    }
+}
+
+/// Exercise 2: at every breakpoint `kπ/m` both one-sided first derivatives of ψ are 0,
+/// and the one-sided second derivatives are `+m²` (left) and `−m²` (right), measured by
+/// one-sided finite differences of ψ itself.
+#[test]
+fn exercise_psi_is_flat_at_breakpoints_and_its_second_derivative_jumps() {
+    let h = 1e-5;
+    let f = |t: f64, m: u32| psi(t, m).unwrap();
+    for m in 2..=6u32 {
+        let m2 = f64::from(m * m);
+        for k in 1..m {
+            let t0 = f64::from(k) * PI / f64::from(m);
+            // second-order one-sided first derivatives: error ≈ |ψ'''| h²/3 ≤ m³h²/3
+            let right1 = (-3.0 * f(t0, m) + 4.0 * f(t0 + h, m) - f(t0 + 2.0 * h, m)) / (2.0 * h);
+            let left1 = (3.0 * f(t0, m) - 4.0 * f(t0 - h, m) + f(t0 - 2.0 * h, m)) / (2.0 * h);
+            assert!(
+                right1.abs() <= 1e-6 && left1.abs() <= 1e-6,
+                "m = {m}, k = {k}"
+            );
+            // one-sided second differences: error ≈ |ψ'''| h ≤ m³ h, rounding ≈ 4(2m)ε/h²
+            let right2 = (f(t0, m) - 2.0 * f(t0 + h, m) + f(t0 + 2.0 * h, m)) / (h * h);
+            let left2 = (f(t0, m) - 2.0 * f(t0 - h, m) + f(t0 - 2.0 * h, m)) / (h * h);
+            assert!((left2 - m2).abs() <= 1e-3 * m2, "m = {m}, k = {k}: {left2}");
+            assert!(
+                (right2 + m2).abs() <= 1e-3 * m2,
+                "m = {m}, k = {k}: {right2}"
+            );
+        }
+    }
+    // the chapter's case: m = 4 at π/4, +16 from the left and −16 from the right
+    let t0 = PI / 4.0;
+    let left2 = (f(t0, 4) - 2.0 * f(t0 - h, 4) + f(t0 - 2.0 * h, 4)) / (h * h);
+    assert!((left2 - 16.0).abs() <= 0.01, "{left2}");
+}
+
+/// Exercise 3: two weights 90° apart, m = 4: each region 48° wide, the regions 54° apart
+/// (ratio 8/9), measured on the circle sampled at 0.025°.
+#[test]
+fn exercise_two_classes_at_90_degrees_with_m_4_are_48_degrees_wide_and_54_apart() {
+    let grid = 14_400;
+    let c = region_criterion(&[0.0, PI / 2.0], 4, grid).unwrap();
+    let spacing = 360.0 / grid as f64;
+    let (intra, inter) = (c.max_intra.to_degrees(), c.min_inter.to_degrees());
+    assert!((intra - 48.0).abs() <= 2.0 * spacing, "width {intra}°");
+    assert!((inter - 54.0).abs() <= 2.0 * spacing, "gap {inter}°");
+    assert!(c.holds());
+    assert!((intra / inter - 8.0 / 9.0).abs() <= 0.005);
+}
+
+/// Exercise 4: with `w₁ = e₁`, `w₂ = e₂`, `m = 1`, `x₁ = (1, 1)` (class 1) and
+/// `x₂ = (0, s)` (class 2), the paper's batch loss and the notes' differ by
+/// `(ln(1 + e²) − ln 2)/2` at `s = 3√2` and agree at `s = √2`.
+#[test]
+fn exercise_notes_loss_of_one_example_depends_on_another_examples_norm() {
+    let w = DMatrix::from_row_slice(2, 2, &[1.0, 0.0, 0.0, 1.0]);
+    let batch = |s: f64| DMatrix::from_row_slice(2, 2, &[1.0, 1.0, 0.0, s]);
+    let labels = [0, 1];
+    let x = batch(3.0 * 2f64.sqrt());
+    let paper = a_softmax_loss(&x, &w, &labels, 1, 0.0).unwrap();
+    let notes = notes_literal_loss(&x, &w, &labels, 1).unwrap();
+    let want = ((1.0 + 2f64.exp()).ln() - 2f64.ln()) / 2.0;
+    assert!((notes - paper - want).abs() <= 1e-12, "{notes} − {paper}");
+    // the paper's loss of the first example alone is ln 2, whatever s
+    let first = DMatrix::from_row_slice(1, 2, &[1.0, 1.0]);
+    assert!((a_softmax_loss(&first, &w, &[0], 1, 0.0).unwrap() - 2f64.ln()).abs() <= 1e-12);
+    let x = batch(2f64.sqrt());
+    let (paper, notes) = (
+        a_softmax_loss(&x, &w, &labels, 1, 0.0).unwrap(),
+        notes_literal_loss(&x, &w, &labels, 1).unwrap(),
+    );
+    assert!((notes - paper).abs() <= 1e-12);
+}
+
+/// Exercise 5: the share `1/(1 + ζ_t)` of ψ, averaged over iterations 1 to 1800 of the
+/// published schedule, is about 0.095; summed from the schedule, compared with the
+/// integral of the solution.
+#[test]
+fn exercise_mean_share_of_psi_over_the_1800_iterations_is_about_0_095() {
+    let a = Anneal::sphereface();
+    let mean = (1..=1800u64)
+        .map(|t| 1.0 / (1.0 + a.lambda(t).unwrap()))
+        .sum::<f64>()
+        / 1800.0;
+    let t_floor = 199.0 / 0.12;
+    let integral = t_floor - 1000.0 / 0.12 * (1200.0f64 / 1001.0).ln() + (1800.0 - t_floor) / 6.0;
+    assert!((mean - integral / 1800.0).abs() <= 1e-3, "{mean}");
+    assert!((mean - 0.095).abs() <= 5e-4, "{mean}");
+    assert!(mean < 1.0 / 6.0);
+}
+
+/// Exercise 6: four unit features at 0°, 10° (class A), 40°, 55° (class B) meet the
+/// criterion and verify with TAR = 1 at FAR = 0; with 75° for 55°, TAR = 1/2.
+#[test]
+fn exercise_four_features_one_threshold_verifies_all_pairs_or_half() {
+    let features = |degrees: [f64; 4]| {
+        DMatrix::from_fn(4, 2, |r, c| {
+            let a = degrees[r].to_radians();
+            if c == 0 { a.cos() } else { a.sin() }
+        })
+    };
+    let labels = [0, 0, 1, 1];
+    let f = features([0.0, 10.0, 40.0, 55.0]);
+    let crit = feature_criterion(&f, &labels).unwrap();
+    assert!((crit.max_intra.to_degrees() - 15.0).abs() <= 1e-9);
+    assert!((crit.min_inter.to_degrees() - 30.0).abs() <= 1e-9);
+    assert!(crit.holds());
+    let (g, i) = pair_scores(&f, &labels, Similarity::Cosine).unwrap();
+    assert_eq!(tar_at_far(&g, &i, 0.0).unwrap(), 1.0);
+    let f = features([0.0, 10.0, 40.0, 75.0]);
+    assert!(!feature_criterion(&f, &labels).unwrap().holds());
+    let (g, i) = pair_scores(&f, &labels, Similarity::Cosine).unwrap();
+    assert_eq!(tar_at_far(&g, &i, 0.0).unwrap(), 0.5);
+}

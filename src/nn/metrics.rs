@@ -135,6 +135,7 @@ pub fn tar_at_far(genuine: &[f64], impostor: &[f64], far: f64) -> Result<f64> {
             reason: format!("a false accept rate lies in [0, 1], got {far}"),
         });
     }
+    // ANCHOR: tar_at_far_threshold
     let mut imp = impostor.to_vec();
     imp.sort_by(|a, b| b.total_cmp(a)); // descending
     let allowed = (far * imp.len() as f64).floor() as usize;
@@ -145,6 +146,7 @@ pub fn tar_at_far(genuine: &[f64], impostor: &[f64], far: f64) -> Result<f64> {
     };
     let accepted = genuine.iter().filter(|&&s| s > threshold).count();
     Ok(accepted as f64 / genuine.len() as f64)
+    // ANCHOR_END: tar_at_far_threshold
 }
 // ANCHOR_END: tar_at_far
 

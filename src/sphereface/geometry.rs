@@ -78,6 +78,7 @@ pub fn regions_on_circle(alphas: &[f64], m: u32, grid: usize) -> Result<Vec<Vec<
     ensure_len("classes", alphas.len(), 2)?;
     ensure_len("grid", grid, 8)?;
     ensure_finite("weight directions", alphas)?;
+    // ANCHOR: regions_loop
     let mut regions = vec![Vec::new(); alphas.len()];
     for g in 0..grid {
         let phi = 2.0 * PI * g as f64 / grid as f64;
@@ -94,6 +95,7 @@ pub fn regions_on_circle(alphas: &[f64], m: u32, grid: usize) -> Result<Vec<Vec<
         }
     }
     Ok(regions)
+    // ANCHOR_END: regions_loop
 }
 
 /// Largest angle between two directions of one set (0 for fewer than two).

@@ -79,6 +79,7 @@ pub fn logits(
     check_m(m)?;
     check_inputs(x, w, labels)?;
     ensure_finite("λ", &[lambda])?;
+    // ANCHOR: logits_loop
     let mut out = DMatrix::zeros(x.nrows(), w.nrows());
     for i in 0..x.nrows() {
         let (n, cos) = norm_and_cosines(&x.row(i).transpose(), w);
@@ -89,6 +90,7 @@ pub fn logits(
         let target = n * psi(clamped_acos(c)?, m)?;
         out[(i, labels[i])] = (lambda * n * c + target) / (1.0 + lambda);
     }
+    // ANCHOR_END: logits_loop
     Ok(out)
 }
 // ANCHOR_END: logits
@@ -150,6 +152,7 @@ pub fn notes_literal_loss(
         x.nrows(),
         w.nrows(),
     )?;
+    // ANCHOR: notes_literal_loop
     let norms: Vec<f64> = (0..x.nrows()).map(|i| x.row(i).norm()).collect();
     let mut out = DMatrix::zeros(x.nrows(), w.nrows());
     for i in 0..x.nrows() {
@@ -160,5 +163,6 @@ pub fn notes_literal_loss(
         out[(i, labels[i])] = n * psi(clamped_acos(cos[labels[i]])?, m)?;
     }
     cross_entropy(&out, labels)
+    // ANCHOR_END: notes_literal_loop
 }
 // ANCHOR_END: notes_literal

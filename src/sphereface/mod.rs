@@ -54,10 +54,12 @@ pub fn psi(theta: f64, m: u32) -> Result<f64> {
             reason: format!("an angle between two vectors lies in [0, π], got {theta}"),
         });
     }
+    // ANCHOR: psi_pieces
     let mf = f64::from(m);
     let k = ((theta * mf / PI).floor() as u32).min(m - 1);
     let sign = if k.is_multiple_of(2) { 1.0 } else { -1.0 };
     Ok(sign * (mf * theta).cos() - 2.0 * f64::from(k))
+    // ANCHOR_END: psi_pieces
 }
 // ANCHOR_END: psi
 
@@ -71,6 +73,7 @@ pub fn psi_from_cos(c: f64, m: u32) -> Result<f64> {
     check_m(m)?;
     let c = c.clamp(-1.0, 1.0);
     ensure_finite("cosine", &[c])?;
+    // ANCHOR: psi_chebyshev
     let (mut t_prev, mut t) = (1.0, c);
     for _ in 1..m {
         let next = 2.0 * c * t - t_prev;
@@ -86,6 +89,7 @@ pub fn psi_from_cos(c: f64, m: u32) -> Result<f64> {
         -1.0
     };
     Ok(sign * t - 2.0 * k)
+    // ANCHOR_END: psi_chebyshev
 }
 // ANCHOR_END: psi_from_cos
 

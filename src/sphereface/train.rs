@@ -56,6 +56,7 @@ pub fn a_softmax_logits(
     m: u32,
     lambda: f64,
 ) -> Result<Tensor> {
+    // ANCHOR: a_softmax_logits_body
     let classes = w.dim(0)?;
     let norm = (f.sqr()?.sum_keepdim(D::Minus1)? + NORM_EPS)?.sqrt()?; // (B, 1)
     let cos = f
@@ -72,6 +73,7 @@ pub fn a_softmax_logits(
     let delta = (target - cos_y)?; // (B, 1)
     let adjusted = (cos + onehot.broadcast_mul(&delta)?)?;
     Ok(adjusted.broadcast_mul(&norm)?)
+    // ANCHOR_END: a_softmax_logits_body
 }
 // ANCHOR_END: a_softmax_tensor
 
