@@ -921,7 +921,10 @@ fn exercise_step_from_rescaled_network_has_learning_rates_alpha_squared() {
                 checked += 1;
             }
         }
-        assert!(checked > 0, "layer {l}: no gradient entry large enough to check");
+        assert!(
+            checked > 0,
+            "layer {l}: no gradient entry large enough to check"
+        );
     }
 }
 
@@ -937,8 +940,14 @@ fn exercise_tanh_unit_as_sigmoid_unit_by_hand() {
         assert!((tanh_unit - sigmoid_unit).abs() < 1e-14, "x = {x}");
     }
     let tanh_net = Mlp::new(
-        vec![DMatrix::from_element(1, 1, 1.5), DMatrix::from_element(1, 1, 2.0)],
-        vec![DVector::from_element(1, -0.5), DVector::from_element(1, 0.3)],
+        vec![
+            DMatrix::from_element(1, 1, 1.5),
+            DMatrix::from_element(1, 1, 2.0),
+        ],
+        vec![
+            DVector::from_element(1, -0.5),
+            DVector::from_element(1, 0.3),
+        ],
         Activation::Tanh,
     )
     .unwrap();
@@ -970,10 +979,16 @@ fn exercise_gradient_factor_per_layer_is_one_over_root_two_for_relu() {
         h * (inner + 0.5 * (f(a) + f(a + h * f64::from(steps))))
     };
     let relu = second_moment(Activation::Relu).sqrt();
-    assert!((relu - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-4, "{relu}");
+    assert!(
+        (relu - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-4,
+        "{relu}"
+    );
     assert!((relu.powi(6) - 0.125).abs() < 1e-3);
     let sigmoid = second_moment(Activation::Sigmoid).sqrt();
-    assert!(sigmoid <= 0.25 && (sigmoid - 0.212).abs() < 1e-3, "{sigmoid}");
+    assert!(
+        sigmoid <= 0.25 && (sigmoid - 0.212).abs() < 1e-3,
+        "{sigmoid}"
+    );
     assert!(sigmoid.powi(6) <= 0.25_f64.powi(6) && 0.25_f64.powi(6) < 2.5e-4);
 }
 
@@ -986,19 +1001,27 @@ fn exercise_abs_sum_needs_two_relu_units_one_per_kink() {
             DMatrix::from_row_slice(2, 1, &[1.0, -1.0]),
             DMatrix::from_row_slice(1, 2, &[2.0, 2.0]),
         ],
-        vec![DVector::from_vec(vec![-1.0, -1.0]), DVector::from_element(1, 2.0)],
+        vec![
+            DVector::from_vec(vec![-1.0, -1.0]),
+            DVector::from_element(1, 2.0),
+        ],
         Activation::Relu,
     )
     .unwrap();
     assert_eq!(net.sizes(), vec![1, 2, 1]);
     let f = |x: f64| (x - 1.0).abs() + (x + 1.0).abs();
     let xs: Vec<f64> = (0..=24).map(|k| -3.0 + 0.25 * f64::from(k)).collect();
-    let out = net.forward(&DMatrix::from_column_slice(xs.len(), 1, &xs)).unwrap();
+    let out = net
+        .forward(&DMatrix::from_column_slice(xs.len(), 1, &xs))
+        .unwrap();
     for (k, &x) in xs.iter().enumerate() {
         assert!((out[(k, 0)] - f(x)).abs() < 1e-14, "x = {x}");
     }
     let slopes: Vec<f64> = xs.windows(2).map(|w| (f(w[1]) - f(w[0])) / 0.25).collect();
-    let kinks = slopes.windows(2).filter(|s| (s[1] - s[0]).abs() > 1e-9).count();
+    let kinks = slopes
+        .windows(2)
+        .filter(|s| (s[1] - s[0]).abs() > 1e-9)
+        .count();
     assert_eq!(kinks, 2);
 }
 
