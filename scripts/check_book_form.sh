@@ -29,7 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PENDING=" newton rectifier softmax alignment "
+PENDING=" newton softmax alignment "
 MAX_LISTING=25
 
 stats=0

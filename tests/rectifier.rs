@@ -1099,3 +1099,189 @@ fn experiments_reject_empty_training_sets_and_bad_bias_spreads() {
     assert!(ex::random_net(&[2, 3, 1], Activation::Relu, -1.0, &mut rng).is_err());
     assert!(ex::random_net(&[2, 3, 1], Activation::Relu, f64::NAN, &mut rng).is_err());
 }
+
+// ------------------------------------------------------------------ exercises
+//
+// Each test checks the answer of one exercise of the chapter by an independent
+// computation (a definition, a second method, a quadrature or a bisection).
+
+/// Exercise 1: a gradient step from the rescaled network, mapped back to the
+/// original coordinates, is a step with learning rates `η α_l²` (weights) and
+/// `η c_l²` (biases); with α = (3, 1/3, 1) these are 9, 1/9, 1 and 9, 1, 1.
+#[test]
+fn exercise_step_from_rescaled_network_has_learning_rates_alpha_squared() {
+    let alphas = [3.0, 1.0 / 3.0, 1.0];
+    let (want_w, want_b) = ([9.0, 1.0 / 9.0, 1.0], [9.0, 1.0, 1.0]);
+    let mlp = random_mlp(&[6, 5, 4, 3], Activation::Relu, 11);
+    let x = random_input(16, 6, 11);
+    let labels: Vec<usize> = (0..16).map(|i| i % 3).collect();
+    let rescaled = rescale(&mlp, &alphas).unwrap();
+    let (_, g) = gradients(&mlp, &x, Target::Classes(&labels)).unwrap();
+    let (_, g2) = gradients(&rescaled, &x, Target::Classes(&labels)).unwrap();
+    let eta = 0.5;
+    let c = [3.0, 1.0, 1.0];
+    for l in 0..3 {
+        // the step from Θ′, mapped back: W = α (W′ − η ∇W′), b = c (b′ − η ∇b′)
+        let w_back = (&rescaled.weights()[l] - &g2.weights[l] * eta) * alphas[l];
+        let b_back = (&rescaled.biases()[l] - &g2.biases[l] * eta) * c[l];
+        let mut checked = 0;
+        for (k, gk) in g.weights[l].iter().enumerate() {
+            if gk.abs() > 1e-6 {
+                let rate = (w_back[k] - mlp.weights()[l][k]) / (-eta * gk);
+                assert_relative_eq!(rate, want_w[l], max_relative = 1e-6);
+                checked += 1;
+            }
+        }
+        for (k, gk) in g.biases[l].iter().enumerate() {
+            if gk.abs() > 1e-6 {
+                let rate = (b_back[k] - mlp.biases()[l][k]) / (-eta * gk);
+                assert_relative_eq!(rate, want_b[l], max_relative = 1e-6);
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 0,
+            "layer {l}: no gradient entry large enough to check"
+        );
+    }
+}
+
+/// Exercise 2: `2 tanh(1.5x − 0.5) + 0.3 = 4 σ(3x − 1) − 1.7`, by the formulas
+/// and by the crate's conversion of the 1-1-1 tanh network.
+#[test]
+fn exercise_tanh_unit_as_sigmoid_unit_by_hand() {
+    let sig = |z: f64| 1.0 / (1.0 + (-z).exp());
+    for k in 0..=200 {
+        let x = -5.0 + 0.05 * f64::from(k);
+        let tanh_unit = 2.0 * (1.5 * x - 0.5).tanh() + 0.3;
+        let sigmoid_unit = 4.0 * sig(3.0 * x - 1.0) - 1.7;
+        assert!((tanh_unit - sigmoid_unit).abs() < 1e-14, "x = {x}");
+    }
+    let tanh_net = Mlp::new(
+        vec![
+            DMatrix::from_element(1, 1, 1.5),
+            DMatrix::from_element(1, 1, 2.0),
+        ],
+        vec![
+            DVector::from_element(1, -0.5),
+            DVector::from_element(1, 0.3),
+        ],
+        Activation::Tanh,
+    )
+    .unwrap();
+    let s = tanh_to_sigmoid(&tanh_net).unwrap();
+    let got = [
+        s.weights()[0][(0, 0)],
+        s.biases()[0][0],
+        s.weights()[1][(0, 0)],
+        s.biases()[1][0],
+    ];
+    for (g, w) in got.iter().zip([3.0, -1.0, 4.0, -1.7]) {
+        assert_relative_eq!(*g, w, max_relative = 1e-15);
+    }
+}
+
+/// Exercise 3: `√E[φ′(z)²]` for `z ~ N(0, 1)`, by the trapezoid rule with the
+/// crate's derivatives: `1/√2` for the rectifier (six layers: 0.125), at most
+/// 1/4 for the sigmoid (about 0.212; six layers: at most 4⁻⁶).
+#[test]
+fn exercise_gradient_factor_per_layer_is_one_over_root_two_for_relu() {
+    let second_moment = |act: Activation| {
+        let (a, h) = (-12.0, 1e-4);
+        let steps = 240_000;
+        let f = |z: f64| {
+            let d = act.derivative(z);
+            d * d * (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt()
+        };
+        let inner: f64 = (1..steps).map(|k| f(a + h * f64::from(k))).sum();
+        h * (inner + 0.5 * (f(a) + f(a + h * f64::from(steps))))
+    };
+    let relu = second_moment(Activation::Relu).sqrt();
+    assert!(
+        (relu - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-4,
+        "{relu}"
+    );
+    assert!((relu.powi(6) - 0.125).abs() < 1e-3);
+    let sigmoid = second_moment(Activation::Sigmoid).sqrt();
+    assert!(
+        sigmoid <= 0.25 && (sigmoid - 0.212).abs() < 1e-3,
+        "{sigmoid}"
+    );
+    assert!(sigmoid.powi(6) <= 0.25_f64.powi(6) && 0.25_f64.powi(6) < 2.5e-4);
+}
+
+/// Exercise 4: `|x − 1| + |x + 1| = 2 relu(x − 1) + 2 relu(−x − 1) + 2`, two
+/// units, and the function has two kinks (one per unit is the most a unit adds).
+#[test]
+fn exercise_abs_sum_needs_two_relu_units_one_per_kink() {
+    let net = Mlp::new(
+        vec![
+            DMatrix::from_row_slice(2, 1, &[1.0, -1.0]),
+            DMatrix::from_row_slice(1, 2, &[2.0, 2.0]),
+        ],
+        vec![
+            DVector::from_vec(vec![-1.0, -1.0]),
+            DVector::from_element(1, 2.0),
+        ],
+        Activation::Relu,
+    )
+    .unwrap();
+    assert_eq!(net.sizes(), vec![1, 2, 1]);
+    let f = |x: f64| (x - 1.0).abs() + (x + 1.0).abs();
+    let xs: Vec<f64> = (0..=24).map(|k| -3.0 + 0.25 * f64::from(k)).collect();
+    let out = net
+        .forward(&DMatrix::from_column_slice(xs.len(), 1, &xs))
+        .unwrap();
+    for (k, &x) in xs.iter().enumerate() {
+        assert!((out[(k, 0)] - f(x)).abs() < 1e-14, "x = {x}");
+    }
+    let slopes: Vec<f64> = xs.windows(2).map(|w| (f(w[1]) - f(w[0])) / 0.25).collect();
+    let kinks = slopes
+        .windows(2)
+        .filter(|s| (s[1] - s[0]).abs() > 1e-9)
+        .count();
+    assert_eq!(kinks, 2);
+}
+
+/// Exercise 5: the crate's softplus is exactly 0 only below about
+/// `−1075 ln 2 ≈ −745.13`, where `e^z` rounds to 0; found by bisection.
+#[test]
+fn exercise_softplus_is_exactly_zero_only_below_minus_1075_ln_2() {
+    let sp = |z: f64| Activation::Softplus.apply(z);
+    let (mut lo, mut hi) = (-800.0, -700.0);
+    assert!(sp(lo) == 0.0 && sp(hi) > 0.0);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if sp(mid) == 0.0 { lo = mid } else { hi = mid }
+    }
+    let threshold = -1075.0 * std::f64::consts::LN_2;
+    assert!((hi - threshold).abs() < 1e-3, "{hi} vs {threshold}");
+    assert!(sp(-40.0) > 0.0 && sp(-700.0) > 0.0);
+}
+
+/// Exercise 6: norms 8, 2, 1/2 balance with α = (4, 1, 1/4) to norms 2, 2, 2,
+/// with the same function.
+#[test]
+fn exercise_balancing_norms_8_2_half_gives_alphas_4_1_quarter() {
+    let base = random_mlp(&[3, 4, 3, 2], Activation::Relu, 5);
+    let target = [8.0, 2.0, 0.5];
+    let weights: Vec<DMatrix<f64>> = base
+        .weights()
+        .iter()
+        .zip(target)
+        .map(|(w, t)| w * (t / w.norm()))
+        .collect();
+    let mlp = Mlp::new(weights, base.biases().to_vec(), Activation::Relu).unwrap();
+    let g = target.iter().product::<f64>().powf(1.0 / 3.0);
+    assert_relative_eq!(g, 2.0, max_relative = 1e-15);
+    let (balanced, alphas) = balance(&mlp).unwrap();
+    for (a, want) in alphas.iter().zip([4.0, 1.0, 0.25]) {
+        assert_relative_eq!(*a, want, max_relative = 1e-12);
+    }
+    for w in balanced.weights() {
+        assert_relative_eq!(w.norm(), 2.0, max_relative = 1e-12);
+    }
+    let x = random_input(10, 3, 5);
+    let diff = rel_max_diff(&mlp.forward(&x).unwrap(), &balanced.forward(&x).unwrap());
+    assert!(diff < 1e-12, "{diff}");
+}

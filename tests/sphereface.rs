@@ -928,7 +928,6 @@ mod experiments {
         assert_eq!(ex::head_label(&ex::pure_m4()), "A-Softmax m=4, λ = 0");
     }
 }
-}
 
 // The chapter's exercises. Each test computes the answer that the exercise's solution
 // states, independently of the derivation there, and is named in that solution.

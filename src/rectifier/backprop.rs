@@ -119,6 +119,7 @@ pub fn gradients(mlp: &Mlp, x: &DMatrix<f64>, target: Target<'_>) -> Result<(f64
     };
     let mut gw = vec![DMatrix::zeros(0, 0); n];
     let mut gb = vec![DVector::zeros(0); n];
+    // ANCHOR: backprop_loop
     for i in (0..n).rev() {
         gw[i] = delta.transpose() * &t.values[i]; // ∂L/∂W = δᵀ H_{i−1}
         gb[i] = delta.row_sum().transpose(); //        ∂L/∂b = Σ_rows δ
@@ -128,6 +129,7 @@ pub fn gradients(mlp: &Mlp, x: &DMatrix<f64>, target: Target<'_>) -> Result<(f64
             delta = back.zip_map(&t.pre[i - 1], |g, z| g * act.derivative(z));
         }
     }
+    // ANCHOR_END: backprop_loop
     Ok((
         loss_of_output(s, target),
         Grads {
@@ -165,6 +167,7 @@ pub fn sgd_step(mlp: &Mlp, g: &Grads, lr: f64) -> Result<Mlp> {
 /// §3. A tensor with zero norm or zero gradient is left unchanged.
 pub fn relative_step(mlp: &Mlp, g: &Grads, lr: f64) -> Result<Mlp> {
     crate::error::ensure_finite("learning rate", &[lr])?;
+    // ANCHOR: relative_step_core
     fn ratio(p: f64, g: f64) -> f64 {
         if p > 0.0 && g > 0.0 { p / g } else { 0.0 }
     }
@@ -174,6 +177,7 @@ pub fn relative_step(mlp: &Mlp, g: &Grads, lr: f64) -> Result<Mlp> {
         .zip(&g.weights)
         .map(|(w, d)| w - d * (lr * ratio(w.norm(), d.norm())))
         .collect();
+    // ANCHOR_END: relative_step_core
     let b = mlp
         .biases()
         .iter()

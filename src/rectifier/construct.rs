@@ -35,6 +35,7 @@ fn net(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64) -> Result<Mlp> {
 }
 
 // ANCHOR: pairs
+// ANCHOR: pairs_abs_identity
 /// `|x| = relu(x) + relu(−x)`: two ReLU units.
 pub fn abs_net() -> Result<Mlp> {
     net(&[1.0, -1.0], &[0.0, 0.0], &[1.0, 1.0], 0.0)
@@ -44,6 +45,7 @@ pub fn abs_net() -> Result<Mlp> {
 pub fn identity_net() -> Result<Mlp> {
     net(&[1.0, -1.0], &[0.0, 0.0], &[1.0, -1.0], 0.0)
 }
+// ANCHOR_END: pairs_abs_identity
 
 /// `Σ_k c_k hardtanh(a_k x)`, an antisymmetric function, from `2k` ReLU units:
 /// `c·hardtanh(a x) = c·relu(a x + 1) − c·relu(a x − 1) − c`.

@@ -31,6 +31,7 @@ pub fn tanh_to_sigmoid(mlp: &Mlp) -> Result<Mlp> {
     let n = mlp.depth();
     let mut w = Vec::with_capacity(n);
     let mut b = Vec::with_capacity(n);
+    // ANCHOR: tanh_to_sigmoid_layers
     for (i, (wi, bi)) in mlp.weights().iter().zip(mlp.biases()).enumerate() {
         let w_one: DVector<f64> = wi.column_sum(); // W_i 1
         let (first, output) = (i == 0, i + 1 == n);
@@ -41,6 +42,7 @@ pub fn tanh_to_sigmoid(mlp: &Mlp) -> Result<Mlp> {
             (false, true) => (w.push(wi * 2.0), b.push(bi - &w_one)),
         };
     }
+    // ANCHOR_END: tanh_to_sigmoid_layers
     Mlp::new(w, b, Activation::Sigmoid)
 }
 // ANCHOR_END: tanh_to_sigmoid

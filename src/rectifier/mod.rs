@@ -262,6 +262,7 @@ impl Mlp {
         let n = self.depth();
         let mut pre = Vec::with_capacity(n);
         let mut values = vec![x.clone()];
+        // ANCHOR: forward_layer
         for (i, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
             // Z_i = H_{i−1} W_iᵀ + 1 b_iᵀ
             let mut z = &values[i] * w.transpose();
@@ -276,6 +277,7 @@ impl Mlp {
             pre.push(z);
             values.push(h);
         }
+        // ANCHOR_END: forward_layer
         Ok(Trace { pre, values })
     }
     // ANCHOR_END: forward

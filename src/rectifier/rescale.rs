@@ -51,6 +51,7 @@ pub fn cumulative(alphas: &[f64]) -> Vec<f64> {
 /// purpose; [`preserves_function`] says when the result computes the same function.
 pub fn rescale(mlp: &Mlp, alphas: &[f64]) -> Result<Mlp> {
     check_alphas(mlp, alphas)?;
+    // ANCHOR: rescale_core
     let c = cumulative(alphas);
     let w = mlp
         .weights()
@@ -60,6 +61,7 @@ pub fn rescale(mlp: &Mlp, alphas: &[f64]) -> Result<Mlp> {
         .collect();
     let b = mlp.biases().iter().zip(&c).map(|(b, ci)| b / *ci).collect();
     Mlp::new(w, b, mlp.activation())
+    // ANCHOR_END: rescale_core
 }
 // ANCHOR_END: rescale
 
