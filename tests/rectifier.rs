@@ -1282,6 +1282,6 @@ fn exercise_balancing_norms_8_2_half_gives_alphas_4_1_quarter() {
         assert_relative_eq!(w.norm(), 2.0, max_relative = 1e-12);
     }
     let x = random_input(10, 3, 5);
-    let diff = rel_max_diff(&mlp.forward(&x).unwrap(), &balanced.forward(&x).unwrap());
+    let diff = rel_max_diff(&mlp.forward(&x).unwrap(), &balanced.forward(&x).unwrap()).unwrap();
     assert!(diff < 1e-12, "{diff}");
 }
