@@ -29,7 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PENDING=" newton rectifier softmax sphereface alignment "
+PENDING=" newton rectifier sphereface alignment "
 MAX_LISTING=25
 
 stats=0
