@@ -663,3 +663,239 @@ fn bad_plans_are_rejected() {
         Error::ShapeMismatch { .. }
     ));
 }
+
+// ------------------------------------------------------------ exercises
+
+/// The cross-entropy of one sample from its definition, `log Σ e^{z_k} − z_y`,
+/// without any stabilisation (fine for moderate logits).
+fn cross_entropy_direct(z: &[f64], y: usize) -> f64 {
+    z.iter().map(|v| v.exp()).sum::<f64>().ln() - z[y]
+}
+
+/// Exercise 1: the gradient of the cross-entropy with respect to the logits
+/// is p − a; central differences of the definition agree with the softmax
+/// probabilities minus the one-hot target, and with the numbers quoted.
+#[test]
+fn exercise_softmax_gradient_is_prediction_minus_target() {
+    let z: [f64; 3] = [2.0, 1.0, -1.0];
+    let h = 1e-5;
+    let total: f64 = z.iter().map(|v| v.exp()).sum();
+    let quoted = [-0.2946, 0.2595, 0.0351];
+    let mut sum = 0.0;
+    for k in 0..3 {
+        let (mut zp, mut zm) = (z, z);
+        zp[k] += h;
+        zm[k] -= h;
+        let fd = (cross_entropy_direct(&zp, 0) - cross_entropy_direct(&zm, 0)) / (2.0 * h);
+        let target = if k == 0 { 1.0 } else { 0.0 };
+        assert!(
+            (fd - (z[k].exp() / total - target)).abs() < 1e-9,
+            "component {k}: {fd}"
+        );
+        assert!((fd - quoted[k]).abs() < 1e-4, "component {k}: {fd}");
+        sum += fd;
+    }
+    assert!(sum.abs() < 1e-9);
+}
+
+/// Exercise 2: at w = (1, −1) with 100 and 1 samples, automatic
+/// differentiation of the loss gives ∓101 σ(−2) ≈ ∓12.04, the loss is
+/// 101 log(1 + e^{−2}) ≈ 12.82, the split 50/51 gives the same, and descent
+/// keeps w₁ + w₂ = 0.
+#[test]
+fn exercise_two_class_gradient_at_one_minus_one_and_what_is_conserved() {
+    let (a1, a2) = gradient_autodiff(100.0, 1.0, 1.0, -1.0).unwrap();
+    assert_relative_eq!(a1, -101.0 / (1.0 + 2f64.exp()), max_relative = 1e-12);
+    assert!((a1 + a2).abs() < 1e-12 * 101.0);
+    assert!((a1 + 12.04).abs() < 5e-3, "{a1}");
+    let l = loss(100.0, 1.0, 1.0, -1.0).unwrap();
+    assert_relative_eq!(l, 101.0 * (-2f64).exp().ln_1p(), max_relative = 1e-12);
+    assert!((l - 12.82).abs() < 5e-3, "{l}");
+    let (b1, b2) = gradient_autodiff(50.0, 51.0, 1.0, -1.0).unwrap();
+    assert_relative_eq!(a1, b1, max_relative = 1e-12);
+    assert_relative_eq!(a2, b2, max_relative = 1e-12);
+    for (w1, w2) in descend(100.0, 1.0, (1.0, -1.0), 0.01, 100).unwrap() {
+        assert!((w1 + w2).abs() < 1e-12, "{w1} + {w2}");
+    }
+}
+
+/// Softmax probabilities of the logits `W x` (rows of `w` are the class
+/// weights), max-subtracted.
+fn softmax_probs(w: &DMatrix<f64>, x: &[f64]) -> Vec<f64> {
+    let z: Vec<f64> = (0..w.nrows())
+        .map(|j| (0..x.len()).map(|k| w[(j, k)] * x[k]).sum())
+        .collect();
+    let mx = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = z.iter().map(|v| (v - mx).exp()).collect();
+    let s: f64 = e.iter().sum();
+    e.iter().map(|v| v / s).collect()
+}
+
+/// The summed bias-free cross-entropy of features `xs` with labels `ys`.
+fn summed_loss(w: &DMatrix<f64>, xs: &[Vec<f64>], ys: &[usize]) -> f64 {
+    xs.iter()
+        .zip(ys)
+        .map(|(x, &y)| -softmax_probs(w, x)[y].ln())
+        .sum()
+}
+
+/// The gradient Σ_i (p_ij − a_ij) x_i, one row per class.
+fn summed_gradient(w: &DMatrix<f64>, xs: &[Vec<f64>], ys: &[usize]) -> DMatrix<f64> {
+    let mut g = DMatrix::zeros(w.nrows(), w.ncols());
+    for (x, &y) in xs.iter().zip(ys) {
+        let p = softmax_probs(w, x);
+        for j in 0..w.nrows() {
+            let r = p[j] - if j == y { 1.0 } else { 0.0 };
+            for k in 0..w.ncols() {
+                g[(j, k)] += r * x[k];
+            }
+        }
+    }
+    g
+}
+
+/// Runs 50 descent steps from W = 0 and returns the final weights, checking
+/// that the sum of the class weights stays 0.
+fn descend_from_zero(c: usize, xs: &[Vec<f64>], ys: &[usize]) -> DMatrix<f64> {
+    let mut w = DMatrix::zeros(c, xs[0].len());
+    for _ in 0..50 {
+        w -= summed_gradient(&w, xs, ys) * 0.05;
+        for k in 0..w.ncols() {
+            assert!(w.column(k).sum().abs() < 1e-12, "Σ_j w_j moved");
+        }
+    }
+    w
+}
+
+/// Exercise 3: for any C the class-weight gradients sum to zero (checked
+/// against central differences of the loss), so descent conserves Σ_j w_j;
+/// with C = 2 the two norms stay equal from W = 0, with C = 4 they do not.
+#[test]
+fn exercise_softmax_gradient_descent_conserves_the_sum_of_class_weights() {
+    let mut rng = StdRng::seed_from_u64(11);
+    let (c, d, n) = (4, 3, 7);
+    let xs: Vec<Vec<f64>> = (0..n)
+        .map(|_| (0..d).map(|_| rng.random_range(-1.0..1.0)).collect())
+        .collect();
+    let ys: Vec<usize> = (0..n).map(|i| [0, 0, 0, 1, 1, 2, 3][i]).collect();
+    let w = DMatrix::from_fn(c, d, |_, _| rng.random_range(-1.0..1.0));
+    let g = summed_gradient(&w, &xs, &ys);
+    let h = 1e-5;
+    for j in 0..c {
+        for k in 0..d {
+            let (mut wp, mut wm) = (w.clone(), w.clone());
+            wp[(j, k)] += h;
+            wm[(j, k)] -= h;
+            let fd = (summed_loss(&wp, &xs, &ys) - summed_loss(&wm, &xs, &ys)) / (2.0 * h);
+            assert!(
+                (fd - g[(j, k)]).abs() < 1e-8,
+                "({j}, {k}): {fd} vs {}",
+                g[(j, k)]
+            );
+        }
+    }
+    for k in 0..d {
+        assert!(g.column(k).sum().abs() < 1e-12);
+    }
+    let w4 = descend_from_zero(c, &xs, &ys);
+    let norms: Vec<f64> = (0..c).map(|j| w4.row(j).norm()).collect();
+    let spread = norms.iter().copied().fold(0.0, f64::max)
+        - norms.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(spread > 1e-2, "norms {norms:?}");
+    let ys2: Vec<usize> = ys.iter().map(|&y| y % 2).collect();
+    let w2 = descend_from_zero(2, &xs, &ys2);
+    assert!((w2.row(0).norm() - w2.row(1).norm()).abs() < 1e-12);
+}
+
+/// Exercise 4: the direct log-sum-exp of (1000, 999, 0) overflows to ∞, the
+/// max-subtracted one gives log(1 + e^{−1}) ≈ 0.3133 (e^{−1000} is below the
+/// `f64` range); the NormFace loss through it stays finite at s = 2000; the
+/// single form of σ is NaN at δ = −800, the branch gives 1.
+#[test]
+fn exercise_max_subtracted_log_sum_exp_survives_logits_of_1000() {
+    let z: [f64; 3] = [1000.0, 999.0, 0.0];
+    assert!(cross_entropy_direct(&z, 0).is_infinite());
+    let mx = 1000.0;
+    let stable = mx + z.iter().map(|v| (v - mx).exp()).sum::<f64>().ln() - z[0];
+    assert_relative_eq!(stable, (-1f64).exp().ln_1p(), max_relative = 1e-12);
+    assert!((stable - 0.3133).abs() < 1e-4);
+    let w = simplex(3).unwrap();
+    let l = balanced_loss(&w, &w, 2000.0).unwrap();
+    assert!(l.is_finite() && l.abs() < 1e-9, "{l}");
+    let delta: f64 = -800.0;
+    let single = (-delta).exp() / (1.0 + (-delta).exp());
+    assert!(single.is_nan());
+    let (g1, g2) = gradient(1.0, 0.0, delta, 0.0).unwrap();
+    assert_eq!((g1, g2), (-1.0, 1.0));
+}
+
+/// Exercise 5: for two classes the simplex is w₂ = −w₁, the bound
+/// log(1 + e^{−2s}) is attained, and bisection on the loss of that
+/// configuration finds the scale ≈ 1.485 for a loss of 0.05, the closed form.
+#[test]
+fn exercise_normface_two_classes_need_scale_1_485_for_loss_0_05() {
+    let w = simplex(2).unwrap();
+    assert_relative_eq!(w.row(0).dot(&w.row(1)), -1.0, max_relative = 1e-14);
+    for s in [0.5, 1.0, 3.0] {
+        let l = balanced_loss(&w, &w, s).unwrap();
+        assert_relative_eq!(l, (-2.0 * s).exp().ln_1p(), max_relative = 1e-12);
+    }
+    let (mut lo, mut hi) = (0.1, 10.0);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if balanced_loss(&w, &w, mid).unwrap() > 0.05 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    assert!((lo - 1.485).abs() < 1e-3, "{lo}");
+    assert_relative_eq!(lo, min_scale(2, 0.05).unwrap(), max_relative = 1e-9);
+}
+
+/// Exercise 6: with constant gradients 0.01 and 1, twenty steps at η = 0.1
+/// move the parameters by η t g under the crate's SGD (0.02 and 2) and by
+/// about η t = 2 each under its Adam.
+#[test]
+fn exercise_adam_moves_by_the_learning_rate_whatever_the_gradient_size() {
+    use candle_core::{Tensor, Var};
+    use candle_nn::Optimizer;
+    use papernotes::nn::optim::{Sgd, adam};
+    let dev = Device::Cpu;
+    let g = Tensor::new(&[0.01f64, 1.0], &dev).unwrap();
+    let (eta, t) = (0.1, 20);
+    let va = Var::zeros(2, DType::F64, &dev).unwrap();
+    let mut opt = adam(vec![va.clone()], eta).unwrap();
+    let vs = Var::zeros(2, DType::F64, &dev).unwrap();
+    let mut sgd = Sgd::new(1, eta, 0.0).unwrap();
+    for _ in 0..t {
+        let grads = (va.as_tensor() * &g)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        opt.step(&grads).unwrap();
+        let grads = (vs.as_tensor() * &g)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        sgd.step(std::slice::from_ref(&vs), &grads).unwrap();
+    }
+    let adam_moved: Vec<f64> = va.as_tensor().to_vec1().unwrap();
+    let sgd_moved: Vec<f64> = vs.as_tensor().to_vec1().unwrap();
+    let expect = eta * t as f64;
+    // Every Adam step is η g/(|g| + c_stab) with candle's c_stab = 1e-8.
+    for (k, gk) in [0.01, 1.0].into_iter().enumerate() {
+        assert!((adam_moved[k] + expect).abs() < 1e-5, "{adam_moved:?}");
+        assert_relative_eq!(
+            adam_moved[k],
+            -expect * gk / (gk + 1e-8),
+            max_relative = 1e-9
+        );
+    }
+    assert_relative_eq!(sgd_moved[0], -expect * 0.01, max_relative = 1e-12);
+    assert_relative_eq!(sgd_moved[1], -expect, max_relative = 1e-12);
+}

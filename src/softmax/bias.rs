@@ -104,6 +104,7 @@ pub fn min_loss_bounded_logits(prior: &[f64], s: f64) -> Result<f64> {
         lse - prior.iter().zip(z).map(|(p, v)| p * v).sum::<f64>()
     };
     let mut z: Vec<f64> = prior.iter().map(|p| p.ln().clamp(-s, s)).collect();
+    // ANCHOR: projected_step
     for _ in 0..20_000 {
         let mx = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let e: Vec<f64> = z.iter().map(|v| (v - mx).exp()).collect();
@@ -112,6 +113,7 @@ pub fn min_loss_bounded_logits(prior: &[f64], s: f64) -> Result<f64> {
             z[j] = (z[j] - (e[j] / se - prior[j])).clamp(-s, s);
         }
     }
+    // ANCHOR_END: projected_step
     Ok(f(&z))
 }
 

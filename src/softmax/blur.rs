@@ -28,6 +28,7 @@ pub fn gaussian_blur(x: &DMatrix<f64>, side: usize, sigma: f64) -> Result<DMatri
     if sigma == 0.0 {
         return Ok(x.clone());
     }
+    // ANCHOR: blur_kernel
     let k = |d: f64| (-d * d / (2.0 * sigma * sigma)).exp();
     let mut out = DMatrix::zeros(x.nrows(), x.ncols());
     for r in 0..x.nrows() {
@@ -45,6 +46,7 @@ pub fn gaussian_blur(x: &DMatrix<f64>, side: usize, sigma: f64) -> Result<DMatri
             }
         }
     }
+    // ANCHOR_END: blur_kernel
     Ok(out)
 }
 // ANCHOR_END: blur

@@ -69,11 +69,13 @@ pub fn balanced_loss(x: &DMatrix<f64>, w: &DMatrix<f64>, s: f64) -> Result<f64> 
     let (x, w) = (unit(x, "features")?, unit(w, "weights")?);
     let z = &x * w.transpose() * s;
     let mut total = 0.0;
+    // ANCHOR: stable_lse
     for i in 0..z.nrows() {
         let row = z.row(i);
         let mx = row.max();
         total += mx + row.iter().map(|v| (v - mx).exp()).sum::<f64>().ln() - row[i];
     }
+    // ANCHOR_END: stable_lse
     Ok(total / z.nrows() as f64)
 }
 

@@ -58,6 +58,7 @@ pub fn loss(m: f64, n: f64, w1: f64, w2: f64) -> Result<f64> {
 /// `∂L/∂w₁ = −(m + n) σ(−δ)` and `∂L/∂w₂ = +(m + n) σ(−δ)`.
 pub fn gradient(m: f64, n: f64, w1: f64, w2: f64) -> Result<(f64, f64)> {
     check(m, n, &[w1, w2])?;
+    // ANCHOR: sign_branch
     let d = w1 - w2;
     let s = if d >= 0.0 {
         (-d).exp() / (1.0 + (-d).exp())
@@ -65,6 +66,7 @@ pub fn gradient(m: f64, n: f64, w1: f64, w2: f64) -> Result<(f64, f64)> {
         1.0 / (1.0 + d.exp())
     };
     let g = (m + n) * s;
+    // ANCHOR_END: sign_branch
     Ok((-g, g))
 }
 // ANCHOR_END: gradient
