@@ -262,7 +262,7 @@ fn distortion(run: &mut Run, plan: &Plan, data: &Inputs) -> papernotes::Result<(
         };
         for s in &c.spread {
             let bar = vec![(s.sigma + dx, s.q25), (s.sigma + dx, s.q75)];
-            ch.push(Series::line("", bar, i).with_mark(Mark::Line));
+            ch.push(Series::line("", bar, i).with_mark(Mark::Line).without_key());
         }
     }
     ch.save(&path)
