@@ -116,11 +116,13 @@ impl<T: Float> Scalar for T {
     }
 }
 
+// ANCHOR: scalar_fn_trait
 /// A function of one real variable, written once for every [`Scalar`] type.
 pub trait ScalarFn {
     /// Evaluates the function at `x`.
     fn eval<S: Scalar>(&self, x: S) -> S;
 }
+// ANCHOR_END: scalar_fn_trait
 
 /// A scalar function of `n` real variables, written once for every [`Scalar`] type.
 pub trait Field {
