@@ -21,6 +21,16 @@ use serde_json::{Map, Value, json};
 use crate::device::DeviceChoice;
 use crate::error::{Error, Result};
 
+/// A table as the book shows it: a header and rows of formatted cells, built by a
+/// chapter's experiments and written into `run.md` by its example.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// Column headers.
+    pub header: Vec<&'static str>,
+    /// Rows, one string per column.
+    pub rows: Vec<Vec<String>>,
+}
+
 /// Flags every example accepts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonArgs {

@@ -78,14 +78,7 @@ impl Plan {
     }
 }
 
-/// A table as the book shows it: a header and rows of formatted cells.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
-    /// Column headers.
-    pub header: Vec<&'static str>,
-    /// Rows, one string per column.
-    pub rows: Vec<Vec<String>>,
-}
+pub use crate::run::Table;
 
 /// The chapter's data: the two annotated photos and the generic 3-D model.
 #[derive(Debug, Clone)]

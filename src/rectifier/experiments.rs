@@ -103,14 +103,7 @@ impl Plan {
     }
 }
 
-/// A table as the book shows it: a header and rows of formatted cells.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
-    /// Column headers.
-    pub header: Vec<&'static str>,
-    /// Rows, one string per column.
-    pub rows: Vec<Vec<String>>,
-}
+pub use crate::run::Table;
 
 /// A fraction as a percentage with one decimal, as the tables print it.
 pub fn pct(v: f64) -> String {

@@ -49,14 +49,7 @@ const SMALLEST: usize = 14;
 /// See [`SMALLEST`].
 const LARGEST: usize = 140;
 
-/// A table as the book shows it: a header and rows of formatted cells.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
-    /// Column headers.
-    pub header: Vec<&'static str>,
-    /// Rows, one string per column.
-    pub rows: Vec<Vec<String>>,
-}
+pub use crate::run::Table;
 
 /// Sizes and seeds of one run of the chapter's experiments.
 #[derive(Debug, Clone, PartialEq)]

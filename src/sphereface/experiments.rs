@@ -120,14 +120,7 @@ impl Plan {
     }
 }
 
-/// A table as the book shows it: a header and rows of formatted cells.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
-    /// Column headers.
-    pub header: Vec<&'static str>,
-    /// Rows, one string per column.
-    pub rows: Vec<Vec<String>>,
-}
+pub use crate::run::Table;
 
 fn mean(v: impl Iterator<Item = f64>) -> f64 {
     let v: Vec<f64> = v.collect();
