@@ -523,6 +523,21 @@ proptest! {
         prop_assert!(damped.values.windows(2).all(|w| w[1] < w[0]));
     }
 
+    /// … but not from every start: on the saddle's stable line `y = 0` the gradient has no
+    /// `y` component, so every damped iterate stays on the line and the method converges to
+    /// the saddle `(0, 0)`, whose Hessian (by automatic differentiation) is indefinite.
+    #[test]
+    fn damped_newton_started_on_the_saddles_stable_line_converges_to_the_saddle(x in 0.05..2.0f64, neg in prop::bool::ANY) {
+        let x0 = DVector::from_vec(vec![if neg { -x } else { x }, 0.0]);
+        let damped = minimize(&DoubleWell, &x0, &DampedOptions { base: Options::new(1e-12, 100), ..Default::default() }).unwrap();
+        prop_assert!(damped.x.norm() <= 1e-10, "stopped at {:?}", damped.x.as_slice());
+        prop_assert!(damped.path.iter().all(|p| p[1] == 0.0));
+        let (_, g, h) = value_gradient_hessian(&DoubleWell, &damped.x).unwrap();
+        prop_assert!(g.norm() <= 1e-9);
+        let eig = h.symmetric_eigen().eigenvalues;
+        prop_assert!(eig.min() < -1.0 && eig.max() > 1.0, "Hessian eigenvalues {eig:?}");
+    }
+
     /// Divergence on `f' = atan`: every start with `|x₀| < x_c` converges to 0.
     #[test]
     fn arctan_newton_converges_from_inside_the_critical_start(u in 0.0..1.0f64, neg in prop::bool::ANY) {
