@@ -22,8 +22,8 @@ pub type F2 = F<F1, F1>;
 
 // ANCHOR: scalar
 /// Numbers a formula can be evaluated on: `f64`, the dual numbers of
-/// `autodiff` ([`F1`], [`F2`]) and the Taylor jets of
-/// [`crate::taylor::Jet`].
+/// `autodiff` ([`F1`], [`F2`]) and the Taylor jets
+/// of the `taylor` chapter (which implements this trait for them).
 ///
 /// A function written once, generic over `Scalar` (a [`ScalarFn`] or a
 /// [`Field`]), gives its value on `f64`, its first and second derivatives on

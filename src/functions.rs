@@ -1,6 +1,6 @@
 //! Test functions that several chapters use, each written once against
 //! [`Field`], so that [`crate::diff`] differentiates them exactly and
-//! [`crate::taylor::Jet`]s expand them.
+//! the `taylor` chapter's jets expand them.
 
 use crate::diff::{Field, Scalar};
 
