@@ -167,7 +167,7 @@ fn alignment_2d(run: &mut Run, data: &Inputs) -> papernotes::Result<Alignment2d>
         .collect();
     draw_panels(
         &path,
-        "2-D alignment: template (vermillion) and aligned fiducials (green)",
+        "Template (vermillion) and aligned fiducials (green)",
         &panels,
         2,
         300,
@@ -284,7 +284,7 @@ fn cameras(run: &mut Run, data: &Inputs) -> papernotes::Result<()> {
     );
     for (i, c) in fits.iter().enumerate() {
         let label = format!("{} (affine camera)", c.name);
-        ch.push(Series::line(label, c.residual_percent(), i).with_mark(Mark::LinePoints));
+        ch.push(Series::line(label, c.residual_percent(), i).with_mark(Mark::Points));
     }
     ch.legend = Legend::UpperRight;
     ch.save(&path)
