@@ -1174,3 +1174,199 @@ fn error_counted_solvers_check_shapes() {
     assert!(matches!(e, Error::NonFinite { name: "A", .. }), "{e}");
     assert!(cholesky_solve_counted(&a, &b).is_ok());
 }
+
+// ---------------------------------------------------------------------------
+// The chapter's experiments, at quick size.
+// ---------------------------------------------------------------------------
+
+mod experiments {
+    use super::*;
+    use papernotes::newton::experiments::{self as ex, Plan};
+    use papernotes::newton::scalar::{Stop1, newton_1d_trace};
+    use papernotes::plot::contour::{PathSeries, PathsFigure, contour_segments};
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    /// The LU solve is backward stable on every Hilbert system (residual within
+    /// 10nε), the explicit inverse is not (10³ times worse or more from n = 10),
+    /// and the table shows the even orders.
+    #[test]
+    fn experiment_hilbert_residuals_solve_beats_inverse() {
+        let rows = ex::hilbert_residuals(Plan::quick().hilbert_max).unwrap();
+        assert_eq!(rows.len(), 13);
+        for r in &rows {
+            assert!(
+                r.solve <= 10.0 * r.n as f64 * EPS,
+                "n = {}: {:e}",
+                r.n,
+                r.solve
+            );
+            if r.n >= 10 {
+                assert!(r.inverse > 1e3 * r.solve.max(EPS * EPS), "n = {}", r.n);
+            }
+        }
+        assert_eq!(ex::hilbert_table(&rows).rows.len(), 7);
+        assert!(ex::hilbert_residuals(1).is_err());
+    }
+
+    /// Every grid start converges exactly when it lies inside x_c, and the
+    /// figure's four paths end as their starts predict.
+    #[test]
+    fn experiment_arctan_outcome_is_decided_by_the_critical_start() {
+        let r = ex::arctan(Plan::quick().arctan_grid).unwrap();
+        assert_eq!(r.grid_agree, r.grid_total);
+        let stops: Vec<Stop1> = r.paths.iter().map(|p| p.trace.stop).collect();
+        assert!(matches!(stops[0], Stop1::Converged(_)));
+        assert!(matches!(stops[1], Stop1::Converged(_)));
+        assert_eq!(stops[2], Stop1::Diverged);
+        assert_eq!(stops[3], Stop1::Diverged);
+        // Outside x_c every step lengthens the iterate: |N(x)| > |x|.
+        for w in r.paths[3].trace.path.windows(2) {
+            assert!(w[1].abs() > w[0].abs());
+        }
+        assert!(ex::arctan(0).is_err());
+    }
+
+    /// A trace that converges is newton_1d's path; one that diverges keeps
+    /// its iterates, the last beyond the blow-up bound.
+    #[test]
+    fn newton_1d_trace_keeps_the_path_of_a_diverging_run() {
+        let opts = Options::new(1e-12, 100);
+        let t = newton_1d_trace(&ArctanPrimitive, 1.0, &opts).unwrap();
+        let s = newton_1d(&ArctanPrimitive, 1.0, &opts).unwrap();
+        assert_eq!(t.path, s.path);
+        assert_eq!(t.stop, Stop1::Converged(s.iterations));
+        let t = newton_1d_trace(&ArctanPrimitive, 1.5, &opts).unwrap();
+        assert_eq!(t.stop, Stop1::Diverged);
+        assert!(t.path.last().unwrap().abs() > opts.blowup);
+        assert!(t.path.len() > 3);
+    }
+
+    /// Gradient descent needs the predicted number of iterations (±1) at every
+    /// κ, coupled or not, the count grows like κ (slope 1 on log–log axes), and
+    /// Newton takes one step.
+    #[test]
+    fn experiment_kappa_sweep_matches_the_prediction() {
+        let plan = Plan::quick();
+        let r = ex::kappa_sweep(&plan, &mut StdRng::seed_from_u64(42)).unwrap();
+        assert_eq!(r.rows.len(), 2 * plan.kappa_max_exponent as usize - 1);
+        for k in &r.rows {
+            assert!((k.gd_rotated as f64 - k.predicted).abs() <= 1.0, "{k:?}");
+            assert!(k.gd_rotated.abs_diff(k.gd_diagonal) <= 1, "{k:?}");
+            assert_eq!(k.newton, 1);
+        }
+        assert!((r.slope - 1.0).abs() < 0.02, "slope {}", r.slope);
+        assert_eq!(r.table().rows.len(), r.rows.len());
+        assert_eq!(ex::predicted_iterations(10.0, 10, 1e-6), 65.0);
+    }
+
+    /// Damped Newton reaches (1, 1) in hundreds of times fewer iterations
+    /// than gradient descent; pure Newton gets there too from this start.
+    #[test]
+    fn experiment_rosenbrock_newton_needs_far_fewer_iterations() {
+        let r = ex::rosenbrock(Plan::quick().rosenbrock_gd_budget).unwrap();
+        let one = DVector::from_element(2, 1.0);
+        for s in [&r.damped, &r.pure, &r.gd] {
+            assert!((&s.x - &one).norm() < 1e-6, "{}", s.x);
+        }
+        assert!(r.gd.iterations > 100 * r.damped.iterations);
+        assert!(r.gd_seconds > 0.0);
+    }
+
+    /// Pure Newton ends on the saddle (0, 0), damped Newton on a minimum (0, ±1).
+    #[test]
+    fn experiment_double_well_pure_finds_the_saddle_damped_the_minimum() {
+        let r = ex::double_well().unwrap();
+        assert!(r.pure.x.norm() < 1e-10, "{}", r.pure.x);
+        assert!(r.damped.x[0].abs() < 1e-10 && (r.damped.x[1].abs() - 1.0).abs() < 1e-10);
+    }
+
+    /// The step-cost sweep times every size, the Hessian only up to its
+    /// limit, and fits finite exponents; the table has a row per size.
+    #[test]
+    fn experiment_step_cost_times_every_size() {
+        let plan = Plan::quick();
+        let r = ex::step_cost(&plan, &mut StdRng::seed_from_u64(42)).unwrap();
+        assert_eq!(r.rows.len(), plan.step_cost_sizes.len());
+        for row in &r.rows {
+            assert!(row.cholesky_s > 0.0 && row.inverse_s > 0.0);
+            assert_eq!(row.hessian_s.is_some(), row.n <= plan.hessian_max);
+        }
+        for e in [r.exp_cholesky, r.exp_inverse, r.exp_hessian] {
+            assert!(e.is_finite());
+        }
+        assert_eq!(r.hessian_over_cholesky().0, 64);
+        assert_eq!(r.table().rows.len(), r.rows.len());
+        let bad = Plan {
+            step_cost_sizes: vec![16],
+            ..plan
+        };
+        assert!(ex::step_cost(&bad, &mut StdRng::seed_from_u64(1)).is_err());
+    }
+
+    /// IRLS on the host and on candle take the same steps; gradient descent
+    /// needs more iterations; the fit classifies the training set well.
+    #[test]
+    fn experiment_logistic_irls_host_and_candle_agree() {
+        let r = ex::logistic(&Plan::quick(), &candle_core::Device::Cpu).unwrap();
+        assert_eq!(r.shape, (569, 31));
+        assert_eq!(r.irls_host.iterations, r.irls_device.iterations);
+        assert!(r.path_rel_diff <= 1e-10 && r.hess_rel_diff <= 1e-12);
+        assert!(r.gd.iterations > 10 * r.irls_host.iterations);
+        assert!(r.l_over_mu > 1.0);
+        assert!(r.train_accuracy > 90.0);
+    }
+
+    /// The level set x² + y² = 1 by marching squares: every segment end lies
+    /// on the circle to within the interpolation error of a cell (h²), and
+    /// the segments add up to 2π to within 1 %.
+    #[test]
+    fn contour_segments_trace_a_circle() {
+        let f = |x: f64, y: f64| x * x + y * y;
+        let segs = contour_segments(&f, (-2.0, 2.0), (-2.0, 2.0), (80, 80), 1.0).unwrap();
+        let h: f64 = 4.0 / 80.0;
+        let mut length = 0.0;
+        for [a, b] in &segs {
+            for p in [a, b] {
+                assert!((p.0.hypot(p.1) - 1.0).abs() <= h * h, "{p:?}");
+            }
+            length += (a.0 - b.0).hypot(a.1 - b.1);
+        }
+        assert!((length / (2.0 * std::f64::consts::PI) - 1.0).abs() < 0.01);
+        assert!(contour_segments(&f, (1.0, 1.0), (0.0, 1.0), (4, 4), 1.0).is_err());
+        assert!(contour_segments(&f, (0.0, 1.0), (0.0, 1.0), (0, 4), 1.0).is_err());
+        assert!(contour_segments(&f, (0.0, f64::NAN), (0.0, 1.0), (4, 4), 1.0).is_err());
+    }
+
+    /// A path figure is drawn to scale and keys every path.
+    #[test]
+    fn paths_figure_draws_to_scale() {
+        let dir = std::env::temp_dir().join(format!("papernotes-paths-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("paths.svg");
+        let f = |x: f64, y: f64| x * x + 4.0 * y * y;
+        let fig = PathsFigure {
+            title: "test",
+            f: &f,
+            xr: (-2.0, 2.0),
+            yr: (-1.0, 1.0),
+            levels: &[0.5, 1.0],
+            paths: vec![PathSeries {
+                label: "a path".into(),
+                points: vec![(1.0, 0.5), (0.0, 0.0)],
+                color: 0,
+                markers: true,
+            }],
+            target: Some(((0.0, 0.0), "minimum".into())),
+        };
+        fig.save(&file).unwrap();
+        let svg = std::fs::read_to_string(&file).unwrap();
+        assert!(svg.contains("a path") && svg.contains("minimum"));
+        let bad = PathsFigure {
+            xr: (1.0, -1.0),
+            ..fig
+        };
+        assert!(bad.save(&file).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
