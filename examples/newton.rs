@@ -18,7 +18,6 @@ use rand::rngs::StdRng;
 use papernotes::Result;
 use papernotes::newton::Solution;
 use papernotes::newton::experiments::{self as ex, ConvergencePlan, Plan, Table};
-use papernotes::newton::scalar::Stop1;
 use papernotes::plot::contour::{PathSeries, PathsFigure};
 use papernotes::plot::{LineChart, Mark, Scale, Series};
 use papernotes::run::{CommonArgs, Fmt, Run};
@@ -49,6 +48,7 @@ fn real_main() -> Result<()> {
     };
     let mut rng = StdRng::seed_from_u64(run.seed());
 
+    step_picture_section(&mut run)?;
     hilbert_section(&mut run, &plan)?;
     arctan_section(&mut run, &plan)?;
     convergence_section(&mut run)?;
@@ -62,6 +62,34 @@ fn real_main() -> Result<()> {
 
 fn table(run: &mut Run, key: &str, t: &Table) {
     run.table(key, &t.header, &t.rows);
+}
+
+/// A line chart with the axis scales `(x, y)`.
+fn chart_with(title: impl Into<String>, x: &str, y: &str, scales: (Scale, Scale)) -> LineChart {
+    let mut chart = LineChart::new(title, x, y);
+    (chart.x_scale, chart.y_scale) = scales;
+    chart
+}
+
+/// One Newton step: f, its quadratic model at x₀, and the model's minimum.
+fn step_picture_section(run: &mut Run) -> Result<()> {
+    let p = ex::step_picture(201)?;
+    let mut chart = LineChart::new("One Newton step", "x", "value");
+    chart.push(Series::line("f", p.f, 0));
+    chart
+        .push(Series::line("quadratic model q at x₀ (theory)", p.model, 7).with_mark(Mark::Dashed));
+    let pts = [
+        (p.start, "start (x₀, f(x₀))", 0),
+        (p.model_min, "minimum of q, at x₁", 7),
+        (p.next, "next iterate (x₁, f(x₁))", 1),
+    ];
+    for (at, label, c) in pts {
+        chart.push(Series::line(label, vec![at], c).with_mark(Mark::Points));
+    }
+    chart.save(&run.figure(
+        "newton_step.svg",
+        "One Newton step: the next iterate is the minimum of the quadratic model at x₀",
+    ))
 }
 
 /// Solve vs explicit inverse on Hilbert systems.
@@ -79,18 +107,16 @@ fn hilbert_section(run: &mut Run, plan: &Plan) -> Result<()> {
     let pts = |f: &dyn Fn(&ex::HilbertRow) -> f64| -> Vec<(f64, f64)> {
         rows.iter().map(|r| (r.n as f64, f(r))).collect()
     };
-    let mut chart = LineChart::new(
+    let mut chart = chart_with(
         "Hilbert systems: relative residual ‖Ax − b‖/(‖A‖‖x‖)",
         "n",
         "relative residual",
+        (Scale::Linear, Scale::Log),
     );
-    chart.y_scale = Scale::Log;
     chart.y_range = Some((1e-18, 1e4));
     chart.push(Series::line("LU solve", pts(&|r| r.solve), 0).with_mark(Mark::LinePoints));
-    chart.push(
-        Series::line("explicit inverse, then multiply", pts(&|r| r.inverse), 1)
-            .with_mark(Mark::LinePoints),
-    );
+    let inv = Series::line("explicit inverse, then multiply", pts(&|r| r.inverse), 1);
+    chart.push(inv.with_mark(Mark::LinePoints));
     let keps = pts(&|r| r.kappa * f64::EPSILON);
     chart.push(Series::line("theory: κ₂(A)·ε", keps, 7).with_mark(Mark::Dashed));
     chart.save(&run.figure(
@@ -105,22 +131,17 @@ fn arctan_section(run: &mut Run, plan: &Plan) -> Result<()> {
     run.number("arctan_xc", r.xc, Fmt::Fixed(10));
     run.number("arctan_grid_agree", r.grid_agree as f64, Fmt::Int);
     run.number("arctan_grid_total", r.grid_total as f64, Fmt::Int);
-    let mut chart = LineChart::new(
+    let mut chart = chart_with(
         "Newton on f′(x) = atan x: |x_k| against k",
         "iteration k",
         "|x_k|",
+        (Scale::Linear, Scale::Log),
     );
-    chart.y_scale = Scale::Log;
     chart.y_range = Some((1e-17, 1e13));
     for (i, p) in r.paths.iter().enumerate() {
         let pts = p.trace.path.iter().enumerate();
         let pts = pts.map(|(k, x)| (k as f64, x.abs())).collect();
-        let outcome = match p.trace.stop {
-            Stop1::Converged(_) => "converges",
-            Stop1::Diverged => "diverges",
-            Stop1::Budget | Stop1::NonFinite => "cycles",
-        };
-        let label = format!("{} ({outcome})", p.label);
+        let label = format!("{} ({})", p.label, p.outcome());
         chart.push(Series::line(label, pts, i).with_mark(Mark::LinePoints));
     }
     chart.save(&run.figure(
@@ -139,12 +160,12 @@ fn convergence_section(run: &mut Run) -> Result<()> {
     table(run, "quadratic_table", &r.table());
     run.number("qc_predicted", r.predicted_ratio, Fmt::Fixed(4));
     run.number("qc_iterations", r.smooth_iterations as f64, Fmt::Int);
-    let mut chart = LineChart::new(
+    let mut chart = chart_with(
         "Error |x_k − x*| of Newton's method",
         "iteration k",
         "error",
+        (Scale::Linear, Scale::Log),
     );
-    chart.y_scale = Scale::Log;
     let smooth = indexed(&r.smooth_errors);
     let label = "non-degenerate minimum (f″ > 0): quadratic";
     chart.push(Series::line(label, smooth, 0).with_mark(Mark::LinePoints));
@@ -171,13 +192,12 @@ fn kappa_section(run: &mut Run, plan: &Plan, rng: &mut StdRng) -> Result<()> {
     let pick = |f: &dyn Fn(&ex::KappaRow) -> f64| -> Vec<(f64, f64)> {
         r.rows.iter().map(|k| (k.kappa, f(k))).collect()
     };
-    let mut chart = LineChart::new(
+    let mut chart = chart_with(
         "Iterations to reduce ‖x − x*‖ by 10⁶ on an SPD quadratic (n = 10)",
         "condition number κ",
         "iterations",
+        (Scale::Log, Scale::Log),
     );
-    chart.x_scale = Scale::Log;
-    chart.y_scale = Scale::Log;
     chart.y_range = Some((0.5, 2e7));
     let gd = pick(&|k| k.gd_rotated as f64);
     let label = "gradient descent, step 2/(L + μ)";
@@ -215,9 +235,7 @@ fn rosenbrock_section(run: &mut Run, plan: &Plan) -> Result<()> {
     run.number("rosen_gd_time_ms", 1e3 * r.gd_seconds, Fmt::Fixed(1));
     let ratio = gd.iterations as f64 / damped.iterations as f64;
     run.number("rosen_ratio", ratio, Fmt::Int);
-    let all = || damped.path.iter().chain(&pure.path).chain(&gd.path);
-    let lo = |i: usize, floor: f64| all().map(|p| p[i]).fold(floor, f64::min) - 0.1;
-    let hi = |i: usize, ceil: f64| all().map(|p| p[i]).fold(ceil, f64::max) + 0.1;
+    let (xr, yr) = r.window();
     let runs = [
         (damped, "damped Newton", 1),
         (pure, "pure Newton", 2),
@@ -226,8 +244,8 @@ fn rosenbrock_section(run: &mut Run, plan: &Plan) -> Result<()> {
     PathsFigure {
         title: "Rosenbrock from (−1.2, 1): iterates over level sets of f",
         f: &|x: f64, y: f64| (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2),
-        xr: (lo(0, -2.0), hi(0, 2.0)),
-        yr: (lo(1, -1.0), hi(1, 3.0)),
+        xr,
+        yr,
         levels: &[0.25, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0],
         paths: runs.iter().map(|&(s, l, c)| path_series(s, l, c)).collect(),
         target: Some(((1.0, 1.0), "minimiser (1, 1)".into())),
@@ -236,20 +254,16 @@ fn rosenbrock_section(run: &mut Run, plan: &Plan) -> Result<()> {
         "rosenbrock_paths.svg",
         "Rosenbrock from (−1.2, 1): Newton and gradient-descent paths over contours",
     ))?;
-    let mut chart = LineChart::new(
+    let mut chart = chart_with(
         "Rosenbrock: f(x_k) − f* against iteration",
         "iteration k + 1",
         "f(x_k) − f*",
+        (Scale::Log, Scale::Log),
     );
-    chart.x_scale = Scale::Log;
-    chart.y_scale = Scale::Log;
     for (sol, label, c) in runs {
         let s = Series::line(label, log_samples(&sol.values, 0.0), c);
-        chart.push(if c == 0 {
-            s
-        } else {
-            s.with_mark(Mark::LinePoints)
-        });
+        let mark = if c == 0 { Mark::Line } else { Mark::LinePoints };
+        chart.push(s.with_mark(mark));
     }
     chart.save(&run.figure(
         "rosenbrock_values.svg",
@@ -307,19 +321,12 @@ fn step_cost_section(run: &mut Run, plan: &Plan, rng: &mut StdRng) -> Result<()>
     run.number("hessian_over_cholesky", ratio, Fmt::Int);
     run.number("hessian_n", hn as f64, Fmt::Int);
     table(run, "step_cost_table", &r.table());
-    let mut chart = LineChart::new(
+    let mut chart = chart_with(
         "Cost of the pieces of one Newton step",
         "n (number of variables)",
         "wall time (s)",
+        (Scale::Log, Scale::Log),
     );
-    chart.x_scale = Scale::Log;
-    chart.y_scale = Scale::Log;
-    // Two full decades, so that the log axis labels decades instead of crowding.
-    chart.x_range = Some(if run.quick() {
-        (10.0, 1000.0)
-    } else {
-        (30.0, 3000.0)
-    });
     let pts = |f: &dyn Fn(&ex::StepCostRow) -> Option<f64>| -> Vec<(f64, f64)> {
         r.rows
             .iter()
@@ -369,19 +376,14 @@ fn logistic_section(run: &mut Run, plan: &Plan, device: &candle_core::Device) ->
     for (key, value, fmt) in numbers {
         run.number(key, value, fmt);
     }
-    println!(
-        "logistic: IRLS {} iterations, gradient descent {}",
-        a.iterations, gd.iterations
-    );
     let fstar = a.value.min(gd.value);
     let lambda = plan.logistic_lambda;
-    let mut chart = LineChart::new(
+    let mut chart = chart_with(
         format!("Logistic regression (breast cancer, λ = {lambda}): L(w_k) − L*"),
         "iteration k + 1",
         "L(w_k) − L*",
+        (Scale::Log, Scale::Log),
     );
-    chart.x_scale = Scale::Log;
-    chart.y_scale = Scale::Log;
     let host = log_samples(&a.values, fstar);
     chart.push(Series::line("Newton / IRLS (nalgebra)", host, 1).with_mark(Mark::LinePoints));
     let dev = log_samples(&b.values, fstar);

@@ -1338,6 +1338,27 @@ mod experiments {
         assert!(contour_segments(&f, (0.0, f64::NAN), (0.0, 1.0), (4, 4), 1.0).is_err());
     }
 
+    /// The drawn Newton step: the model touches f at x₀, its sampled minimum
+    /// sits at x₁ (to the grid spacing), and x₁ is lower and nearer the minimiser.
+    #[test]
+    fn experiment_step_picture_next_iterate_is_the_models_minimum() {
+        let p = ex::step_picture(2601).unwrap();
+        let at_start = p
+            .model
+            .iter()
+            .find(|q| (q.0 - p.start.0).abs() < 1e-9)
+            .unwrap();
+        assert_relative_eq!(at_start.1, p.start.1, max_relative = 1e-12);
+        let lowest = p
+            .model
+            .iter()
+            .fold((0.0, f64::INFINITY), |a, &q| if q.1 < a.1 { q } else { a });
+        assert!((lowest.0 - p.model_min.0).abs() <= 1e-3);
+        assert!(p.next.1 < p.start.1);
+        assert!((p.next.0 - p.minimiser).abs() < (p.start.0 - p.minimiser).abs());
+        assert!(ex::step_picture(1).is_err());
+    }
+
     /// A path figure is drawn to scale and keys every path.
     #[test]
     fn paths_figure_draws_to_scale() {

@@ -28,7 +28,7 @@ use super::linsys::{hilbert, hilbert_condition, relative_residual, solve_lu, sol
 use super::logistic::{
     CandleLogistic, HostLogistic, Objective, breast_cancer, gradient_descent_fixed, irls,
 };
-use super::scalar::{Trace1, arctan_critical_start, newton_1d, newton_1d_trace};
+use super::scalar::{Stop1, Trace1, arctan_critical_start, newton_1d, newton_1d_trace};
 use super::solve::newton;
 use super::{Options, Solution};
 
@@ -151,6 +151,17 @@ pub struct ArctanPath {
     pub label: &'static str,
     /// The iterates and why they stopped.
     pub trace: Trace1,
+}
+
+impl ArctanPath {
+    /// "converges", "diverges" or, when 40 steps decide neither, "undecided".
+    pub fn outcome(&self) -> &'static str {
+        match self.trace.stop {
+            Stop1::Converged(_) => "converges",
+            Stop1::Diverged => "diverges",
+            Stop1::Budget | Stop1::NonFinite => "undecided",
+        }
+    }
 }
 
 /// Newton on `f' = atan`: the critical start, four paths, and a grid count.
@@ -501,6 +512,23 @@ pub fn rosenbrock(gd_budget: usize) -> Result<RosenbrockRuns> {
     })
 }
 
+impl RosenbrockRuns {
+    /// The window `(x range, y range)` that holds `[−2, 2] × [−1, 3]` and every
+    /// iterate of the three runs, with a margin of 0.1.
+    pub fn window(&self) -> ((f64, f64), (f64, f64)) {
+        let all = || {
+            self.damped
+                .path
+                .iter()
+                .chain(&self.pure.path)
+                .chain(&self.gd.path)
+        };
+        let lo = |i: usize, floor: f64| all().map(|p| p[i]).fold(floor, f64::min) - 0.1;
+        let hi = |i: usize, ceil: f64| all().map(|p| p[i]).fold(ceil, f64::max) + 0.1;
+        ((lo(0, -2.0), hi(0, 2.0)), (lo(1, -1.0), hi(1, 3.0)))
+    }
+}
+
 /// Pure and damped Newton on the double well `x² + (y² − 1)²` from `(0.6, 0.15)`.
 #[derive(Debug, Clone)]
 pub struct DoubleWellRuns {
@@ -766,5 +794,54 @@ pub fn logistic(plan: &Plan, device: &Device) -> Result<Logistic> {
         gd,
         gd_seconds,
         train_accuracy: 100.0 * correct as f64 / shape.0 as f64,
+    })
+}
+
+/// One Newton step drawn: `f`, its quadratic model at `x₀`, and where the
+/// model's minimum sends the iterate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepPicture {
+    /// `(x, f(x))` on the drawn interval.
+    pub f: Vec<(f64, f64)>,
+    /// `(x, q(x − x₀))`: the model `f(x₀) + f'(x₀)Δ + ½ f''(x₀)Δ²`.
+    pub model: Vec<(f64, f64)>,
+    /// The start `x₀` and `f(x₀)`.
+    pub start: (f64, f64),
+    /// The next iterate `x₁ = x₀ − f'(x₀)/f''(x₀)`, the model's minimiser, and `q` there.
+    pub model_min: (f64, f64),
+    /// `x₁` and `f(x₁)`.
+    pub next: (f64, f64),
+    /// The minimiser of `f`.
+    pub minimiser: f64,
+}
+
+/// The Newton step from `m + 1` on the [`ConvergencePlan`]'s smooth minimum,
+/// sampled at `points` points of `[m − 1, m + 1.6]`.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for fewer than two points; a failed derivative.
+pub fn step_picture(points: usize) -> Result<StepPicture> {
+    if points < 2 {
+        return Err(Error::InvalidParameter {
+            name: "points",
+            reason: format!("a curve needs at least 2 points, got {points}"),
+        });
+    }
+    let s = ConvergencePlan::default().smooth;
+    let x0 = s.m + 1.0;
+    let d = crate::diff::derivs1(&s, x0)?;
+    let q = |x: f64| d.value + d.d1 * (x - x0) + 0.5 * d.d2 * (x - x0).powi(2);
+    let x1 = x0 + super::scalar::step_1d(d.d1, d.d2, x0)?;
+    let f = |x: f64| crate::diff::derivs1(&s, x).map(|d| d.value);
+    let xs: Vec<f64> = (0..points)
+        .map(|i| s.m - 1.0 + 2.6 * i as f64 / (points - 1) as f64)
+        .collect();
+    Ok(StepPicture {
+        f: xs.iter().map(|&x| Ok((x, f(x)?))).collect::<Result<_>>()?,
+        model: xs.iter().map(|&x| (x, q(x))).collect(),
+        start: (x0, d.value),
+        model_min: (x1, q(x1)),
+        next: (x1, f(x1)?),
+        minimiser: s.m,
     })
 }
