@@ -1409,3 +1409,115 @@ mod experiments {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+// ---------------------------------------------------------------------------
+// The chapter's exercises: each answer against an independent computation.
+// ---------------------------------------------------------------------------
+
+/// `x⁶`: the minimum at 0 has f'' = 0.
+struct Sixth;
+impl ScalarFn for Sixth {
+    fn eval<T: Scalar>(&self, x: T) -> T {
+        x.powi(6)
+    }
+}
+
+/// Exercise 1: on x⁶ the Newton map is x − 6x⁵/(30x⁴) = (4/5)x, so every
+/// measured ratio x_{k+1}/x_k is 4/5.
+#[test]
+fn exercise_newton_on_x_to_the_sixth_shrinks_by_four_fifths() {
+    let opts = Options::new(1e-300, 200).with_step_tol(1e-8);
+    let sol = newton_1d(&Sixth, 0.7, &opts).unwrap();
+    assert!(sol.iterations > 50);
+    for w in sol.path.windows(2) {
+        assert_relative_eq!(w[1] / w[0], 0.8, max_relative = 1e-12);
+    }
+}
+
+/// Exercise 2: the critical start solves φ(x) = (1 + x²)·atan x − 2x = 0; a
+/// secant iteration written here (no library code) finds the same root, Newton's
+/// map sends it to −x_c, and φ changes sign there.
+#[test]
+fn exercise_arctan_critical_start_solves_phi_equals_zero() {
+    let phi = |x: f64| (1.0 + x * x) * x.atan() - 2.0 * x;
+    let (mut a, mut b) = (1.2f64, 1.6f64);
+    for _ in 0..60 {
+        if (b - a).abs() < 1e-16 || phi(b) == phi(a) {
+            break;
+        }
+        let c = b - phi(b) * (b - a) / (phi(b) - phi(a));
+        (a, b) = (b, c);
+    }
+    let xc = arctan_critical_start().unwrap();
+    assert!((xc - b).abs() < 1e-12, "{xc} vs {b}");
+    assert!((xc - 1.3917452).abs() < 1e-6);
+    assert_relative_eq!(xc - (1.0 + xc * xc) * xc.atan(), -xc, max_relative = 1e-12);
+    assert!(phi(0.99 * xc) < 0.0 && phi(1.01 * xc) > 0.0);
+}
+
+/// Exercise 3: the Newton (IRLS) step lands on the weighted ridge
+/// least-squares fit of the working response u = Xw + D⁻¹(y − σ(Xw)): the
+/// fit, computed here by QR of the stacked system [√D X; √β I] v ≈ [√D u; 0],
+/// equals w − (XᵀDX + βI)⁻¹∇L.
+#[test]
+fn exercise_irls_step_is_a_weighted_least_squares_fit() {
+    let (data, host, _) = cancer();
+    let (n, d) = data.x.shape();
+    let w = DVector::from_fn(d, |i, _| 0.1 * ((i as f64) * 0.7).sin());
+    let (_, g, h) = host.value_grad_hess(&w).unwrap();
+    let newton = &w - h.cholesky().unwrap().solve(&g);
+    let z = &data.x * &w;
+    let s = z.map(|z| 1.0 / (1.0 + (-z).exp()));
+    let dg = s.map(|p| p * (1.0 - p));
+    let u = DVector::from_fn(n, |i, _| z[i] + (data.y[i] - s[i]) / dg[i]);
+    let beta: f64 = 1.0;
+    let mut a = DMatrix::zeros(n + d, d);
+    let mut rhs = DVector::zeros(n + d);
+    for i in 0..n {
+        let r = dg[i].sqrt();
+        for j in 0..d {
+            a[(i, j)] = r * data.x[(i, j)];
+        }
+        rhs[i] = r * u[i];
+    }
+    for j in 0..d {
+        a[(n + j, j)] = beta.sqrt();
+    }
+    let qr = a.qr();
+    let fit = qr
+        .r()
+        .solve_upper_triangular(&(qr.q().transpose() * rhs))
+        .unwrap();
+    assert!(
+        (&fit - &newton).norm() <= 1e-9 * newton.norm(),
+        "{:e}",
+        (&fit - &newton).norm()
+    );
+}
+
+/// Exercise 4: at κ = 100, d = 10, tol = 10⁻⁶ the count is
+/// ⌈ln(√0.2·10⁶)/ln(101/99)⌉ = 651, and gradient descent takes exactly that many steps.
+#[test]
+fn exercise_gradient_descent_needs_651_steps_at_kappa_100() {
+    let by_hand = ((0.2f64).sqrt() * 1e6).ln() / (101.0f64 / 99.0).ln();
+    assert_eq!(by_hand.ceil(), 651.0);
+    let eig: Vec<f64> = (0..10).map(|i| 100f64.powf(i as f64 / 9.0)).collect();
+    let q = Quadratic::with_spectrum(&DMatrix::identity(10, 10), &eig, DVector::zeros(10)).unwrap();
+    let x0 = DVector::from_element(10, 1.0);
+    let k = fixed_step_quadratic(&q, &x0, 2.0 / 101.0, 1e-6, 100_000).unwrap();
+    assert_eq!(k, 651);
+}
+
+/// Exercise 5: from 1.2 Newton's method on sin converges to π/2, where
+/// f'' = −1 < 0: a maximum, reached in a few steps.
+#[test]
+fn exercise_newton_on_sine_from_1_2_finds_the_maximum() {
+    let sol = newton_1d(&Sine, 1.2, &Options::new(1e-14, 20)).unwrap();
+    assert!((sol.x - std::f64::consts::FRAC_PI_2).abs() < 1e-12);
+    assert!(sol.iterations <= 6);
+    assert_relative_eq!(
+        derivs1(&Sine, sol.x).unwrap().d2,
+        -1.0,
+        max_relative = 1e-12
+    );
+}
