@@ -109,7 +109,7 @@ fn hilbert_section(run: &mut Run, plan: &Plan) -> Result<()> {
     };
     let mut chart = chart_with(
         "Hilbert systems: relative residual ‖Ax − b‖/(‖A‖‖x‖)",
-        "n",
+        "order d",
         "relative residual",
         (Scale::Linear, Scale::Log),
     );
@@ -118,7 +118,7 @@ fn hilbert_section(run: &mut Run, plan: &Plan) -> Result<()> {
     let inv = Series::line("explicit inverse, then multiply", pts(&|r| r.inverse), 1);
     chart.push(inv.with_mark(Mark::LinePoints));
     let keps = pts(&|r| r.kappa * f64::EPSILON);
-    chart.push(Series::line("theory: κ₂(A)·ε", keps, 7).with_mark(Mark::Dashed));
+    chart.push(Series::line("theory: κ(A)·ε", keps, 7).with_mark(Mark::Dashed));
     chart.save(&run.figure(
         "hilbert_residuals.svg",
         "Hilbert systems: residual of LU solve vs explicit inverse",
@@ -193,7 +193,7 @@ fn kappa_section(run: &mut Run, plan: &Plan, rng: &mut StdRng) -> Result<()> {
         r.rows.iter().map(|k| (k.kappa, f(k))).collect()
     };
     let mut chart = chart_with(
-        "Iterations to reduce ‖x − x*‖ by 10⁶ on an SPD quadratic (n = 10)",
+        "Iterations to reduce ‖x − x*‖ by 10⁶ on an SPD quadratic (d = 10)",
         "condition number κ",
         "iterations",
         (Scale::Log, Scale::Log),
@@ -323,7 +323,7 @@ fn step_cost_section(run: &mut Run, plan: &Plan, rng: &mut StdRng) -> Result<()>
     table(run, "step_cost_table", &r.table());
     let mut chart = chart_with(
         "Cost of the pieces of one Newton step",
-        "n (number of variables)",
+        "d (number of variables)",
         "wall time (s)",
         (Scale::Log, Scale::Log),
     );

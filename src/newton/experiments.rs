@@ -126,7 +126,7 @@ pub fn hilbert_residuals(max_n: usize) -> Result<Vec<HilbertRow>> {
 /// The `hilbert_table` table: every even order.
 pub fn hilbert_table(rows: &[HilbertRow]) -> Table {
     Table {
-        header: vec!["n", "κ₂(Hₙ)", "residual, LU solve", "residual, inverse × b"],
+        header: vec!["d", "κ(𝓗_d)", "residual, LU solve", "residual, inverse × b"],
         rows: rows
             .iter()
             .filter(|r| r.n % 2 == 0)
@@ -328,17 +328,17 @@ impl Convergence {
 
 // ANCHOR: predicted_iterations
 /// Iterations gradient descent with step `2/(L + μ)` needs to shrink `‖x − x*‖`
-/// by `tol` on an `n`-dimensional quadratic with condition number `κ`,
+/// by `tol` on a `d`-dimensional quadratic with condition number `κ`,
 /// eigenvalues spread geometrically and a start with equal components on every
 /// eigenvector.
 ///
 /// Each eigen-component of the error shrinks by `|1 − 2λᵢ/(L + μ)|` per step; the
-/// two extreme ones (each `1/√n` of `‖e₀‖`) by exactly `ρ = (κ − 1)/(κ + 1)`, the
-/// others faster. So `‖e_k‖ ≈ √(2/n)·ρ^k·‖e₀‖`, which reaches `tol·‖e₀‖` at
-/// `k = ⌈ln(√(2/n)/tol) / ln(1/ρ)⌉`.
-pub fn predicted_iterations(kappa: f64, n: usize, tol: f64) -> f64 {
-    let rho = (kappa - 1.0) / (kappa + 1.0);
-    (((2.0 / n as f64).sqrt() / tol).ln() / (1.0 / rho).ln()).ceil()
+/// two extreme ones (each `1/√d` of `‖e₀‖`) by exactly `r = (κ − 1)/(κ + 1)`, the
+/// others faster. So `‖e_k‖ ≈ √(2/d)·r^k·‖e₀‖`, which reaches `tol·‖e₀‖` at
+/// `k = ⌈ln(√(2/d)/tol) / ln(1/r)⌉`.
+pub fn predicted_iterations(kappa: f64, d: usize, tol: f64) -> f64 {
+    let r = (kappa - 1.0) / (kappa + 1.0);
+    (((2.0 / d as f64).sqrt() / tol).ln() / (1.0 / r).ln()).ceil()
 }
 // ANCHOR_END: predicted_iterations
 
@@ -438,7 +438,7 @@ impl KappaSweep {
                 "κ",
                 "GD iterations, rotated A (coupled)",
                 "GD iterations, diagonal A (uncoupled)",
-                "predicted: ⌈ln(√(2/n)/tol)/ln((κ+1)/(κ−1))⌉",
+                "predicted: ⌈ln(√(2/d)/tol)/ln((κ+1)/(κ−1))⌉",
                 "Newton iterations",
             ],
             rows: self
@@ -458,7 +458,7 @@ impl KappaSweep {
     }
 
     /// The rough rule `(κ/2)·ln(1/tol)` at each κ of the sweep (the large-κ
-    /// limit of [`predicted_iterations`] without the `√(2/n)` factor).
+    /// limit of [`predicted_iterations`] without the `√(2/d)` factor).
     pub fn rough_rule(&self) -> Vec<(f64, f64)> {
         self.rows
             .iter()
@@ -699,7 +699,7 @@ impl StepCost {
             .collect();
         Table {
             header: vec![
-                "n",
+                "d",
                 "Cholesky factor + solve (s)",
                 "local exponent of the solve",
                 "inverse, then multiply (s)",
