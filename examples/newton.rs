@@ -327,6 +327,8 @@ fn step_cost_section(run: &mut Run, plan: &Plan, rng: &mut StdRng) -> Result<()>
         "wall time (s)",
         (Scale::Log, Scale::Log),
     );
+    let sizes = &plan.step_cost_sizes;
+    chart.x_range = Some((sizes[0] as f64 / 2.0, sizes[sizes.len() - 1] as f64 * 3.0));
     let pts = |f: &dyn Fn(&ex::StepCostRow) -> Option<f64>| -> Vec<(f64, f64)> {
         r.rows
             .iter()
@@ -339,12 +341,12 @@ fn step_cost_section(run: &mut Run, plan: &Plan, rng: &mut StdRng) -> Result<()>
     chart.push(Series::line("Cholesky factor + solve", chol, 0).with_mark(Mark::LinePoints));
     let inv = pts(&|row| Some(row.inverse_s));
     chart.push(Series::line("explicit inverse, then multiply", inv, 1).with_mark(Mark::LinePoints));
-    let label = "Hessian by forward AD (n(n+1)/2 passes)";
+    let label = "Hessian by forward AD (d(d+1)/2 passes)";
     chart.push(Series::line(label, pts(&|row| row.hessian_s), 2).with_mark(Mark::LinePoints));
-    chart.push(Series::line("theory: ∝ n³", n3, 7).with_mark(Mark::Dashed));
+    chart.push(Series::line("theory: ∝ d³", n3, 7).with_mark(Mark::Dashed));
     chart.save(&run.figure(
         "step_cost.svg",
-        "Wall time of a Newton step's parts against n (log–log)",
+        "Wall time of a Newton step's parts against d (log–log)",
     ))
 }
 
