@@ -1275,7 +1275,10 @@ mod experiments {
         }
         assert!((r.slope - 1.0).abs() < 0.02, "slope {}", r.slope);
         assert_eq!(r.table().rows.len(), r.rows.len());
-        assert_eq!(ex::predicted_iterations(10.0, 10, 1e-6), 65.0);
+        assert_eq!(ex::predicted_iterations(10.0, 10, 1e-6).unwrap(), 65.0);
+        assert!(ex::predicted_iterations(1.0, 10, 1e-6).is_err());
+        assert!(ex::predicted_iterations(10.0, 1, 1e-6).is_err());
+        assert!(ex::predicted_iterations(10.0, 10, 0.0).is_err());
     }
 
     /// Damped Newton reaches (1, 1) in hundreds of times fewer iterations

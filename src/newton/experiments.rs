@@ -336,11 +336,27 @@ impl Convergence {
 /// two extreme ones (each `1/√d` of `‖e₀‖`) by exactly `r = (κ − 1)/(κ + 1)`, the
 /// others faster. So `‖e_k‖ ≈ √(2/d)·r^k·‖e₀‖`, which reaches `tol·‖e₀‖` at
 /// `k = ⌈ln(√(2/d)/tol) / ln(1/r)⌉`.
-pub fn predicted_iterations(kappa: f64, d: usize, tol: f64) -> f64 {
+///
+/// # Errors
+/// [`Error::InvalidParameter`] unless `κ > 1`, `d ≥ 2` and `0 < tol < 1`.
+pub fn predicted_iterations(kappa: f64, d: usize, tol: f64) -> Result<f64> {
+    check_prediction(kappa, d, tol)?;
     let r = (kappa - 1.0) / (kappa + 1.0);
-    (((2.0 / d as f64).sqrt() / tol).ln() / (1.0 / r).ln()).ceil()
+    Ok((((2.0 / d as f64).sqrt() / tol).ln() / (1.0 / r).ln()).ceil())
 }
 // ANCHOR_END: predicted_iterations
+
+fn check_prediction(kappa: f64, d: usize, tol: f64) -> Result<()> {
+    if kappa.is_finite() && kappa > 1.0 && d >= 2 && tol > 0.0 && tol < 1.0 {
+        return Ok(());
+    }
+    Err(Error::InvalidParameter {
+        name: "predicted_iterations",
+        reason: format!(
+            "needs κ > 1, d ≥ 2 and 0 < tol < 1, got κ = {kappa}, d = {d}, tol = {tol}"
+        ),
+    })
+}
 
 /// Gradient descent against Newton at one condition number.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -425,7 +441,7 @@ fn kappa_row(q: &DMatrix<f64>, kappa: f64, tol: f64) -> Result<KappaRow> {
         kappa,
         gd_rotated,
         gd_diagonal,
-        predicted: predicted_iterations(kappa, n, tol),
+        predicted: predicted_iterations(kappa, n, tol)?,
         newton,
     })
 }
