@@ -17,11 +17,13 @@ use crate::error::{Error, Result, ensure_finite, ensure_len};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ArctanPrimitive;
 
+// ANCHOR: arctan_eval
 impl ScalarFn for ArctanPrimitive {
     fn eval<T: Scalar>(&self, x: T) -> T {
         x * x.atan() - T::cst(0.5) * (x * x).ln_1p()
     }
 }
+// ANCHOR_END: arctan_eval
 // ANCHOR_END: arctan_primitive
 
 /// `f(x) = x⁴`: a minimum at 0 where `f''(0) = 0` (degenerate), so Newton's

@@ -68,6 +68,7 @@ pub fn backtrack(
             reason: format!("must be a descent direction, but ∇f(x)ᵀp = {slope:e}"),
         });
     }
+    // ANCHOR: backtrack_loop
     let mut alpha = alpha0;
     while alpha >= params.min_step {
         let trial = x + alpha * p;
@@ -78,6 +79,7 @@ pub fn backtrack(
         }
         alpha *= params.shrink;
     }
+    // ANCHOR_END: backtrack_loop
     let why = format!("no step above {:e} decreases f enough", params.min_step);
     Err(no_convergence("Armijo backtracking", 0, why, x.as_slice()))
 }
