@@ -296,6 +296,65 @@ fn dlt_alone_is_not_the_least_squares_homography() {
     assert!(rms_residual(&lm, &src, &dst).unwrap() < rms_residual(&dlt, &src, &dst).unwrap());
 }
 
+#[test]
+fn affine_least_squares_is_one_linear_solve_projective_is_not() {
+    // The notes' reason for least squares: few parameters. What makes it the easy
+    // case is that the residual E is quadratic in the similarity's and the affine
+    // map's parameters, so its minimiser solves one linear system (the normal
+    // equations, assembled here from the point equations, independently of the
+    // crate's SVD solvers), while E is not quadratic in the homography's.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let src: Vec<P2> = (0..12)
+        .map(|_| P2::new(rng.random_range(0.0..100.0), rng.random_range(0.0..100.0)))
+        .collect();
+    let dst: Vec<P2> = src
+        .iter()
+        .map(|p| {
+            P2::new(
+                0.9 * p.x - 0.3 * p.y + 5.0 + rng.random_range(-2.0..2.0),
+                0.2 * p.x + 1.1 * p.y - 3.0 + rng.random_range(-2.0..2.0),
+            )
+        })
+        .collect();
+    // Affine normal equations: rows (x, y, 1, 0, 0, 0) and (0, 0, 0, x, y, 1).
+    let mut a = DMatrix::<f64>::zeros(2 * src.len(), 6);
+    let mut b = DVector::<f64>::zeros(2 * src.len());
+    for (i, (p, q)) in src.iter().zip(&dst).enumerate() {
+        a.view_mut((2 * i, 0), (1, 3))
+            .copy_from_slice(&[p.x, p.y, 1.0]);
+        a.view_mut((2 * i + 1, 3), (1, 3))
+            .copy_from_slice(&[p.x, p.y, 1.0]);
+        b[2 * i] = q.x;
+        b[2 * i + 1] = q.y;
+    }
+    let normal = (a.transpose() * &a)
+        .lu()
+        .solve(&(a.transpose() * &b))
+        .unwrap();
+    let fitted = fit_affine(&src, &dst).unwrap().params(Family::Affine);
+    for (u, v) in normal.iter().zip(&fitted) {
+        assert_relative_eq!(*u, *v, epsilon = 1e-9, max_relative = 1e-9);
+    }
+    // Along a line p + t·d in parameter space, E is a polynomial of degree 2 for the
+    // similarity and the affine map (third differences vanish to rounding), and not
+    // for the homography.
+    let third_difference = |family: Family| {
+        let p0 = fit(family, &src, &dst).unwrap().params(family);
+        let dir: Vec<f64> = (0..p0.len())
+            .map(|k| 1e-2 * p0[k].abs().max(1e-3) * if k % 2 == 0 { 1.0 } else { -0.7 })
+            .collect();
+        let e = |t: f64| {
+            let p: Vec<f64> = p0.iter().zip(&dir).map(|(v, d)| v + t * d).collect();
+            sse(&Transform2::from_params(family, &p).unwrap(), &src, &dst)
+        };
+        let d3 = e(3.0) - 3.0 * e(2.0) + 3.0 * e(1.0) - e(0.0);
+        d3.abs() / e(3.0)
+    };
+    assert!(third_difference(Family::Similarity) < 1e-10);
+    assert!(third_difference(Family::Affine) < 1e-10);
+    assert!(third_difference(Family::Projective) > 1e-6);
+}
+
 // ---------- degenerate input ----------
 
 #[test]
@@ -616,6 +675,45 @@ fn deepface_2d_alignment_converges_and_is_idempotent() {
     let direct = fit_similarity(&f6, &template).unwrap();
     assert!(max_point_gap(&out.transform, &direct, &f6) < 1e-8);
     assert_eq!((out.crop.width, out.crop.height), (120, 120));
+}
+
+#[test]
+fn deepface_2d_step_is_a_similarity_a_strict_subfamily_of_affine() {
+    // The notes call DeepFace's 2-D transforms "affine"; the paper fits similarities.
+    // On both photos, the composed transform of the iteration has a linear block
+    // s·R (orthogonal columns of equal length, positive determinant): an affine map
+    // with 2 of its 6 parameters tied. A general affine fit of the same six points
+    // lowers the residual further and changes the face's shape, which the similarity
+    // cannot.
+    let d = inputs();
+    let template = d.template().unwrap();
+    for face in d.faces() {
+        let f6 = fiducials6(&face.landmarks).unwrap();
+        let detect = |_: &Gray, t: &Transform2| -> papernotes::Result<[P2; 6]> {
+            Ok(f6.map(|p| t.apply(&p)))
+        };
+        let out = align_2d(&face.image, detect, &template, 152, 5, 1e-6).unwrap();
+        let m = out.transform.normalized();
+        assert_eq!((m[(2, 0)], m[(2, 1)], m[(2, 2)]), (0.0, 0.0, 1.0));
+        let (c1, c2) = (
+            Vector2::new(m[(0, 0)], m[(1, 0)]),
+            Vector2::new(m[(0, 1)], m[(1, 1)]),
+        );
+        let s2 = c1.norm_squared();
+        assert!((c1.dot(&c2)).abs() < 1e-12 * s2, "{}", face.name);
+        assert!((c2.norm_squared() - s2).abs() < 1e-12 * s2, "{}", face.name);
+        assert!(c1.x * c2.y - c1.y * c2.x > 0.0);
+        let sim = rms_residual(&out.transform, &f6, &template).unwrap();
+        let aff = fit_affine(&f6, &template).unwrap();
+        let aff_rms = rms_residual(&aff, &f6, &template).unwrap();
+        assert!(
+            aff_rms < (1.0 - 1e-6) * sim,
+            "{}: affine {aff_rms} vs similarity {sim}",
+            face.name
+        );
+        assert!(shape_distortion(&aff, &face.landmarks).unwrap() > 1e-3);
+        assert!(shape_distortion(&out.transform, &face.landmarks).unwrap() < 1e-9);
+    }
 }
 
 // ---------- 5. shape distortion ----------
@@ -958,6 +1056,40 @@ fn frontalization_fills_hidden_triangles_by_symmetry() {
     assert!(f0.visible.iter().all(|v| *v));
 }
 
+#[test]
+fn frontalization_undoes_a_known_turn_of_the_head() {
+    // "They apply 2D and 3D alignments to frontalize the picture": a frontal crop of a
+    // real face, rendered turned by 30° through the 3-D model, comes back by
+    // frontalization close to the crop it came from, on the pixels seen in the turned
+    // view; the best 2-D similarity alone (fitted to the 68 landmarks) leaves the turn
+    // in the picture, and the error several times larger.
+    let d = inputs();
+    let (mesh, frame) = (&d.mesh, d.frame());
+    let front = frontalize(
+        &d.takeo.image,
+        &d.takeo.landmarks,
+        mesh,
+        &frame,
+        false,
+        Interp::Bilinear,
+    )
+    .unwrap();
+    let turned = ex::turned_head(&front, mesh, &frame, 30.0).unwrap();
+    let n = frame.size;
+    let seen =
+        |x: usize, y: usize| turned.back.source[y * n + x] == 1 && front.source[y * n + x] == 1;
+    let three_d = rms_diff(&turned.back.image, &front.image, seen).unwrap();
+    let sim = fit_similarity(&front.target, &turned.points).unwrap();
+    let two_d = warp(&turned.rendered, &sim, n, n, Interp::Bilinear).unwrap();
+    let two_d_rms = rms_diff(&two_d, &front.image, seen).unwrap();
+    let covered = turned.back.source.iter().filter(|s| **s == 1).count();
+    assert!(covered > n * n / 4, "{covered} pixels seen");
+    assert!(
+        three_d < two_d_rms / 3.0,
+        "3-D {three_d} vs 2-D {two_d_rms}"
+    );
+}
+
 // ---------- 9. L2 normalization ----------
 
 #[test]
@@ -995,8 +1127,17 @@ fn uninformative_inputs_pull_softmax_features_to_zero() {
             softmax_loss_shared_feature(&w, &DVector::from_row_slice(&d), &balanced).unwrap();
         assert!(l > l0);
     }
-    let (_, g) = softmax_loss_shared_feature(&w, &zero, &[0, 0, 0, 1]).unwrap();
+    // Unbalanced: some feature has a lower loss than f = 0 (found by loss values alone).
+    let unbalanced = [0, 0, 0, 1];
+    let (lu, g) = softmax_loss_shared_feature(&w, &zero, &unbalanced).unwrap();
     assert!(g.norm() > 0.1);
+    let lower = [[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]
+        .iter()
+        .any(|d| {
+            let f = DVector::from_row_slice(d) * 0.1;
+            softmax_loss_shared_feature(&w, &f, &unbalanced).unwrap().0 < lu
+        });
+    assert!(lower, "with unbalanced classes f = 0 is not the minimum");
     // After L2 normalization the feature has length 1, so it cannot collapse.
     let n = l2_normalize(&[1e-9, -2e-9]).unwrap();
     assert_relative_eq!(n.iter().map(|v| v * v).sum::<f64>(), 1.0, epsilon = 1e-12);
