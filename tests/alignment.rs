@@ -1405,3 +1405,190 @@ fn experiment_warp_timing_and_face_region() {
     let inside = |p: &P2| p.x >= 0.0 && p.y >= 0.0;
     assert!(lm.iter().all(inside) && crop.width > 0 && crop.height > 0);
 }
+
+// ---------- exercises ----------
+
+#[test]
+fn exercise_one_point_fewer_than_the_minimum_leaves_a_family_of_fits() {
+    // Two different members of each family that agree on one point fewer than the
+    // minimum (1, 2 and 3 points), constructed by hand.
+    let agree = |a: &Transform2, b: &Transform2, on: &[P2]| max_point_gap(a, b, on) < 1e-12;
+    let id = Transform2::identity();
+    // Similarity, one point: a rotation by 30° about that point.
+    let c = P2::new(2.0, 1.0);
+    let (co, si) = (30f64.to_radians().cos(), 30f64.to_radians().sin());
+    let rot = Transform2::from_params(
+        Family::Similarity,
+        &[co, si, c.x - co * c.x + si * c.y, c.y - si * c.x - co * c.y],
+    )
+    .unwrap();
+    assert!(agree(&id, &rot, &[c]) && !agree(&id, &rot, &[P2::new(3.0, 1.0)]));
+    // Affine, two points on the x axis: the shear (x + y, y).
+    let shear = Transform2::from_params(Family::Affine, &[1.0, 1.0, 0.0, 0.0, 1.0, 0.0]).unwrap();
+    let two = pts(&[(0.0, 0.0), (1.0, 0.0)]);
+    assert!(agree(&id, &shear, &two) && !agree(&id, &shear, &pts(&[(0.0, 1.0)])));
+    // Projective, three points (0,0), (1,0), (0,1): [[k,0,0],[0,k,0],[k−1,k−1,1]].
+    let k = 2.0;
+    let persp = Transform2::from_params(
+        Family::Projective,
+        &[k, 0.0, 0.0, 0.0, k, 0.0, k - 1.0, k - 1.0],
+    )
+    .unwrap();
+    let three = pts(&[(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)]);
+    assert!(agree(&id, &persp, &three) && !agree(&id, &persp, &pts(&[(1.0, 1.0)])));
+    // With the minimum number of points the crate's fits are unique: they return
+    // the transform that made them, here the three above.
+    let four = pts(&[(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)]);
+    for (family, t, on) in [
+        (Family::Similarity, &rot, &four[..2]),
+        (Family::Affine, &shear, &four[..3]),
+        (Family::Projective, &persp, &four[..]),
+    ] {
+        let fitted = fit(family, on, &t.apply_all(on)).unwrap();
+        assert!(max_point_gap(&fitted, t, &four) < 1e-9, "{family:?}");
+    }
+}
+
+#[test]
+fn exercise_residual_degrees_of_freedom_are_twelve_minus_the_parameters() {
+    // Six fiducials give 12 equations. For a linear least-squares fit with p
+    // parameters and independent noise of variance s² on every coordinate, the
+    // expected residual sum of squares is (12 − p)·s²: 8 s² for the similarity,
+    // 6 s² for the affine map. Monte Carlo with 4000 draws: the mean has a relative
+    // standard error of sqrt(2/(12 − p)/4000) ≤ 0.8 %.
+    let face = takeo();
+    let f6 = fiducials6(&face.landmarks).unwrap().to_vec();
+    let s = 1.5;
+    let normal = Normal::new(0.0, s).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    for (family, p) in [(Family::Similarity, 4.0), (Family::Affine, 6.0)] {
+        let draws = 4000;
+        let mean = (0..draws)
+            .map(|_| {
+                let noisy: Vec<P2> = f6
+                    .iter()
+                    .map(|q| P2::new(q.x + normal.sample(&mut rng), q.y + normal.sample(&mut rng)))
+                    .collect();
+                sse(&fit(family, &f6, &noisy).unwrap(), &f6, &noisy)
+            })
+            .sum::<f64>()
+            / f64::from(draws);
+        let expected = (12.0 - p) * s * s;
+        assert!(
+            (mean / expected - 1.0).abs() < 0.04,
+            "{family:?}: {mean} vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn exercise_bilinear_zoom_out_is_the_area_average_at_2_and_nearest_at_odd_factors() {
+    // At factor k the sample position is k·q + (k − 1)/2: for k = 2 it sits in the
+    // middle of a 2 × 2 block, so bilinear weights are all 1/4 (the area average);
+    // for odd k it is a pixel centre, so bilinear reads one pixel, as nearest does.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let (w, h) = (60, 60);
+    let data = (0..w * h)
+        .map(|_| rng.random_range(0.0..255.0f32))
+        .collect();
+    let img = Gray::from_vec(w, h, data).unwrap();
+    let zoom =
+        |k: usize, interp| warp(&img, &zoom_out_map(k as f64), w / k, h / k, interp).unwrap();
+    let boxed = box_downscale(&img, 2).unwrap();
+    let bil = zoom(2, Interp::Bilinear);
+    let gap = bil
+        .data
+        .iter()
+        .zip(&boxed.data)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(gap < 1e-3, "factor 2: {gap}");
+    for k in [3, 5] {
+        assert_eq!(
+            zoom(k, Interp::Bilinear).data,
+            zoom(k, Interp::Nearest).data
+        );
+    }
+    // At factor 4 the position falls between pixels (4q + 1.5): neither equality holds.
+    assert_ne!(
+        zoom(4, Interp::Bilinear).data,
+        zoom(4, Interp::Nearest).data
+    );
+}
+
+#[test]
+fn exercise_l2_normalization_undoes_a_gain_only_when_it_is_positive() {
+    // n(a x) = sign(a) n(x): a negative gain (an inverted image) flips the
+    // descriptor, at distance 2 from the original.
+    let x = [3.0, 1.0, 4.0, 1.0, 5.0];
+    let n = |v: &[f64]| l2_normalize(v).unwrap();
+    for a in [0.5, 7.0] {
+        let scaled: Vec<f64> = x.iter().map(|v| a * v).collect();
+        assert!(normalized_distance(&x, &scaled).unwrap() < 1e-15);
+    }
+    let inverted: Vec<f64> = x.iter().map(|v| -0.5 * v).collect();
+    for (u, v) in n(&inverted).iter().zip(n(&x)) {
+        assert_relative_eq!(*u, -v, epsilon = 1e-15);
+    }
+    assert_relative_eq!(
+        normalized_distance(&x, &inverted).unwrap(),
+        2.0,
+        epsilon = 1e-12
+    );
+}
+
+#[test]
+fn exercise_two_class_shared_feature_settles_at_half_the_log_odds() {
+    // Two classes with weights w and −w, frequencies π₁ = 3/4 and π₂ = 1/4, and one
+    // feature x shared by every sample. The loss is minimal where
+    // σ(2 wᵀx) = π₁, i.e. wᵀx = ½ ln(π₁/π₂) = ½ ln 3: not at x = 0. Found here by a
+    // golden-section search on the crate's loss along x = t·w/‖w‖.
+    let w = DMatrix::from_row_slice(2, 2, &[0.6, 0.8, -0.6, -0.8]);
+    let labels = [0, 0, 0, 1];
+    let loss = |t: f64| {
+        let x = DVector::from_row_slice(&[0.6 * t, 0.8 * t]);
+        softmax_loss_shared_feature(&w, &x, &labels).unwrap().0
+    };
+    let (mut lo, mut hi) = (-5.0, 5.0);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    while hi - lo > 1e-10 {
+        let (a, b) = (hi - g * (hi - lo), lo + g * (hi - lo));
+        if loss(a) < loss(b) {
+            hi = b;
+        } else {
+            lo = a;
+        }
+    }
+    // ‖w‖ = 1, so wᵀx = t.
+    assert_relative_eq!((lo + hi) / 2.0, 0.5 * 3f64.ln(), epsilon = 1e-6);
+    assert!(loss(0.5 * 3f64.ln()) < loss(0.0));
+}
+
+#[test]
+fn exercise_personalization_moves_each_anchor_the_least_and_across_the_axis() {
+    // δ_i = G⁺ r_i solves G δ = r with the smallest ‖δ‖: it lies in the row space of
+    // G, so it is orthogonal to the axis g₁ × g₂, and any other solution adds a
+    // multiple of the axis and is longer.
+    let mesh = mesh();
+    let anchors = mesh.anchors();
+    let face = takeo();
+    let cam = AffineCamera::fit(&face.landmarks, &anchors).unwrap();
+    let moved = cam.personalize(&face.landmarks, &anchors).unwrap();
+    let (g1, g2) = (
+        cam.m.row(0).transpose().into_owned(),
+        cam.m.row(1).transpose().into_owned(),
+    );
+    let axis = g1.cross(&g2).normalize();
+    for ((x, y), lm) in anchors.iter().zip(&moved).zip(&face.landmarks) {
+        let d = y - x;
+        // G δ = r: the moved anchor projects onto its landmark.
+        let r = lm.coords - (cam.m * x.coords + cam.t);
+        assert!((cam.m * d - r).norm() < 1e-9 * (1.0 + r.norm()));
+        assert!(d.dot(&axis).abs() < 1e-9 * (1.0 + d.norm()));
+        for k in [-0.3, 0.3] {
+            let other = d + k * axis;
+            assert!((cam.m * other - r).norm() < 1e-9 * (1.0 + r.norm()));
+            assert!(other.norm() > d.norm());
+        }
+    }
+}
