@@ -1370,7 +1370,10 @@ fn experiment_frontalization_fills_the_turned_head_by_symmetry() {
     assert!(fill > 0.0 && fill < 100.0, "{fill}");
     assert_eq!(fr.table().rows.len(), 3);
     let tb = fr.turn_back;
-    assert!(tb.rms_3d < tb.rms_2d / 3.0 && tb.compared_percent > 25.0, "{tb:?}");
+    assert!(
+        tb.rms_3d < tb.rms_2d / 3.0 && tb.compared_percent > 25.0,
+        "{tb:?}"
+    );
     assert!(ex::frontalization(&[], &d.mesh, &d.frame(), 50.0).is_err());
 }
 
