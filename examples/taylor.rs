@@ -85,12 +85,26 @@ fn exp_partial_sums(run: &mut Run, plan: &Plan) -> Result<()> {
         ],
         &rows,
     );
-    for (key, x) in [
-        ("exp_terms_for_eps_at_1", 1.0),
-        ("exp_terms_for_eps_at_3", 3.0),
-    ] {
-        run.number(key, ex::exp_terms_for_eps(x)? as f64, Fmt::Int);
-    }
+    let at1 = ex::exp_terms_for_eps(1.0)?;
+    let at3 = ex::exp_terms_for_eps(3.0)?;
+    // The book says "within one ε after N terms" at x = 1 and "never" at x = 3; a run
+    // where either changes must not print a sentence that no longer fits.
+    let (Some(n1), None) = (at1.within_eps, at3.within_eps) else {
+        return Err(papernotes::Error::InvalidParameter {
+            name: "exp_terms_for_eps",
+            reason: format!(
+                "the book's sentence on full precision no longer fits: {at1:?}, {at3:?}"
+            ),
+        });
+    };
+    run.number("exp_terms_for_eps_at_1", n1 as f64, Fmt::Int);
+    run.number("exp_eps_max_terms", at3.max_terms as f64, Fmt::Int);
+    run.number("exp_settles_after_at_3", at3.settles_after as f64, Fmt::Int);
+    run.number(
+        "exp_settled_error_eps_at_3",
+        at3.settled_error_eps.abs(),
+        Fmt::Fixed(1),
+    );
     Ok(())
 }
 

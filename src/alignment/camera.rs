@@ -71,6 +71,7 @@ impl AffineCamera {
                 });
             }
         }
+        // ANCHOR: camera_rows
         let mean = points3.iter().map(|p| p.coords).sum::<Vector3<f64>>() / n as f64;
         let mut a = DMatrix::zeros(n, 4);
         let mut b = DMatrix::zeros(n, 2);
@@ -83,6 +84,7 @@ impl AffineCamera {
             b[(i, 1)] = s * points2[i].y;
         }
         let svd = a.svd(true, true);
+        // ANCHOR_END: camera_rows
         let (smax, smin) = (svd.singular_values.max(), svd.singular_values.min());
         if smin <= 1e-9 * smax {
             return Err(Error::Singular {
@@ -159,6 +161,7 @@ impl AffineCamera {
     /// nothing about it.
     pub fn personalize(&self, points2: &[P2], points3: &[P3]) -> Result<Vec<P3>> {
         check(points2, points3)?;
+        // ANCHOR: personalize_core
         let mmt = self.m * self.m.transpose();
         let inv = mmt.try_inverse().ok_or_else(|| Error::Singular {
             what: "the camera's M Mᵀ",
@@ -171,6 +174,7 @@ impl AffineCamera {
             .zip(points3)
             .map(|(r, x)| x + pinv * r)
             .collect())
+        // ANCHOR_END: personalize_core
     }
     // ANCHOR_END: personalize
 }
@@ -335,6 +339,7 @@ pub fn facing_camera(
     points3: &[P3],
     triangles: &[[usize; 3]],
 ) -> Vec<bool> {
+    // ANCHOR: facing_core
     let frontal = |p: &P3| P2::new(p.x, -p.y);
     triangles
         .iter()
@@ -345,6 +350,7 @@ pub fn facing_camera(
             s_photo * s_front > 0.0
         })
         .collect()
+    // ANCHOR_END: facing_core
 }
 // ANCHOR_END: facing
 

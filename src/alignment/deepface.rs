@@ -96,6 +96,7 @@ pub fn align_2d(
             / 6.0)
             .sqrt();
         residuals.push(rms);
+        // ANCHOR: align_2d_step
         let step = fit_similarity(&found, template)?;
         let moved = found
             .iter()
@@ -106,6 +107,7 @@ pub fn align_2d(
         if moved <= tol {
             break;
         }
+        // ANCHOR_END: align_2d_step
     }
     let crop = warp(photo, &total.inverse()?, size, size, Interp::Bilinear)?;
     Ok(Aligned2d {

@@ -285,6 +285,7 @@ pub fn fit_similarity(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     check_correspondences(Family::Similarity, src, dst)?;
     let mx = ensure_not_coincident("the source points", src)?;
     let my = ensure_not_coincident("the destination points", dst)?;
+    // ANCHOR: umeyama_core
     let mut cov = Matrix2::zeros();
     let mut var_x = 0.0;
     for (x, y) in src.iter().zip(dst) {
@@ -299,6 +300,7 @@ pub fn fit_similarity(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     let r = u * s_mat * v_t;
     let scale = (svd.singular_values[0] + d * svd.singular_values[1]) / var_x;
     let t = my - scale * r * mx;
+    // ANCHOR_END: umeyama_core
     let sr = scale * r;
     #[rustfmt::skip]
     let m = Matrix3::new(
@@ -356,6 +358,7 @@ pub fn fit_affine(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     ensure_not_collinear("the source points", src)?;
     let (mx, _) = spread(src);
     let n = src.len();
+    // ANCHOR: affine_core
     let mut a = DMatrix::zeros(n, 3);
     let mut b = DMatrix::zeros(n, 2);
     for (i, (x, y)) in src.iter().zip(dst).enumerate() {
@@ -369,6 +372,7 @@ pub fn fit_affine(src: &[P2], dst: &[P2]) -> Result<Transform2> {
         what: "the affine design matrix",
         detail: e.to_string(),
     })?;
+    // ANCHOR_END: affine_core
     // Undo the centring: y = L (x − m) + c = L x + (c − L m).
     let l = Matrix2::new(sol[(0, 0)], sol[(1, 0)], sol[(0, 1)], sol[(1, 1)]);
     let t = Vector2::new(sol[(2, 0)], sol[(2, 1)]) - l * mx;
@@ -409,6 +413,7 @@ pub fn fit_homography_dlt(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     // all nine right singular vectors even for four points.
     let rows = (2 * n).max(9);
     let mut a = DMatrix::zeros(rows, 9);
+    // ANCHOR: dlt_rows
     for (i, (x, y)) in src.iter().zip(dst).enumerate() {
         let p = ts * Vector3::new(x.x, x.y, 1.0);
         let q = td * Vector3::new(y.x, y.y, 1.0);
@@ -421,6 +426,7 @@ pub fn fit_homography_dlt(src: &[P2], dst: &[P2]) -> Result<Transform2> {
         a.row_mut(2 * i).copy_from_slice(&rx);
         a.row_mut(2 * i + 1).copy_from_slice(&ry);
     }
+    // ANCHOR_END: dlt_rows
     let svd = a.svd(false, true);
     let v_t = svd.v_t.unwrap();
     let sv = &svd.singular_values;

@@ -35,6 +35,7 @@ pub fn triangle_affine(from: [P2; 3], to: [P2; 3]) -> Result<Matrix3<f64>> {
             ),
         });
     }
+    // ANCHOR: triangle_affine_core
     let f = Matrix3::from_columns(&[
         Vector3::new(from[0].x, from[0].y, 1.0),
         Vector3::new(from[1].x, from[1].y, 1.0),
@@ -50,6 +51,7 @@ pub fn triangle_affine(from: [P2; 3], to: [P2; 3]) -> Result<Matrix3<f64>> {
         detail: "its corner matrix has no inverse".into(),
     })?;
     Ok(t * fi)
+    // ANCHOR_END: triangle_affine_core
 }
 // ANCHOR_END: triangle_affine
 

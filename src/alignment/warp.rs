@@ -58,6 +58,7 @@ pub fn sample(img: &Gray, x: f64, y: f64, interp: Interp) -> Result<f32> {
 fn sample_finite(img: &Gray, x: f64, y: f64, interp: Interp) -> f32 {
     match interp {
         Interp::Nearest => pixel_or_zero(img, x.round() as isize, y.round() as isize),
+        // ANCHOR: bilinear
         Interp::Bilinear => {
             let (x0, y0) = (x.floor(), y.floor());
             let (f, g) = ((x - x0) as f32, (y - y0) as f32);
@@ -67,6 +68,7 @@ fn sample_finite(img: &Gray, x: f64, y: f64, interp: Interp) -> f32 {
             let p01 = pixel_or_zero(img, i, j + 1);
             let p11 = pixel_or_zero(img, i + 1, j + 1);
             (1.0 - g) * ((1.0 - f) * p00 + f * p10) + g * ((1.0 - f) * p01 + f * p11)
+            // ANCHOR_END: bilinear
         }
     }
 }
