@@ -52,6 +52,14 @@ impl AffineCamera {
     /// Each image coordinate is its own least-squares problem with design rows
     /// `√w_i (X_i − X̄, 1)`; the anchors must not be coplanar, or the depth
     /// column is undetermined.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless there is one landmark (and one weight) per
+    /// anchor; [`Error::TooFew`] for fewer than 4 pairs; [`Error::NonFinite`] for a
+    /// NaN or infinite coordinate or weight; [`Error::InvalidParameter`] for a weight
+    /// that is not positive; [`Error::Singular`] when the anchors are coplanar or
+    /// coincide (the design matrix is rank-deficient).
     pub fn fit_weighted(points2: &[P2], points3: &[P3], weights: Option<&[f64]>) -> Result<Self> {
         check(points2, points3)?;
         let n = points2.len();
@@ -113,6 +121,13 @@ impl AffineCamera {
     // ANCHOR_END: camera_fit
 
     /// Unweighted least-squares affine camera.
+    ///
+    /// # Errors
+    ///
+    /// As [`AffineCamera::fit_weighted`]: [`Error::ShapeMismatch`] unless there is
+    /// one landmark per anchor, [`Error::TooFew`] for fewer than 4 pairs,
+    /// [`Error::NonFinite`] for a NaN or infinite coordinate, [`Error::Singular`]
+    /// when the anchors are coplanar or coincide.
     pub fn fit(points2: &[P2], points3: &[P3]) -> Result<Self> {
         Self::fit_weighted(points2, points3, None)
     }
@@ -159,6 +174,13 @@ impl AffineCamera {
     /// image plane of the camera (orthogonal to [`AffineCamera::axis`]); depth
     /// along the axis stays that of the generic model, since one photo says
     /// nothing about it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless there is one landmark per anchor;
+    /// [`Error::TooFew`] for fewer than 4 pairs; [`Error::NonFinite`] for a NaN or
+    /// infinite coordinate; [`Error::Singular`] when the camera has rank below 2
+    /// (`M Mᵀ` has no inverse).
     pub fn personalize(&self, points2: &[P2], points3: &[P3]) -> Result<Vec<P3>> {
         check(points2, points3)?;
         // ANCHOR: personalize_core
@@ -202,6 +224,13 @@ impl WeakPerspective {
     /// form. Then Gauss–Newton on the point residual, with the rotation updated
     /// multiplicatively, `R ← R exp([ω]×)`, and the step halved until the
     /// residual decreases.
+    ///
+    /// # Errors
+    ///
+    /// As [`AffineCamera::fit`] ([`Error::ShapeMismatch`], [`Error::TooFew`],
+    /// [`Error::NonFinite`], [`Error::Singular`] for mismatched, too few, non-finite
+    /// or coplanar points); [`Error::NonFinite`] also when the fitted scale is not
+    /// finite.
     pub fn fit(points2: &[P2], points3: &[P3]) -> Result<Self> {
         let start = Self::from_affine(points2, points3)?;
         start.refine(points2, points3)
@@ -209,6 +238,13 @@ impl WeakPerspective {
 
     /// The starting point of [`WeakPerspective::fit`]: the polar projection
     /// of the least-squares affine camera, with `s` and `t` refitted.
+    ///
+    /// # Errors
+    ///
+    /// As [`AffineCamera::fit`] ([`Error::ShapeMismatch`], [`Error::TooFew`],
+    /// [`Error::NonFinite`], [`Error::Singular`] for mismatched, too few, non-finite
+    /// or coplanar points); [`Error::NonFinite`] also when the refitted scale is not
+    /// finite.
     pub fn from_affine(points2: &[P2], points3: &[P3]) -> Result<Self> {
         let affine = AffineCamera::fit(points2, points3)?;
         let svd = affine.m.svd(true, true);
@@ -247,6 +283,12 @@ impl WeakPerspective {
     }
 
     /// Gauss–Newton refinement over `(ω, s, t)` from `self`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless there is one landmark per anchor;
+    /// [`Error::TooFew`] for fewer than 4 pairs; [`Error::NonFinite`] for a NaN or
+    /// infinite coordinate, or when the refined scale is not finite.
     pub fn refine(&self, points2: &[P2], points3: &[P3]) -> Result<Self> {
         check(points2, points3)?;
         let mut cur = *self;

@@ -81,7 +81,12 @@ pub fn modified_cholesky(h: &DMatrix<f64>) -> Result<(Cholesky<f64, Dyn>, f64)> 
 }
 // ANCHOR_END: modified_cholesky
 
-/// The Cholesky factor of the exact Hessian, or [`Error::NotPositiveDefinite`].
+/// The Cholesky factor of the exact Hessian.
+///
+/// # Errors
+///
+/// [`Error::NotPositiveDefinite`] when the Cholesky factorisation fails: `h` is not
+/// positive definite (to working precision).
 pub fn exact_cholesky(h: &DMatrix<f64>) -> Result<Cholesky<f64, Dyn>> {
     Cholesky::new(h.clone()).ok_or_else(|| {
         let d = h.diagonal();

@@ -137,6 +137,13 @@ pub struct Quadratic {
 
 impl Quadratic {
     /// Checks shapes, symmetry and finiteness.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooFew`] for an empty `b`; [`Error::ShapeMismatch`] unless `A` is
+    /// `n × n` for `b` of length `n`; [`Error::NonFinite`] if an entry of `A` or
+    /// `b` is NaN or infinite; [`Error::InvalidParameter`] if `A` is not symmetric
+    /// (`max |A − Aᵀ|` above `1e-12 · max |A|`).
     pub fn new(a: DMatrix<f64>, b: DVector<f64>) -> Result<Self> {
         ensure_len("b", b.len(), 1)?;
         if a.nrows() != b.len() || a.ncols() != b.len() {
@@ -162,6 +169,13 @@ impl Quadratic {
     ///
     /// `q` must be square with orthonormal columns (e.g. the `Q` of a QR
     /// factorisation); the result is symmetrised to remove rounding.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless `q` is `n × n` for `n` eigenvalues and `b`
+    /// has `n` entries; [`Error::TooFew`] for an empty `b`; [`Error::NonFinite`] if
+    /// an eigenvalue, an entry of `q` or of `b` is NaN or infinite (as
+    /// [`Quadratic::new`]).
     pub fn with_spectrum(q: &DMatrix<f64>, eigenvalues: &[f64], b: DVector<f64>) -> Result<Self> {
         let n = eigenvalues.len();
         if q.nrows() != n || q.ncols() != n {
@@ -183,6 +197,10 @@ impl Quadratic {
     }
 
     /// The stationary point `x* = A⁻¹ b`, computed by an LU solve.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Singular`] if `A` is singular (LU meets a zero pivot).
     pub fn stationary_point(&self) -> Result<DVector<f64>> {
         super::linsys::solve_lu(&self.a, &self.b)
     }

@@ -29,6 +29,11 @@ impl Default for Armijo {
 
 impl Armijo {
     /// Rejects constants outside `(0, 1)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] naming `c1` or `shrink` when it is not strictly
+    /// between 0 and 1.
     pub fn validate(&self) -> Result<()> {
         for (name, v) in [("c1", self.c1), ("shrink", self.shrink)] {
             if !(v > 0.0 && v < 1.0) {

@@ -73,6 +73,12 @@ pub fn solve_via_inverse(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<DVector<f
 
 /// The normwise relative residual `‖A x − b‖₂ / (‖A‖_F ‖x‖₂)`: of order `ε`
 /// exactly when `x` is the exact solution of a slightly perturbed system.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for an empty `b`; [`Error::ShapeMismatch`] unless `A` is
+/// `n × n` and `x` and `b` have `n` entries; [`Error::NonFinite`] if an entry of
+/// `A`, `x` or `b` is NaN or infinite.
 pub fn relative_residual(a: &DMatrix<f64>, x: &DVector<f64>, b: &DVector<f64>) -> Result<f64> {
     check(a, b)?;
     check(a, x)?;

@@ -97,10 +97,25 @@ pub trait Objective {
     /// Number of parameters.
     fn dim(&self) -> usize;
     /// `L(w)`.
+    ///
+    /// # Errors
+    ///
+    /// Implementations return [`Error::ShapeMismatch`] when `w` does not have
+    /// [`Objective::dim`] entries and [`Error::NonFinite`] when an entry of `w` is
+    /// NaN or infinite; one that computes on candle tensors also returns
+    /// [`Error::Candle`] if a tensor operation fails.
     fn value(&self, w: &DVector<f64>) -> Result<f64>;
     /// `L(w)` and `∇L(w)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Objective::value`].
     fn value_grad(&self, w: &DVector<f64>) -> Result<(f64, DVector<f64>)>;
     /// `L(w)`, `∇L(w)` and `∇²L(w)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Objective::value`].
     fn value_grad_hess(&self, w: &DVector<f64>) -> Result<(f64, DVector<f64>, DMatrix<f64>)>;
 }
 

@@ -24,8 +24,10 @@ pub struct Solution1 {
 /// One Newton step for a stationary point: `Δx = −f'(x)/f''(x)`, the
 /// stationary point of the model `f(x) + f'(x) Δx + ½ f''(x) Δx²`.
 ///
-/// Fails with [`Error::Singular`] when `f''(x) = 0`: the model is then linear
-/// and has no stationary point.
+/// # Errors
+///
+/// [`Error::Singular`] when `f''(x) = 0`: the model is then linear and has no
+/// stationary point.
 pub fn step_1d(d1: f64, d2: f64, x: f64) -> Result<f64> {
     if d2 == 0.0 {
         return Err(Error::Singular {
@@ -64,6 +66,14 @@ pub fn newton_1d<G: ScalarFn + ?Sized>(f: &G, x0: f64, opts: &Options) -> Result
 ///
 /// This is the form the notes' first sentence describes; [`newton_1d`] is
 /// this iteration applied to `g = f'`.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for invalid `opts` (see [`Options::validate`]);
+/// [`Error::NonFinite`] if `x0`, or `g` or `g'` at `x0`, is NaN or infinite;
+/// [`Error::Singular`] when `g'(x) = 0` at an iterate; [`Error::NoConvergence`],
+/// with the last iterate, when the budget `opts.max_iter` is spent, the iterates pass
+/// `opts.blowup`, or `g` stops being finite along the way.
 pub fn newton_root<G: ScalarFn + ?Sized>(g: &G, x0: f64, opts: &Options) -> Result<Solution1> {
     opts.validate()?;
     ensure_finite("x0", &[x0])?;
@@ -245,6 +255,12 @@ pub fn bisect(g: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, tol: f64) -> Res
 /// Newton's map for `f' = atan` is `N(x) = x − atan(x)·(1 + x²)`, odd in `x`,
 /// so `N(x_c) = −x_c` exactly when `atan(x_c)·(1 + x_c²) = 2 x_c`. Found by
 /// bisection on `[1, 2]`, where the left side minus the right changes sign.
+///
+/// # Errors
+///
+/// None in practice: [`Error::InvalidParameter`] would mean that
+/// `atan(x)·(1 + x²) − 2x` does not change sign on `[1, 2]`, as [`bisect`]
+/// requires.
 pub fn arctan_critical_start() -> Result<f64> {
     bisect(|x: f64| x.atan() * (1.0 + x * x) - 2.0 * x, 1.0, 2.0, 1e-15)
 }

@@ -37,11 +37,21 @@ fn net(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64) -> Result<Mlp> {
 // ANCHOR: pairs
 // ANCHOR: pairs_abs_identity
 /// `|x| = relu(x) + relu(−x)`: two ReLU units.
+///
+/// # Errors
+///
+/// None in practice: the parameters are fixed and valid; the `Result` is that of
+/// [`Mlp::new`].
 pub fn abs_net() -> Result<Mlp> {
     net(&[1.0, -1.0], &[0.0, 0.0], &[1.0, 1.0], 0.0)
 }
 
 /// `x = relu(x) − relu(−x)`: two ReLU units.
+///
+/// # Errors
+///
+/// None in practice: the parameters are fixed and valid; the `Result` is that of
+/// [`Mlp::new`].
 pub fn identity_net() -> Result<Mlp> {
     net(&[1.0, -1.0], &[0.0, 0.0], &[1.0, -1.0], 0.0)
 }
@@ -49,6 +59,11 @@ pub fn identity_net() -> Result<Mlp> {
 
 /// `Σ_k c_k hardtanh(a_k x)`, an antisymmetric function, from `2k` ReLU units:
 /// `c·hardtanh(a x) = c·relu(a x + 1) − c·relu(a x − 1) − c`.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for no units; [`Error::NonFinite`] for a NaN or infinite `a_k`
+/// or `c_k`, or when the output bias `−Σ c_k` overflows.
 pub fn hard_tanh_sum_net(units: &[(f64, f64)]) -> Result<Mlp> {
     ensure_len("hard-tanh units", units.len(), 1)?;
     let flat: Vec<f64> = units.iter().flat_map(|&(a, c)| [a, c]).collect();
@@ -66,6 +81,12 @@ pub fn hard_tanh_sum_net(units: &[(f64, f64)]) -> Result<Mlp> {
 /// kink positions `kinks` and both directions `s = ±1` (for each, `c` and `d`
 /// are found exactly by least squares). Every one-unit network
 /// `c·relu(wx + b) + d` with `w ≠ 0` is of this form with `t = −b/w`.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for fewer than two points or no kink position;
+/// [`Error::ShapeMismatch`] when `xs` and `ys` differ in length; [`Error::NonFinite`]
+/// for a NaN or infinite entry of `xs`, `ys` or `kinks`.
 pub fn best_single_relu_fit(xs: &[f64], ys: &[f64], kinks: &[f64]) -> Result<f64> {
     ensure_len("points", xs.len(), 2)?;
     ensure_len("kink positions", kinks.len(), 1)?;

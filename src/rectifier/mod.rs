@@ -133,6 +133,14 @@ impl Mlp {
     ///
     /// `weights[i]` has shape `(out_i, in_i)`, `biases[i]` length `out_i`, and
     /// `in_{i+1} = out_i`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooFew`] for no layers or a layer with no units;
+    /// [`Error::ShapeMismatch`] when there is not one bias vector per weight matrix,
+    /// a bias length differs from the rows of its weight matrix, or a layer's inputs
+    /// differ from the outputs of the layer before; [`Error::NonFinite`] for a NaN or
+    /// infinite weight, bias or leaky slope.
     pub fn new(
         weights: Vec<DMatrix<f64>>,
         biases: Vec<DVector<f64>>,
@@ -184,6 +192,12 @@ impl Mlp {
     /// A network with layer sizes `sizes = [d_0, d_1, …, d_n]`, weights drawn
     /// uniformly from `±sqrt(6 / (fan_in + fan_out))` (Glorot & Bengio 2010, eq. 16,
     /// the initialisation GBB 2011 use) and biases zero.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooFew`] for fewer than two layer sizes or a layer of size 0;
+    /// [`Error::NonFinite`] for a [`Activation::Leaky`] slope that is NaN or
+    /// infinite.
     pub fn glorot(sizes: &[usize], act: Activation, rng: &mut impl Rng) -> Result<Mlp> {
         ensure_len("layer sizes", sizes.len(), 2)?;
         if sizes.contains(&0) {
@@ -243,6 +257,12 @@ impl Mlp {
     }
 
     /// Checks a batch `x` (one example per row) against the input size.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooFew`] for an empty batch; [`Error::ShapeMismatch`] when the number
+    /// of columns is not the network's input size; [`Error::NonFinite`] for a NaN or
+    /// infinite input.
     pub fn check_input(&self, x: &DMatrix<f64>) -> Result<()> {
         ensure_len("examples in the batch", x.nrows(), 1)?;
         if x.ncols() != self.weights[0].ncols() {
@@ -257,6 +277,12 @@ impl Mlp {
 
     // ANCHOR: forward
     /// Runs the network on a batch and keeps every intermediate value.
+    ///
+    /// # Errors
+    ///
+    /// As [`Mlp::check_input`]: [`Error::TooFew`] for an empty batch,
+    /// [`Error::ShapeMismatch`] for the wrong number of input columns,
+    /// [`Error::NonFinite`] for a NaN or infinite input.
     pub fn trace(&self, x: &DMatrix<f64>) -> Result<Trace> {
         self.check_input(x)?;
         let n = self.depth();
@@ -283,6 +309,12 @@ impl Mlp {
     // ANCHOR_END: forward
 
     /// The network's output `s` for a batch (one example per row).
+    ///
+    /// # Errors
+    ///
+    /// As [`Mlp::check_input`]: [`Error::TooFew`] for an empty batch,
+    /// [`Error::ShapeMismatch`] for the wrong number of input columns,
+    /// [`Error::NonFinite`] for a NaN or infinite input.
     pub fn forward(&self, x: &DMatrix<f64>) -> Result<DMatrix<f64>> {
         let mut t = self.trace(x)?;
         Ok(t.values.pop().unwrap_or_default())

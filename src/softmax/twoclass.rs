@@ -48,6 +48,11 @@ impl Field for TwoClassLoss {
 }
 
 /// The loss value `L(w₁, w₂) = (m + n) log(1 + e^{−(w₁ − w₂)})`.
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] for a NaN or infinite `m`, `n`, `w₁` or `w₂`;
+/// [`Error::InvalidParameter`] for a negative class size, or `m = n = 0`.
 pub fn loss(m: f64, n: f64, w1: f64, w2: f64) -> Result<f64> {
     check(m, n, &[w1, w2])?;
     Ok(TwoClassLoss { m, n }.eval(&[w1, w2]))
@@ -56,6 +61,11 @@ pub fn loss(m: f64, n: f64, w1: f64, w2: f64) -> Result<f64> {
 // ANCHOR: gradient
 /// The exact gradient: with `δ = w₁ − w₂` and `σ` the logistic function,
 /// `∂L/∂w₁ = −(m + n) σ(−δ)` and `∂L/∂w₂ = +(m + n) σ(−δ)`.
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] for a NaN or infinite `m`, `n`, `w₁` or `w₂`;
+/// [`Error::InvalidParameter`] for a negative class size, or `m = n = 0`.
 pub fn gradient(m: f64, n: f64, w1: f64, w2: f64) -> Result<(f64, f64)> {
     check(m, n, &[w1, w2])?;
     // ANCHOR: sign_branch
@@ -77,6 +87,11 @@ pub fn notes_gradient(m: f64, n: f64) -> (f64, f64) {
 }
 
 /// The gradient by forward-mode automatic differentiation of [`TwoClassLoss`].
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] for a NaN or infinite `m`, `n`, `w₁` or `w₂`, or gradient;
+/// [`Error::InvalidParameter`] for a negative class size, or `m = n = 0`.
 pub fn gradient_autodiff(m: f64, n: f64, w1: f64, w2: f64) -> Result<(f64, f64)> {
     check(m, n, &[w1, w2])?;
     let g = crate::diff::gradient(&TwoClassLoss { m, n }, &DVector::from_vec(vec![w1, w2]))?;
@@ -86,6 +101,13 @@ pub fn gradient_autodiff(m: f64, n: f64, w1: f64, w2: f64) -> Result<(f64, f64)>
 // ANCHOR: descent
 /// Plain gradient descent from `(w₁, w₂)` for `steps` steps of size `lr`;
 /// returns every iterate.
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] for a NaN or infinite `lr`. When `steps > 0`, as
+/// [`gradient`] at each iterate: [`Error::NonFinite`] for a NaN or infinite `m`, `n`
+/// or iterate (the iteration overflowed), [`Error::InvalidParameter`] for a negative
+/// class size or `m = n = 0`.
 pub fn descend(m: f64, n: f64, w: (f64, f64), lr: f64, steps: usize) -> Result<Vec<(f64, f64)>> {
     ensure_finite("learning rate", &[lr])?;
     let mut out = vec![w];
