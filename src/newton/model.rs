@@ -32,10 +32,7 @@ fn check(g: Option<&DVector<f64>>, h: &DMatrix<f64>, dx: &DVector<f64>) -> Resul
 /// The second-order model `m(Δx) = f + gᵀΔx + ½ ΔxᵀH Δx`: a number.
 ///
 /// # Errors
-///
-/// [`Error::ShapeMismatch`] unless `g` and `dx` have `n` entries and `h` is
-/// `n × n`; [`Error::NonFinite`] if `f` or an entry of `g`, `h` or `dx` is NaN or
-/// infinite.
+/// [`Error::ShapeMismatch`] for sizes that differ; [`Error::NonFinite`] for NaN.
 pub fn quadratic_model(
     f: f64,
     g: &DVector<f64>,
@@ -49,13 +46,10 @@ pub fn quadratic_model(
 
 /// The notes' second-order term `½ H Δx (Δx)ᵀ`, computed as written: an
 /// `n × n` matrix, which cannot be added to the scalars `f` and `Δxᵀ∇f`.
-///
-/// Its trace is `½ tr(H Δx Δxᵀ) = ½ ΔxᵀH Δx`, the correct term.
+/// Its trace, `½ ΔxᵀH Δx`, is the correct term.
 ///
 /// # Errors
-///
-/// [`Error::ShapeMismatch`] unless `h` is `n × n` for `dx` of length `n`;
-/// [`Error::NonFinite`] if an entry of `h` or `dx` is NaN or infinite.
+/// [`Error::ShapeMismatch`] for sizes that differ; [`Error::NonFinite`] for NaN.
 pub fn notes_second_order_term(h: &DMatrix<f64>, dx: &DVector<f64>) -> Result<DMatrix<f64>> {
     check(None, h, dx)?;
     Ok(0.5 * h * dx * dx.transpose())
