@@ -328,7 +328,7 @@ fn step_cost_section(run: &mut Run, plan: &Plan, rng: &mut StdRng) -> Result<()>
         (Scale::Log, Scale::Log),
     );
     let sizes = &plan.step_cost_sizes;
-    chart.x_range = Some((sizes[0] as f64 / 2.0, sizes[sizes.len() - 1] as f64 * 3.0));
+    chart.x_range = Some((sizes[0] as f64 / 1.3, sizes[sizes.len() - 1] as f64 * 1.3));
     let pts = |f: &dyn Fn(&ex::StepCostRow) -> Option<f64>| -> Vec<(f64, f64)> {
         r.rows
             .iter()
@@ -381,7 +381,7 @@ fn logistic_section(run: &mut Run, plan: &Plan, device: &candle_core::Device) ->
     let fstar = a.value.min(gd.value);
     let lambda = plan.logistic_lambda;
     let mut chart = chart_with(
-        format!("Logistic regression (breast cancer, λ = {lambda}): L(w_k) − L*"),
+        format!("Logistic regression (breast cancer, β = {lambda}): L(w_k) − L*"),
         "iteration k + 1",
         "L(w_k) − L*",
         (Scale::Log, Scale::Log),

@@ -57,9 +57,8 @@ fn exp_partial_sums(run: &mut Run, plan: &Plan) -> Result<()> {
     chart.legend = Legend::UpperLeft;
     chart.push(Series::line("e^x", curves.function, 0));
     for (i, (n, pts)) in curves.sums.into_iter().enumerate() {
-        let mark = if i % 2 == 0 { Mark::Dashed } else { Mark::Line };
-        let label = format!("first {} term(s)", n + 1);
-        chart.push(Series::line(label, pts, [1, 2, 3, 4, 6, 7][i]).with_mark(mark));
+        let label = format!("degree {n}");
+        chart.push(Series::line(label, pts, [1, 2, 3, 4, 6, 7][i]).with_mark(Mark::Dashed));
     }
     chart.save(&run.figure(
         "exp_partial_sums.svg",
@@ -367,8 +366,8 @@ fn multivariate(run: &mut Run, plan: &Plan, rng: &mut StdRng) -> Result<()> {
     chart.push(
         Series::line("Rosenbrock, 1st order", rosenbrock.first_order, 1).with_mark(Mark::Line),
     );
-    chart.push(Series::line("t³", cube, 7).with_mark(Mark::Dashed));
-    chart.push(Series::line("t²", square, 4).with_mark(Mark::Dashed));
+    chart.push(Series::line("theory: ∝ t³", cube, 7).with_mark(Mark::Dashed));
+    chart.push(Series::line("theory: ∝ t²", square, 4).with_mark(Mark::Dashed));
     chart.save(&run.figure(
         "multivariate_remainder.svg",
         "Size of f(x+tΔ) − m(tΔ) against t on log-log axes: slope 3 for the second-order model, 2 for the first-order one; rounding floor at small t",

@@ -71,7 +71,7 @@ impl Plan {
         }
     }
 
-    /// Seconds in a debug build: smaller sweeps, and λ = 100 (a better
+    /// Seconds in a debug build: smaller sweeps, and β = 100 (a better
     /// conditioned problem) so that gradient descent on the logistic loss ends soon.
     pub fn quick() -> Plan {
         Plan {
