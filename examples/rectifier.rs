@@ -218,6 +218,7 @@ fn deep_report(run: &mut Run, plan: &Plan, r: &Deep) -> papernotes::Result<()> {
         c.push(seed_summary(name, &runs, i, |e| e.test_accuracy)?);
     }
     table(run, "deep_table", &r.table());
+    table(run, "deep_comparisons", &r.comparisons_table());
     let (relu, tanh) = (
         NetAct::Fixed(Activation::Relu),
         NetAct::Fixed(Activation::Tanh),
@@ -305,6 +306,8 @@ fn sparse_report(run: &mut Run, r: &Sparse) -> papernotes::Result<()> {
         let end = s.stats.last().map_or(f64::NAN, |e| e.zero_fraction);
         run.number(&format!("zeros_init_{}", s.key), s.at_init, Fmt::Fixed(3));
         run.number(&format!("zeros_end_{}", s.key), end, Fmt::Fixed(3));
+        let skipped = s.macs.skipped_fraction();
+        run.number(&format!("macs_skipped_{}", s.key), skipped, Fmt::Fixed(3));
     }
     table(run, "sparse_table", &r.table());
     c.save(&path)
@@ -318,8 +321,9 @@ fn pre_report(run: &mut Run, r: &Pre) -> papernotes::Result<()> {
     for row in &r.rows {
         let key = format!("pre_gain_{}", row.name.to_lowercase());
         run.number(&key, row.gain_points_shown(), Fmt::Fixed(1));
-        let within = row.gain_within_spread();
-        run.record(&format!("pre_gain_within_spread_{}", row.name), within)?;
+        if let Ok(p) = row.paired() {
+            run.record(&format!("pre_gain_paired_{}", row.name), &p)?;
+        }
     }
     table(run, "pre_table", &r.table());
     Ok(())

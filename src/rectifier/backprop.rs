@@ -140,7 +140,7 @@ pub fn gradients(mlp: &Mlp, x: &DMatrix<f64>, target: Target<'_>) -> Result<(f64
 }
 // ANCHOR_END: backprop
 
-/// One plain gradient-descent step `θ ← θ − η ∇L(θ)`.
+/// One plain gradient-descent step `Θ ← Θ − η ∇L(Θ)`.
 pub fn sgd_step(mlp: &Mlp, g: &Grads, lr: f64) -> Result<Mlp> {
     crate::error::ensure_finite("learning rate", &[lr])?;
     let w = mlp
