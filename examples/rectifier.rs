@@ -306,7 +306,7 @@ fn sparse_report(run: &mut Run, r: &Sparse) -> papernotes::Result<()> {
         let end = s.stats.last().map_or(f64::NAN, |e| e.zero_fraction);
         run.number(&format!("zeros_init_{}", s.key), s.at_init, Fmt::Fixed(3));
         run.number(&format!("zeros_end_{}", s.key), end, Fmt::Fixed(3));
-        let skipped = s.macs.skipped_fraction();
+        let skipped = s.macs.skipped_fraction(1);
         run.number(&format!("macs_skipped_{}", s.key), skipped, Fmt::Fixed(3));
     }
     table(run, "sparse_table", &r.table());

@@ -643,13 +643,15 @@ fn relu_reaches_a_training_loss_as_low_as_softplus() {
     assert_ne!(acc.decision(), Decision::BHigher, "{acc:?}");
 }
 
-/// DeepFace note (DF-18), in the deep runs: PReLU against ReLU from the same
-/// starts (3 seeds).
+/// DeepFace note "PReLU can even do a better job" (DF-18), in the deep runs:
+/// from the same starts (3 seeds), PReLU ends at a lower training loss than
+/// ReLU beyond two standard errors, and at a test accuracy that is not lower.
 #[test]
-fn prelu_against_relu_in_a_deep_mlp() {
+fn prelu_reaches_a_lower_training_loss_than_relu_in_a_deep_mlp() {
     let loss = deep_paired(NetAct::PRelu, RELU, Measure::TrainLoss);
+    assert_eq!(loss.decision(), Decision::BHigher, "{loss:?}");
     let acc = deep_paired(NetAct::PRelu, RELU, Measure::TestAccuracy);
-    assert!(loss.mean.is_finite() && acc.mean.is_finite());
+    assert_ne!(acc.decision(), Decision::BHigher, "{acc:?}");
 }
 
 /// A 1-2-1 network for |x| on [−1, 1] whose second unit is off on every input
@@ -954,20 +956,18 @@ proptest! {
             let (out, macs) = sparse_forward(&mlp, &x).unwrap();
             let t = mlp.trace(&x).unwrap();
             prop_assert!(rel_max_diff(&t.values[mlp.depth()], &out).unwrap() < TOL);
-            let (mut dense, mut zeros_times_fanout) = (0, 0);
             for (l, w) in mlp.weights().iter().enumerate() {
                 let input = &t.values[l];
-                dense += input.len() * w.nrows();
-                zeros_times_fanout += input.iter().filter(|&&v| v == 0.0).count() * w.nrows();
+                let dense = input.len() * w.nrows();
+                let zeros_times_fanout = input.iter().filter(|&&v| v == 0.0).count() * w.nrows();
+                prop_assert_eq!(macs.dense[l], dense);
+                prop_assert_eq!(macs.done[l], dense - zeros_times_fanout);
             }
-            prop_assert_eq!(macs.dense, dense);
-            prop_assert_eq!(macs.done, dense - zeros_times_fanout);
             if act == Activation::Relu {
-                // The two hidden layers feed 32·32 + 32·4 of the 16·32 + 32·32 + 32·4
-                // multiply-adds per example; about half their inputs are zero.
-                prop_assert!(macs.skipped_fraction() > 0.1, "{macs:?}");
+                // About half the hidden activations are zero.
+                prop_assert!(macs.skipped_fraction(1) > 0.1, "{macs:?}");
             } else {
-                prop_assert_eq!(macs.done, macs.dense);
+                prop_assert_eq!(&macs.done, &macs.dense);
             }
         }
     }
@@ -1078,6 +1078,9 @@ fn antisymmetric_experiment_reports_one_best_error_per_width() {
     for &(_, relu, tanh) in &r.rows {
         assert!(relu.is_finite() && relu > 0.0 && tanh.is_finite() && tanh > 0.0);
     }
+    // The bound for 2k ReLU units is positive for these widths and falls with k.
+    assert_eq!(r.relu_2k_bound.len(), ks.len());
+    assert!(r.relu_2k_bound.windows(2).all(|w| 0.0 < w[1] && w[1] < w[0]));
     assert_eq!(r.table().rows[0][0], "1");
     let bad = Plan {
         antisym_ks: vec![0],
@@ -1131,6 +1134,9 @@ fn deep_experiment_summarizes_every_seed_and_sigmoid_lags() {
     let [(_, against_itself), ..] = r.seed_comparisons(tanh, tanh);
     assert_eq!(against_itself.holds, 0);
     assert_eq!(r.table().rows.len(), 5);
+    let cmp = r.comparisons_table();
+    assert_eq!(cmp.rows.len(), ex::COMPARISONS.len());
+    assert!(cmp.rows.iter().all(|row| row[2].split(", ").count() == 2), "{cmp:?}");
     let dead = r.dead_table();
     assert_eq!(dead.rows.len(), 4);
     assert!(dead.rows.iter().all(|row| row[1].split(", ").count() == 2));
@@ -1166,6 +1172,15 @@ fn sparsity_experiment_relu_is_half_zero_and_softplus_never_zero() {
         assert_eq!(r.runs[i].at_init, 0.0);
         assert_eq!(end(i), 0.0);
     }
+    // Multiply-adds of the 64-128-128-10 network on the test digits.
+    let rows = inputs.split.test_x.nrows();
+    let dense = vec![rows * 64 * 128, rows * 128 * 128, rows * 128 * 10];
+    assert!(r.runs.iter().all(|run| run.macs.dense == dense));
+    // Layers 2 and 3, fed by the hidden activations (layer 1 is fed by the
+    // pixels, which have zeros of their own whatever the activation).
+    let skipped = |i: usize| r.runs[i].macs.skipped_fraction(1);
+    assert!(skipped(0) > 0.1 && skipped(2) > skipped(0), "{:?}", r.runs);
+    assert_eq!((skipped(3), skipped(4)), (0.0, 0.0));
     assert_eq!(r.table().rows.len(), 5);
 }
 

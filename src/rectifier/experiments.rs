@@ -1072,7 +1072,7 @@ impl Sparse {
                     r.name.clone(),
                     pct(r.at_init),
                     last.map_or("–".into(), |e| pct(e.zero_fraction)),
-                    pct(r.macs.skipped_fraction()),
+                    pct(r.macs.skipped_fraction(1)),
                     last.map_or("–".into(), |e| pct(e.test_accuracy)),
                 ]
             })
@@ -1082,7 +1082,7 @@ impl Sparse {
                 "network",
                 "exact zeros at init",
                 "exact zeros after training",
-                "multiply-adds skipped after training",
+                "multiply-adds of layers 2 and 3 skipped after training",
                 "test accuracy",
             ],
             rows,

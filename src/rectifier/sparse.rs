@@ -13,22 +13,26 @@ use nalgebra::DMatrix;
 use super::Mlp;
 use crate::error::Result;
 
-/// Multiply-adds of one forward pass over a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// Multiply-adds of one forward pass over a batch, per layer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MacCount {
-    /// What a dense pass does: `Σ_l rows · d_{l−1} · d_l`.
-    pub dense: usize,
-    /// What [`sparse_forward`] did, leaving out the columns of exactly-zero inputs.
-    pub done: usize,
+    /// Per layer `l`, what a dense pass does: `rows · d_{l−1} · d_l`.
+    pub dense: Vec<usize>,
+    /// Per layer, what [`sparse_forward`] did, leaving out the exactly-zero inputs.
+    pub done: Vec<usize>,
 }
 
 impl MacCount {
-    /// The fraction of the dense multiply-adds that were skipped (0 for an empty count).
-    pub fn skipped_fraction(self) -> f64 {
-        if self.dense == 0 {
+    /// The fraction of the dense multiply-adds of layers `from..` (0-based:
+    /// 0 is the first layer, fed by the data; 1 the first fed by hidden
+    /// activations) that were skipped; 0 when those layers do none.
+    pub fn skipped_fraction(&self, from: usize) -> f64 {
+        let dense: usize = self.dense.iter().skip(from).sum();
+        let done: usize = self.done.iter().skip(from).sum();
+        if dense == 0 {
             return 0.0;
         }
-        (self.dense - self.done) as f64 / self.dense as f64
+        (dense - done) as f64 / dense as f64
     }
 }
 
@@ -45,7 +49,10 @@ impl MacCount {
 pub fn sparse_forward(mlp: &Mlp, x: &DMatrix<f64>) -> Result<(DMatrix<f64>, MacCount)> {
     mlp.check_input(x)?;
     let n = mlp.depth();
-    let mut count = MacCount { dense: 0, done: 0 };
+    let mut count = MacCount {
+        dense: Vec::with_capacity(n),
+        done: Vec::with_capacity(n),
+    };
     let mut h = x.clone();
     for (l, (w, b)) in mlp.weights().iter().zip(mlp.biases()).enumerate() {
         let (rows, inputs, outputs) = (h.nrows(), h.ncols(), w.nrows());
@@ -53,6 +60,7 @@ pub fn sparse_forward(mlp: &Mlp, x: &DMatrix<f64>) -> Result<(DMatrix<f64>, MacC
         let (hs, ws) = (h.as_slice(), w.as_slice());
         let mut z = DMatrix::zeros(rows, outputs);
         let mut acc = vec![0.0; outputs];
+        let mut done = 0;
         for r in 0..rows {
             acc.copy_from_slice(b.as_slice());
             for k in 0..inputs {
@@ -64,13 +72,14 @@ pub fn sparse_forward(mlp: &Mlp, x: &DMatrix<f64>) -> Result<(DMatrix<f64>, MacC
                 for (a, wk) in acc.iter_mut().zip(column) {
                     *a += wk * v;
                 }
-                count.done += outputs;
+                done += outputs;
             }
             for (o, a) in acc.iter().enumerate() {
                 z[(r, o)] = *a;
             }
         }
-        count.dense += rows * inputs * outputs;
+        count.dense.push(rows * inputs * outputs);
+        count.done.push(done);
         h = if l + 1 < n {
             z.map(|v| mlp.activation().apply(v))
         } else {
