@@ -73,6 +73,9 @@ fn run() -> papernotes::Result<()> {
     })?;
     deep_report(&mut run, &plan, &r7)?;
     dead_report(&mut run, &r7)?;
+    let r5 = run.time("claim 5: a dead unit", || ex::dead_unit(&plan, &device))?;
+    table(&mut run, "dead_unit_table", &r5.table());
+    run.number("dead_unit_bound", r5.one_unit_bound, Fmt::Sci(2));
     let r6 = run.time("claim 6: sparsity", || {
         ex::sparsity(&plan, &inputs, &device)
     })?;

@@ -16,7 +16,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 
 use super::backprop::{Target, gradients, loss, sgd_step};
 use super::compare::{Decision, Paired};
-use super::construct::best_piecewise_linear_mse;
+use super::construct::{best_piecewise_linear_mse, best_single_relu_fit};
 use super::rescale::{balance, rescale, rescale_biases_by_own_alpha};
 use super::sparse::{MacCount, sparse_forward};
 use super::train::{
@@ -763,11 +763,25 @@ impl Deep {
                             pair,
                             m.name().to_string(),
                             each.join(", "),
-                            format!("{} ± {}", m.show(p.mean), m.show(p.se).trim_start_matches('+')),
+                            format!(
+                                "{} ± {}",
+                                m.show(p.mean),
+                                m.show(p.se).trim_start_matches('+')
+                            ),
                             decision_words(&p, a, m),
                         ]
                     }
-                    Err(e) => vec![pair, m.name().to_string(), "–".into(), "–".into(), e.to_string()],
+                    Err(Error::TooFew { .. }) => {
+                        let why = "needs two or more seeds".to_string();
+                        vec![pair, m.name().to_string(), "–".into(), "–".into(), why]
+                    }
+                    Err(e) => vec![
+                        pair,
+                        m.name().to_string(),
+                        "–".into(),
+                        "–".into(),
+                        e.to_string(),
+                    ],
                 }
             })
             .collect();
@@ -985,6 +999,119 @@ impl SeedCount {
     /// Whether it held in every seed (and there was at least one).
     pub fn every_seed(self) -> bool {
         self.of > 0 && self.holds == self.of
+    }
+}
+
+// ------------------------------------------------------------------ claim 5, constructed
+
+/// Result of [`dead_unit`]: fits of |x| by two units, one of them off on every input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadUnit {
+    /// The least MSE of any one-unit ReLU network plus a constant on the same
+    /// points ([`best_single_relu_fit`], squared): what a ReLU network with one
+    /// dead unit can reach at best.
+    pub one_unit_bound: f64,
+    /// Per activation (ReLU, leaky ReLU 0.01, PReLU), the final MSE per seed.
+    pub fits: Vec<(NetAct, Vec<f64>)>,
+}
+
+/// A 1-2-1 network for |x| on [−1, 1] whose second unit is off on every input
+/// (z = x − 3 ≤ −2); the live first unit (slope ±[0.5, ∞), kink near 0) and
+/// the output weights are drawn with `seed`.
+///
+/// # Errors
+///
+/// Only internal shape errors of the network code.
+pub fn one_dead_unit(seed: u64) -> Result<Mlp> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let normal = Normal::new(0.0, 1.0).map_err(|e| Error::Data(e.to_string()))?;
+    let mut draw = || -> f64 { normal.sample(&mut rng) };
+    let sign = if draw() > 0.0 { 1.0 } else { -1.0 };
+    let (w, b, v) = (
+        sign * (0.5 + draw().abs()),
+        0.3 * draw(),
+        0.5 + 0.5 * draw().abs(),
+    );
+    Mlp::new(
+        vec![
+            DMatrix::from_column_slice(2, 1, &[w, 1.0]),
+            DMatrix::from_row_slice(1, 2, &[v, 0.5 + 0.5 * draw().abs()]),
+        ],
+        vec![
+            DVector::from_vec(vec![b, -3.0]),
+            DVector::from_element(1, 0.0),
+        ],
+        Activation::Relu,
+    )
+}
+
+/// Claim 5, a case where the blocked gradient hurts: fits |x| at 201 points of
+/// [−1, 1] by full-batch Adam (1500 steps, learning rate 0.02, f64) from
+/// [`one_dead_unit`] starts, one per seed, with ReLU, leaky ReLU and PReLU units.
+///
+/// # Errors
+///
+/// [`Plan::seeds`] of 0, or a training error.
+pub fn dead_unit(plan: &Plan, device: &Device) -> Result<DeadUnit> {
+    ensure_len("seeds", plan.seeds as usize, 1)?;
+    let xs: Vec<f64> = (0..=200).map(|i| -1.0 + i as f64 * 0.01).collect();
+    let ys: Vec<f64> = xs.iter().map(|x| x.abs()).collect();
+    let kinks: Vec<f64> = (0..=6000).map(|i| -3.0 + i as f64 * 1e-3).collect();
+    let one_unit_bound = best_single_relu_fit(&xs, &ys, &kinks)?.powi(2);
+    let column = |v: &[f64]| DMatrix::from_column_slice(v.len(), 1, v);
+    let x = to_tensor(&column(&xs), DType::F64, device)?;
+    let y = to_tensor(&column(&ys), DType::F64, device)?;
+    let mut fits = Vec::new();
+    for act in [
+        NetAct::Fixed(Activation::Relu),
+        NetAct::Fixed(Activation::Leaky(0.01)),
+        NetAct::PRelu,
+    ] {
+        let mut per_seed = Vec::new();
+        for s in 0..plan.seeds {
+            let net = Net::from_mlp(
+                &one_dead_unit(plan.seed + 500 + s)?,
+                act,
+                DType::F64,
+                device,
+            )?;
+            per_seed.push(fit_regression(&net, &x, &y, 1500, 0.02)?);
+        }
+        fits.push((act, per_seed));
+    }
+    Ok(DeadUnit {
+        one_unit_bound,
+        fits,
+    })
+}
+
+impl DeadUnit {
+    /// The table of final errors per seed against the one-unit bound.
+    pub fn table(&self) -> Table {
+        let rows = self
+            .fits
+            .iter()
+            .map(|(act, mse)| {
+                let each: Vec<String> = mse.iter().map(|m| format!("{m:.1e}")).collect();
+                let below = mse
+                    .iter()
+                    .filter(|&&m| m < 0.99 * self.one_unit_bound)
+                    .count();
+                vec![
+                    act.name().to_string(),
+                    each.join(", "),
+                    format!("{below} of {}", mse.len()),
+                ]
+            })
+            .collect();
+        Table {
+            header: vec![
+                "units",
+                "final MSE per seed",
+                "seeds below the best one-unit error",
+            ],
+            rows,
+        }
     }
 }
 
