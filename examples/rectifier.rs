@@ -178,6 +178,14 @@ fn ill_report(run: &mut Run, r: &Ill) -> papernotes::Result<()> {
 fn antisym_report(run: &mut Run, r: &Antisym) -> papernotes::Result<()> {
     table(run, "antisym_table", &r.table());
     run.record("antisym_rows", &r.rows)?;
+    let from = r
+        .tanh_beats_any_2k_relu_from()
+        .map_or(f64::NAN, |k| k as f64);
+    run.number("antisym_tanh_beats_2k_from", from, Fmt::Int);
+    let upto = r
+        .relu_2k_matches_tanh_up_to()
+        .map_or(f64::NAN, |k| k as f64);
+    run.number("antisym_relu_2k_matches_to", upto, Fmt::Int);
     let path = run.figure(
         "antisymmetric_fit.svg",
         "Best mean squared error fitting the antisymmetric target sin(2πx) on [−1, 1] with k ReLU or k tanh hidden units",

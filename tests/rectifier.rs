@@ -1092,6 +1092,18 @@ fn antisymmetric_experiment_reports_one_best_error_per_width() {
             .windows(2)
             .all(|w| 0.0 < w[1] && w[1] < w[0])
     );
+    // The two statements the chapter draws from the table, on a made-up table.
+    let made = ex::Antisym {
+        rows: vec![
+            (1, 0.3, 0.35),
+            (2, 0.07, 0.08),
+            (4, 0.02, 0.016),
+            (8, 0.02, 4e-5),
+        ],
+        relu_2k_bound: vec![0.1, 0.01, 1e-3, 8e-5],
+    };
+    assert_eq!(made.tanh_beats_any_2k_relu_from(), Some(8));
+    assert_eq!(made.relu_2k_matches_tanh_up_to(), Some(2));
     assert_eq!(r.table().rows[0][0], "1");
     let bad = Plan {
         antisym_ks: vec![0],

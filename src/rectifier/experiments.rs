@@ -481,6 +481,37 @@ pub fn antisymmetric(plan: &Plan, device: &Device) -> Result<Antisym> {
 }
 
 impl Antisym {
+    /// The smallest `k` of the table from which on (for it and every larger `k`)
+    /// the trained `k` tanh units fit better than any `2k` ReLU units can
+    /// (below [`Antisym::relu_2k_bound`]); `None` if the last `k` is not such.
+    pub fn tanh_beats_any_2k_relu_from(&self) -> Option<usize> {
+        let mut from = None;
+        for (&(k, _, tanh), &bound) in self.rows.iter().zip(&self.relu_2k_bound).rev() {
+            if tanh >= bound {
+                break;
+            }
+            from = Some(k);
+        }
+        from
+    }
+
+    /// The largest `k` up to which (for every `k` whose `2k` is also in the
+    /// table) the best `2k`-unit ReLU fit found is at least as good as the best
+    /// `k`-unit tanh fit; `None` if that fails at the first such `k`.
+    pub fn relu_2k_matches_tanh_up_to(&self) -> Option<usize> {
+        let mut upto = None;
+        for &(k, _, tanh) in &self.rows {
+            let Some(&(_, relu_2k, _)) = self.rows.iter().find(|r| r.0 == 2 * k) else {
+                continue;
+            };
+            if relu_2k > tanh {
+                break;
+            }
+            upto = Some(k);
+        }
+        upto
+    }
+
     /// The table of best errors per width.
     pub fn table(&self) -> Table {
         Table {
