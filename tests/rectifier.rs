@@ -537,37 +537,35 @@ fn small_digits(n_train: usize) -> (Data, Data) {
     )
 }
 
-/// Claim 6: an L1 penalty on the hidden activations makes a trained ReLU network sparser.
+/// Claim 6: an L1 penalty on the hidden activations makes a trained ReLU network
+/// sparser: over 3 seeds (one start each, trained with and without the penalty),
+/// the fraction of exact zeros on the test digits rises beyond two standard errors
+/// of the paired differences, and both networks still learn (above 80 %).
 #[test]
 fn l1_activation_penalty_increases_sparsity() {
     let (tr, te) = small_digits(400);
-    let mut rng = StdRng::seed_from_u64(5);
-    let init = Mlp::glorot(&[64, 64, 10], Activation::Relu, &mut rng).unwrap();
-    let mut fracs = Vec::new();
-    for l1 in [0.0, 0.01] {
-        let net = Net::from_mlp(
-            &init,
-            NetAct::Fixed(Activation::Relu),
-            DType::F32,
-            &Device::Cpu,
-        )
-        .unwrap();
-        let cfg = TrainConfig {
-            epochs: 15,
-            batch: 32,
-            lr: 0.1,
-            rule: Rule::Sgd { momentum: 0.9 },
-            l1,
-            seed: 1,
-        };
-        let stats = train(&net, &tr, &te, &cfg).unwrap();
-        assert!(stats.last().unwrap().test_accuracy > 0.8);
-        fracs.push(zero_fraction(&net, &te).unwrap());
+    let (mut without, mut with) = (Vec::new(), Vec::new());
+    for seed in 0..3 {
+        let mut rng = StdRng::seed_from_u64(5 + seed);
+        let init = Mlp::glorot(&[64, 64, 10], Activation::Relu, &mut rng).unwrap();
+        for (l1, fracs) in [(0.0, &mut without), (0.01, &mut with)] {
+            let act = NetAct::Fixed(Activation::Relu);
+            let net = Net::from_mlp(&init, act, DType::F32, &Device::Cpu).unwrap();
+            let cfg = TrainConfig {
+                epochs: 15,
+                batch: 32,
+                lr: 0.1,
+                rule: Rule::Sgd { momentum: 0.9 },
+                l1,
+                seed: 1 + seed,
+            };
+            let stats = train(&net, &tr, &te, &cfg).unwrap();
+            assert!(stats.last().unwrap().test_accuracy > 0.8);
+            fracs.push(zero_fraction(&net, &te).unwrap());
+        }
     }
-    assert!(
-        fracs[1] > fracs[0] + 0.05,
-        "zero fractions without / with penalty: {fracs:?}"
-    );
+    let p = Paired::new(&with, &without).unwrap();
+    assert_eq!(p.decision(), Decision::AHigher, "with {with:?}, without {without:?}");
 }
 
 // ------------------------------------------ claims decided by training, over seeds
