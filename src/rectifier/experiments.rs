@@ -52,6 +52,8 @@ pub struct Plan {
     pub seeds: u64,
     /// Epochs of each run at the high learning rate in [`deep`].
     pub high_lr_epochs: usize,
+    /// Adam steps of each fit in [`dead_unit`].
+    pub dead_unit_steps: usize,
     /// Epochs of each run in [`sparsity`].
     pub sparse_epochs: usize,
     /// Epochs of autoencoder pre-training in [`pretraining`].
@@ -77,6 +79,7 @@ impl Plan {
             deep_epochs: 40,
             seeds: 5,
             high_lr_epochs: 25,
+            dead_unit_steps: 1500,
             sparse_epochs: 30,
             pre_epochs: 20,
             fine_epochs: 200,
@@ -97,6 +100,7 @@ impl Plan {
             deep_epochs: 2,
             seeds: 1,
             high_lr_epochs: 2,
+            dead_unit_steps: 300,
             sparse_epochs: 2,
             pre_epochs: 1,
             fine_epochs: 2,
@@ -1077,7 +1081,7 @@ pub fn one_dead_unit(seed: u64) -> Result<Mlp> {
 }
 
 /// Claim 5, a case where the blocked gradient hurts: fits |x| at 201 points of
-/// [−1, 1] by full-batch Adam (1500 steps, learning rate 0.02, f64) from
+/// [−1, 1] by full-batch Adam ([`Plan::dead_unit_steps`], learning rate 0.02, f64) from
 /// [`one_dead_unit`] starts, one per seed, with ReLU, leaky ReLU and PReLU units.
 ///
 /// # Errors
@@ -1106,7 +1110,7 @@ pub fn dead_unit(plan: &Plan, device: &Device) -> Result<DeadUnit> {
                 DType::F64,
                 device,
             )?;
-            per_seed.push(fit_regression(&net, &x, &y, 1500, 0.02)?);
+            per_seed.push(fit_regression(&net, &x, &y, plan.dead_unit_steps, 0.02)?);
         }
         fits.push((act, per_seed));
     }
