@@ -647,10 +647,11 @@ fn relu_reaches_a_training_loss_as_low_as_softplus() {
 }
 
 /// DeepFace note "PReLU can even do a better job" (DF-18), in the deep runs:
-/// from the same starts (3 seeds), PReLU ends at a lower training loss than
-/// ReLU beyond two standard errors, and at a test accuracy that is not lower.
+/// from the same starts (3 seeds), after the short training PReLU is at a lower
+/// training loss than ReLU beyond two standard errors (it learns faster; the
+/// full run shows it reaching 90 % sooner), and its test accuracy is not lower.
 #[test]
-fn prelu_reaches_a_lower_training_loss_than_relu_in_a_deep_mlp() {
+fn prelu_learns_faster_than_relu_in_a_deep_mlp() {
     let loss = deep_paired(NetAct::PRelu, RELU, Measure::TrainLoss);
     assert_eq!(loss.decision(), Decision::BHigher, "{loss:?}");
     let acc = deep_paired(NetAct::PRelu, RELU, Measure::TestAccuracy);
