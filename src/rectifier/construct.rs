@@ -160,7 +160,7 @@ pub fn best_piecewise_linear_mse(xs: &[f64], ys: &[f64], pieces: usize) -> Resul
 fn segment_errors(xs: &[f64], ys: &[f64]) -> Vec<Vec<f64>> {
     let n = xs.len();
     let mut sse = vec![vec![0.0; n]; n];
-    for i in 0..n {
+    for (i, row) in sse.iter_mut().enumerate() {
         let (mut mx, mut my, mut cxx, mut cxy, mut cyy) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for j in i..n {
             let k = (j - i + 1) as f64;
@@ -171,7 +171,7 @@ fn segment_errors(xs: &[f64], ys: &[f64]) -> Vec<Vec<f64>> {
             cxy += dx * (ys[j] - my);
             cyy += dy * (ys[j] - my);
             let fit = if cxx > 0.0 { cxy * cxy / cxx } else { 0.0 };
-            sse[i][j] = (cyy - fit).max(0.0);
+            row[j] = (cyy - fit).max(0.0);
         }
     }
     sse
