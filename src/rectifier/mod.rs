@@ -11,15 +11,19 @@
 //! gradients. Operations on parameters each have their own file:
 //! [`rescale`] (the α-rescaling of GBB 2011 §3 and its remedies),
 //! [`convert`] (tanh network → sigmoid network), [`construct`] (exact
-//! rectifier constructions of |x|, x and hard tanh); the data come from
+//! rectifier constructions of |x|, x and hard tanh), [`sparse`] (a forward
+//! pass that skips exact zeros and counts the multiply-adds it saves),
+//! [`compare`] (paired comparisons over seeds); the data come from
 //! [`crate::data::digits`]. [`experiments`] runs every experiment the chapter
 //! reports and builds its tables.
 
 pub mod backprop;
+pub mod compare;
 pub mod construct;
 pub mod convert;
 pub mod experiments;
 pub mod rescale;
+pub mod sparse;
 pub mod train;
 
 use nalgebra::{DMatrix, DVector};
@@ -27,6 +31,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Uniform};
 
 use crate::error::{Error, Result, ensure_finite, ensure_len};
+use crate::numeric::{sigmoid, softplus};
 
 /// The hidden-unit non-linearity. The output layer is always linear.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,8 +57,7 @@ impl Activation {
             Activation::Leaky(a) => z.max(0.0) + a * z.min(0.0),
             Activation::Tanh => z.tanh(),
             Activation::Sigmoid => sigmoid(z),
-            // Stable form: max(z, 0) + log(1 + e^{−|z|}) never overflows.
-            Activation::Softplus => z.max(0.0) + (-z.abs()).exp().ln_1p(),
+            Activation::Softplus => softplus(z),
         }
     }
 
@@ -91,16 +95,6 @@ impl Activation {
             Activation::Sigmoid => "sigmoid",
             Activation::Softplus => "softplus",
         }
-    }
-}
-
-/// The logistic sigmoid, evaluated without overflow for large `|z|`.
-pub fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
     }
 }
 

@@ -285,7 +285,7 @@ pub struct TrainConfig {
     pub lr: f64,
     /// Update rule.
     pub rule: Rule,
-    /// Weight `λ` of the activation penalty `λ · (1/B) Σ_examples Σ_hidden |h|`.
+    /// Weight `β` of the activation penalty `β · (1/B) Σ_examples Σ_hidden |h|`.
     pub l1: f64,
     /// Seed of the minibatch order.
     pub seed: u64,
