@@ -831,7 +831,10 @@ fn steps_reject_a_gradient_shaped_unlike_the_network() {
     let mut wide = g.clone();
     wide.weights[1] = DMatrix::zeros(2, 5);
     for bad in [&short, &wide] {
-        for err in [sgd_step(&mlp, bad, 0.1).unwrap_err(), relative_step(&mlp, bad, 0.1).unwrap_err()] {
+        for err in [
+            sgd_step(&mlp, bad, 0.1).unwrap_err(),
+            relative_step(&mlp, bad, 0.1).unwrap_err(),
+        ] {
             assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
             assert!(err.to_string().contains("gradient"), "{err}");
         }
