@@ -38,7 +38,7 @@ pub const SGD_LR: f64 = 0.05;
 pub const DIM: usize = 16;
 /// The NormFace scale in the imbalance experiment.
 pub const NORMFACE_S: f64 = 10.0;
-/// The target mean loss ε of the NormFace scale experiment.
+/// The target mean loss ℓ* of the NormFace scale experiment.
 pub const EPS_TARGET: f64 = 0.05;
 /// The digits' classes.
 pub const CLASSES: usize = 10;
@@ -363,6 +363,9 @@ pub struct Imbalance {
     pub early_norms: Vec<(f64, f64)>,
     /// `(n_j, ‖w_j‖)` after the last epoch (softmax, SGD, first seed).
     pub final_norms: Vec<(f64, f64)>,
+    /// `(n_j, ‖w_j‖)` after the first and after the last epoch, sorted by
+    /// `n_j`, one pair of lists per seed (softmax, SGD).
+    pub norms_each: Vec<(Vec<(f64, f64)>, Vec<(f64, f64)>)>,
 }
 
 impl Imbalance {
@@ -595,6 +598,7 @@ pub fn imbalance(plan: &Plan, data: &Digits, device: &Device) -> Result<Imbalanc
     let mut nets: Vec<(Head, Opt, ImbalanceNet)> = Vec::new();
     let mut early_norms = Vec::new();
     let mut final_norms = Vec::new();
+    let mut norms_each = Vec::new();
     for s in 0..plan.seeds {
         let mut sizes = base.clone();
         sizes.shuffle(&mut StdRng::seed_from_u64(plan.seed + 77 + s));
@@ -608,9 +612,17 @@ pub fn imbalance(plan: &Plan, data: &Digits, device: &Device) -> Result<Imbalanc
             .flat_map(|h| IMBALANCE_OPTS.iter().map(move |o| (*h, *o)))
         {
             let r = imbalance_net(plan, s, (head, opt), (&trd, &data.test), &sizes, device)?;
-            if s == 0 && head == (Head::Softmax { bias: false }) && opt != Opt::Adam {
-                early_norms = r.early.clone();
-                final_norms = r.last.clone();
+            if head == (Head::Softmax { bias: false }) && opt != Opt::Adam {
+                if s == 0 {
+                    early_norms = r.early.clone();
+                    final_norms = r.last.clone();
+                }
+                let by_size = |v: &[(f64, f64)]| {
+                    let mut v = v.to_vec();
+                    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    v
+                };
+                norms_each.push((by_size(&r.early), by_size(&r.last)));
             }
             nets.push((head, opt, r));
         }
@@ -651,6 +663,7 @@ pub fn imbalance(plan: &Plan, data: &Digits, device: &Device) -> Result<Imbalanc
         rho,
         early_norms,
         final_norms,
+        norms_each,
     })
 }
 
@@ -1138,7 +1151,7 @@ pub struct ScaleRow {
 }
 
 impl ScaleRow {
-    /// The decision rule of the table's last column: the loss reached the target ε.
+    /// The decision rule of the table's last column: the loss reached the target ℓ*.
     pub fn reaches(&self, eps: f64) -> bool {
         self.loss <= eps
     }
@@ -1147,9 +1160,9 @@ impl ScaleRow {
 /// NormFace: the loss reached against the scale, and the bound.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NormFaceScale {
-    /// The target loss ε.
+    /// The target loss ℓ*.
     pub eps: f64,
-    /// The smallest scale at which the bound allows ε.
+    /// The smallest scale at which the bound allows ℓ*.
     pub min_scale: f64,
     /// One row per scale of the plan.
     pub rows: Vec<ScaleRow>,
@@ -1158,7 +1171,7 @@ pub struct NormFaceScale {
 }
 
 impl NormFaceScale {
-    /// The table, with the verdict "loss ≤ ε" per scale.
+    /// The table, with the verdict "loss ≤ ℓ*" per scale.
     pub fn table(&self) -> Table {
         Table {
             header: vec![
@@ -1166,7 +1179,7 @@ impl NormFaceScale {
                 "lower bound on the loss",
                 "training loss reached",
                 "test accuracy",
-                "loss ≤ ε",
+                "loss ≤ ℓ*",
             ],
             rows: self
                 .rows
@@ -1234,13 +1247,13 @@ pub fn normface_scale(plan: &Plan, data: &Digits, device: &Device) -> Result<Nor
 // Item 6: blur
 // ---------------------------------------------------------------------------
 
-/// The blur widths σ (pixels) of the blur experiment.
+/// The blur widths `r_blur` (pixels) of the blur experiment.
 pub const BLUR_SIGMAS: [f64; 8] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0];
 
-/// Features of blurred test digits at one σ.
+/// Features of blurred test digits at one r_blur.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BlurPoint {
-    /// The blur width σ (pixels).
+    /// The blur width r_blur (pixels).
     pub sigma: f64,
     /// Mean feature norm of the blurred test digits over that of the sharp ones.
     pub norm_ratio: f64,
@@ -1253,7 +1266,7 @@ pub struct BlurPoint {
 pub struct BlurCurve {
     /// The head.
     pub head: Head,
-    /// One point per σ of [`BLUR_SIGMAS`].
+    /// One point per r_blur of [`BLUR_SIGMAS`].
     pub points: Vec<BlurPoint>,
     /// The norm ratio of the limit of infinite blur: every image replaced by its
     /// mean intensity.
@@ -1268,7 +1281,7 @@ pub struct Blur {
 }
 
 impl Blur {
-    /// The table: one row per head and σ.
+    /// The table: one row per head and r_blur.
     pub fn table(&self) -> Table {
         let mut rows = Vec::new();
         for c in &self.curves {
@@ -1284,7 +1297,7 @@ impl Blur {
         Table {
             header: vec![
                 "head (d = 16)",
-                "blur σ (pixels)",
+                "r_blur (pixels)",
                 "mean feature norm / clean",
                 "test accuracy",
             ],
