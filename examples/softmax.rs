@@ -196,6 +196,9 @@ fn radial(run: &mut Run, plan: &Plan, data: &Digits, dev: &candle_core::Device) 
     for (key, v) in [("shape_raw", &r.shape.raw), ("shape_unit", &r.shape.unit)] {
         run.snippet(key, ex::SeedStats::new(v.clone())?.show(2));
     }
+    for (k, d) in [(0, 2), (1, 3)] {
+        run.snippet(&format!("cos_gain_{d}"), r.cosine_gain(k)?.show(3));
+    }
     let path = run.figure(
         "radial_2d.svg",
         "2-D softmax features of the test digits (first seed), axes to the same scale: each class a thick ray from the origin",

@@ -1001,6 +1001,19 @@ pub struct RadialRow {
     pub auc_cosine: f64,
 }
 
+/// Verification scores of one network's features.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verification {
+    /// TAR at FAR 10⁻² with negative Euclidean distance.
+    pub tar_euclidean: f64,
+    /// TAR at FAR 10⁻² with cosine similarity.
+    pub tar_cosine: f64,
+    /// AUC with negative Euclidean distance.
+    pub auc_euclidean: f64,
+    /// AUC with cosine similarity.
+    pub auc_cosine: f64,
+}
+
 /// One ROC curve of the first seed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RocCurve {
@@ -1024,11 +1037,33 @@ pub struct Radial {
     /// The shape of the classes of the 3-D features, before and after L2
     /// normalization, one value per seed.
     pub shape: Shape,
+    /// Per dimension (2, then 3), one entry per seed.
+    pub verify_each: Vec<Vec<Verification>>,
     /// Their labels.
     pub labels: Vec<usize>,
 }
 
 impl Radial {
+    /// Cosine minus Euclidean TAR at FAR 10⁻² of the `k`-th dimension
+    /// (0: d = 2, 1: d = 3), paired over seeds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a `k` the experiment did not train;
+    /// [`Error::TooFew`] for fewer than 2 seeds.
+    pub fn cosine_gain(&self, k: usize) -> Result<SeedStats> {
+        let v = self
+            .verify_each
+            .get(k)
+            .ok_or_else(|| Error::InvalidParameter {
+                name: "dimension index",
+                reason: format!(
+                    "the experiment trained {} dimensions",
+                    self.verify_each.len()
+                ),
+            })?;
+        SeedStats::new(v.iter().map(|r| r.tar_cosine - r.tar_euclidean).collect())
+    }
+
     /// The spread and verification table.
     pub fn table(&self) -> Table {
         Table {
@@ -1073,8 +1108,10 @@ pub fn radial(plan: &Plan, data: &Digits, device: &Device) -> Result<Radial> {
     let mut curves = Vec::new();
     let mut first2 = None;
     let (mut shape_raw, mut shape_unit) = (Vec::new(), Vec::new());
+    let mut verify_each = Vec::new();
     for dim in [2usize, 3] {
         let (mut t_e, mut t_c, mut a_e, mut a_c, mut cv, mut ang) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        let mut aucs = Vec::new();
         for s in 0..plan.seeds {
             let net = FeatureNet::new(INPUTS, HIDDEN, dim, CLASSES, 300 + s, device)?;
             let cfg = plan.config(plan.epochs, plan.seed + s);
@@ -1089,10 +1126,17 @@ pub fn radial(plan: &Plan, data: &Digits, device: &Device) -> Result<Radial> {
             ang += sp.angle_rms;
             let (ge, ie) = pair_scores(&f, test_y, Similarity::NegEuclidean)?;
             let (gc, ic) = pair_scores(&f, test_y, Similarity::Cosine)?;
-            t_e += tar_at_far(&ge, &ie, 1e-2)?;
-            t_c += tar_at_far(&gc, &ic, 1e-2)?;
-            a_e += auc(&ge, &ie)?;
-            a_c += auc(&gc, &ic)?;
+            let v = Verification {
+                tar_euclidean: tar_at_far(&ge, &ie, 1e-2)?,
+                tar_cosine: tar_at_far(&gc, &ic, 1e-2)?,
+                auc_euclidean: auc(&ge, &ie)?,
+                auc_cosine: auc(&gc, &ic)?,
+            };
+            t_e += v.tar_euclidean;
+            t_c += v.tar_cosine;
+            a_e += v.auc_euclidean;
+            a_c += v.auc_cosine;
+            aucs.push(v);
             if s == 0 {
                 for (similarity, (g, i)) in [
                     (Similarity::NegEuclidean, (&ge, &ie)),
@@ -1120,6 +1164,7 @@ pub fn radial(plan: &Plan, data: &Digits, device: &Device) -> Result<Radial> {
             auc_euclidean: a_e / k,
             auc_cosine: a_c / k,
         });
+        verify_each.push(aucs);
     }
     Ok(Radial {
         rows,
@@ -1129,6 +1174,7 @@ pub fn radial(plan: &Plan, data: &Digits, device: &Device) -> Result<Radial> {
             raw: shape_raw,
             unit: shape_unit,
         },
+        verify_each,
         labels: test_y.clone(),
     })
 }
