@@ -350,6 +350,9 @@ impl RankCorrelation {
     }
 }
 
+/// `(n_j, ‖w_j‖)` for each class `j`.
+pub type Norms = Vec<(f64, f64)>;
+
 /// Everything the imbalance experiment measures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Imbalance {
@@ -365,7 +368,7 @@ pub struct Imbalance {
     pub final_norms: Vec<(f64, f64)>,
     /// `(n_j, ‖w_j‖)` after the first and after the last epoch, sorted by
     /// `n_j`, one pair of lists per seed (softmax, SGD).
-    pub norms_each: Vec<(Vec<(f64, f64)>, Vec<(f64, f64)>)>,
+    pub norms_each: Vec<(Norms, Norms)>,
 }
 
 impl Imbalance {
