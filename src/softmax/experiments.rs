@@ -587,6 +587,30 @@ fn imbalance_net(
     })
 }
 
+/// The class sizes of seed `s`: `base` divided by the plan's divisor, in an
+/// order shuffled by the seed, reshuffled (same generator) until every class
+/// of `labels` has enough examples for its size.
+fn seed_sizes(plan: &Plan, s: u64, base: &[usize], labels: &[usize]) -> Result<Vec<usize>> {
+    let have: Vec<usize> = (0..base.len())
+        .map(|c| labels.iter().filter(|&&y| y == c).count())
+        .collect();
+    let mut rng = StdRng::seed_from_u64(plan.seed + 77 + s);
+    let mut sizes = base.to_vec();
+    for _ in 0..1000 {
+        sizes.shuffle(&mut rng);
+        let scaled: Vec<usize> = sizes
+            .iter()
+            .map(|&v| (v / plan.imb_divisor).max(1))
+            .collect();
+        if scaled.iter().zip(&have).all(|(n, h)| n <= h) {
+            return Ok(scaled);
+        }
+    }
+    Err(Error::Data(format!(
+        "no order of the class sizes {base:?} fits the training split's classes {have:?}"
+    )))
+}
+
 /// Trains each head of [`IMBALANCE_HEADS`] with each optimizer of
 /// [`IMBALANCE_OPTS`] on training subsets whose class sizes run geometrically
 /// from 14 to 140 (assigned to the digits in a shuffled order per seed), and
@@ -603,11 +627,7 @@ pub fn imbalance(plan: &Plan, data: &Digits, device: &Device) -> Result<Imbalanc
     let mut final_norms = Vec::new();
     let mut norms_each = Vec::new();
     for s in 0..plan.seeds {
-        let mut sizes = base.clone();
-        sizes.shuffle(&mut StdRng::seed_from_u64(plan.seed + 77 + s));
-        for v in sizes.iter_mut() {
-            *v = (*v / plan.imb_divisor).max(1);
-        }
+        let sizes = seed_sizes(plan, s, &base, &data.split.train_y)?;
         let (x, y) = subset(&data.split.train_x, &data.split.train_y, &sizes)?;
         let trd = Data::new(&x, &y, DType::F32, device)?;
         for (head, opt) in IMBALANCE_HEADS
