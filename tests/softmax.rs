@@ -587,6 +587,30 @@ fn training_on_blurred_digits_drives_feature_norms_towards_zero() {
 
 #[test]
 fn bad_inputs_are_rejected() {
+    // The generic cross-entropy and the seed statistics.
+    let ce = |c: usize, y: usize, n: f64| CrossEntropy::new(c, vec![vec![1.0]], vec![y], vec![n]);
+    assert!(matches!(ce(1, 0, 1.0).unwrap_err(), Error::TooFew { .. }));
+    let err = ce(2, 2, 1.0).unwrap_err();
+    assert!(err.to_string().contains("label 2 is out of range"), "{err}");
+    assert!(matches!(
+        ce(2, 0, -1.0).unwrap_err(),
+        Error::InvalidParameter { .. }
+    ));
+    assert!(matches!(
+        ce(2, 0, f64::NAN).unwrap_err(),
+        Error::NonFinite { .. }
+    ));
+    let short = CrossEntropy::new(2, vec![vec![1.0], vec![2.0]], vec![0], vec![1.0, 1.0]);
+    assert!(matches!(short.unwrap_err(), Error::ShapeMismatch { .. }));
+    assert!(matches!(
+        ex::SeedStats::new(vec![0.5]).unwrap_err(),
+        Error::TooFew { .. }
+    ));
+    let f = DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+    assert!(matches!(
+        ex::elongation(&f, &[0, 0]).unwrap_err(),
+        Error::ShapeMismatch { .. }
+    ));
     let err = gradient(0.0, 0.0, 1.0, 1.0).unwrap_err();
     assert!(matches!(
         err,
