@@ -148,7 +148,9 @@ fn imbalance(run: &mut Run, plan: &Plan, data: &Digits, dev: &candle_core::Devic
     }
     chart.x_scale = Scale::Log;
     // The class sizes span one decade: a margin around them, not whole decades.
-    let (lo, hi) = xs.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));
+    let (lo, hi) = xs
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));
     chart.x_range = Some((lo / 1.15, hi * 1.15));
     chart.save(&path)?;
     let path = run.figure(

@@ -14,7 +14,7 @@ use papernotes::nn::Head as _;
 use papernotes::plot::{LineChart, Mark, Scale, Series, Summary};
 use papernotes::run::{CommonArgs, Fmt, Run};
 use papernotes::sphereface::experiments::{self as ex, ClosedSet, Digits, OpenSet, Plan, Table};
-use papernotes::sphereface::figure::{PanelKind, draw_feature_panels};
+use papernotes::sphereface::figure::{PanelKind, draw_feature_panels, draw_margin_diagram};
 
 #[derive(Parser)]
 #[command(about = "A-Softmax (SphereFace): psi, margins, bounds on m, training on digits")]
@@ -60,6 +60,7 @@ fn run() -> papernotes::Result<()> {
         &papernotes::device::describe(&device),
     )?;
 
+    margin_figure(&mut run)?;
     psi_figure(&mut run)?;
     let t0 = Instant::now();
     bounds(&mut run, &plan)?;
@@ -89,6 +90,23 @@ fn run() -> papernotes::Result<()> {
     let bench = run.time("benchmark", || ex::bench(&plan))?;
     table(&mut run, "bench", &ex::bench_table(&bench));
     run.finish()
+}
+
+// ------------------------------------------------------- the binary regions
+
+fn margin_figure(run: &mut Run) -> papernotes::Result<()> {
+    let d = ex::margin_diagram(4, std::f64::consts::FRAC_PI_2, 14_400)?;
+    let deg = |x: f64| format!("{:.0}°", x.to_degrees());
+    run.snippet("diagram_m", d.m.to_string());
+    run.snippet("diagram_theta12", deg(d.theta12));
+    run.snippet("diagram_toward", deg(d.toward));
+    run.snippet("diagram_away", deg(d.away));
+    run.snippet("diagram_band", deg(d.band));
+    let path = run.figure(
+        "margin_regions.svg",
+        "Two class weights and their A-Softmax regions for m = 4, found on a grid of 14 400 directions; angles from the closed forms",
+    );
+    draw_margin_diagram(&path, &d)
 }
 
 // ------------------------------------------------------------------ ψ figure

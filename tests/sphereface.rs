@@ -1129,3 +1129,42 @@ fn softmax_separates_but_a_softmax_pulls_features_closer_over_seeds() {
     let gap = su.angle_gap().unwrap();
     assert!(gap.above(0.0), "softmax − A-Softmax angle {}", gap.show(1));
 }
+
+proptest! {
+    #![proptest_config(common::config())]
+
+    /// Figure 5.1's regions, found on a grid of the circle from ψ itself, reach
+    /// θ₁₂/(m+1) towards the other weight and θ₁₂/(m−1) away from it, with a
+    /// band (m−1)θ₁₂/(m+1) between them: the closed forms the caption quotes,
+    /// to within one grid step.
+    #[test]
+    fn margin_diagram_regions_match_the_closed_forms(m in 2u32..6, t in 0.2f64..1.0) {
+        use papernotes::sphereface::experiments::margin_diagram;
+        let theta12 = t * PI * f64::from(m - 1) / f64::from(m);
+        let d = margin_diagram(m, theta12, 3600).unwrap();
+        let tol = 1.5 * d.step;
+        let (a1, a2) = (d.alphas[0], d.alphas[1]);
+        prop_assert!((a1 - a2 - theta12).abs() < 1e-12);
+        // Class 1 (left) reaches towards W₂ down to a1 − θ₁₂/(m+1) and away up to a1 + θ₁₂/(m−1).
+        prop_assert!((d.arcs[0].0 - (a1 - theta12 / f64::from(m + 1))).abs() < tol);
+        prop_assert!((d.arcs[0].1 - (a1 + theta12 / f64::from(m - 1))).abs() < tol);
+        prop_assert!((d.arcs[1].1 - (a2 + theta12 / f64::from(m + 1))).abs() < tol);
+        prop_assert!((d.arcs[0].0 - d.arcs[1].1 - d.band).abs() < 2.0 * tol);
+    }
+}
+
+#[test]
+fn margin_diagram_rejects_m_below_two_and_regions_past_pi() {
+    use papernotes::sphereface::experiments::margin_diagram;
+    for err in [
+        margin_diagram(1, 1.0, 720).unwrap_err(),
+        margin_diagram(2, 2.0, 720).unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::InvalidParameter { .. }), "{err}");
+        assert!(err.to_string().contains("m ≥ 2"), "{err}");
+    }
+    assert!(matches!(
+        margin_diagram(4, 1.0, 4).unwrap_err(),
+        Error::TooFew { .. }
+    ));
+}

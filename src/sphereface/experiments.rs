@@ -14,8 +14,8 @@ use candle_core::{DType, Device, Tensor, Var};
 use nalgebra::DMatrix;
 
 use super::geometry::{
-    paper_binary_bound, paper_binary_intra_inter, paper_multiclass_intra_inter, region_criterion,
-    uniform_directions,
+    binary_margin, paper_binary_bound, paper_binary_intra_inter, paper_multiclass_intra_inter,
+    region_criterion, regions_on_circle, uniform_directions,
 };
 use super::projection::MapFrame;
 use super::train::Head;
@@ -199,6 +199,84 @@ pub fn head_key(h: &Head) -> String {
         Head::ASoftmax { m, .. } => format!("m{m}"),
         Head::WeightNorm => "wn".to_string(),
     }
+}
+
+// ---------------------------------------------------------------------------
+// The binary regions (Figure 5.1)
+// ---------------------------------------------------------------------------
+
+/// Two class weights `θ₁₂` apart and their A-Softmax decision regions, as
+/// Figure 5.1 draws them: the regions found on a grid of the circle (where
+/// `ψ(θ_i) > cos θ_j`), and the closed-form angles the caption quotes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MarginDiagram {
+    /// The margin parameter.
+    pub m: u32,
+    /// The angle between the two class weights (radians).
+    pub theta12: f64,
+    /// Directions of `W_1` and `W_2` (radians), symmetric about the vertical.
+    pub alphas: [f64; 2],
+    /// Each class's region as an arc `(from, to)` of directions (radians,
+    /// counter-clockwise), found on the grid.
+    pub arcs: [(f64, f64); 2],
+    /// Closed form: how far a region reaches towards the other weight, `θ₁₂/(m+1)`.
+    pub toward: f64,
+    /// Closed form: how far it reaches away from the other weight, `θ₁₂/(m−1)`.
+    pub away: f64,
+    /// Closed form: the band between the regions, `(m−1)θ₁₂/(m+1)`.
+    pub band: f64,
+    /// The grid spacing (radians): the arcs agree with the closed forms to this.
+    pub step: f64,
+}
+
+/// The regions of two classes `θ₁₂` apart for margin `m`, on a grid of
+/// `grid` directions.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for `m < 2` (the regions are then half-planes
+/// with no band), or when a region does not fit the closed form's reach
+/// (`θ₁₂ + θ₁₂/(m−1) > π`), or for `θ₁₂` outside `(0, π]`;
+/// [`Error::TooFew`] for a grid of fewer than 8 directions.
+pub fn margin_diagram(m: u32, theta12: f64, grid: usize) -> Result<MarginDiagram> {
+    let band = binary_margin(m, theta12)?;
+    if m < 2 || theta12 + theta12 / f64::from(m - 1) > PI {
+        return Err(Error::InvalidParameter {
+            name: "margin diagram",
+            reason: format!("needs m ≥ 2 and θ₁₂·m/(m−1) ≤ π, got m = {m}, θ₁₂ = {theta12}"),
+        });
+    }
+    let alphas = [PI / 2.0 + theta12 / 2.0, PI / 2.0 - theta12 / 2.0];
+    let regions = regions_on_circle(&alphas, m, grid)?;
+    let mut arcs = [(0.0, 0.0); 2];
+    for (i, region) in regions.iter().enumerate() {
+        // Offsets from the class's own weight, in (−π, π].
+        let offsets = region.iter().map(|&phi| {
+            let d = (phi - alphas[i]).rem_euclid(2.0 * PI);
+            if d > PI { d - 2.0 * PI } else { d }
+        });
+        let (lo, hi) = offsets.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), d| {
+            (l.min(d), h.max(d))
+        });
+        if !lo.is_finite() {
+            return Err(Error::TooFew {
+                name: "grid directions in a class region",
+                needed: 1,
+                got: 0,
+            });
+        }
+        arcs[i] = (alphas[i] + lo, alphas[i] + hi);
+    }
+    let mf = f64::from(m);
+    Ok(MarginDiagram {
+        m,
+        theta12,
+        alphas,
+        arcs,
+        toward: theta12 / (mf + 1.0),
+        away: theta12 / (mf - 1.0),
+        band,
+        step: 2.0 * PI / grid as f64,
+    })
 }
 
 // ---------------------------------------------------------------------------
