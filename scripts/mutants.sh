@@ -7,10 +7,11 @@
 # Usage: bash scripts/mutants.sh [module...]
 #   modules: taylor newton rectifier softmax sphereface alignment core (default: all of them)
 # env:     MUTANTS_TIMEOUT  seconds per test run before a mutant counts as a timeout (default 120)
-#          MUTANTS_SHARD    e.g. 0/4: only that shard of each module's mutants (default: all)
+#          MUTANTS_SHARD    e.g. 0/20: every 20th mutant of each module, a sample (default: all)
 #
-# It works in a detached copy of HEAD (target/mutants-tree, a git worktree) with its own target
-# directory, so the checkout is never modified, and writes:
+# It works in a detached copy of HEAD (target/mutants-tree, a git worktree), so the checkout is
+# never modified; it builds into the checkout's target directory, whose compiled dependencies
+# (from `cargo test`) it reuses. It writes:
 #   target/mutants/<module>/mutants.out/   cargo-mutants' own output (caught.txt, missed.txt, ...)
 #   mutants/<module>.md                     missed mutants of the module, one per line
 #   mutants/REPORT.md                       caught / missed / unviable / timeout per file
@@ -32,7 +33,7 @@ else
     git -C "$tree" checkout --detach --force HEAD >/dev/null 2>&1 || true
     git -C "$tree" reset --hard "$(git rev-parse HEAD)" >/dev/null
 fi
-export CARGO_TARGET_DIR=$root/target/mutants-target
+export CARGO_TARGET_DIR=$root/target
 mkdir -p mutants target/mutants
 
 for m in "${modules[@]}"; do
@@ -49,12 +50,12 @@ for m in "${modules[@]}"; do
             exit 2 ;;
     esac
     shard=()
-    [ -n "${MUTANTS_SHARD:-}" ] && shard=(--shard "$MUTANTS_SHARD")
+    [ -n "${MUTANTS_SHARD:-}" ] && shard=(--shard "$MUTANTS_SHARD" --sharding round-robin)
     echo "==> $m: $(cd "$tree" && cargo mutants --list "${files[@]}" | wc -l) mutants"
     start=$(date +%s)
     # Exit status 2 (mutants missed) and 3 (timeouts) are what the report is for.
     rc=0
-    (cd "$tree" && cargo mutants --in-place --baseline skip --jobs 1 \
+    (cd "$tree" && cargo mutants --in-place --baseline skip \
         --timeout "${MUTANTS_TIMEOUT:-120}" --output "$root/target/mutants/$m" \
         "${shard[@]}" "${files[@]}" -- "${tests[@]}") || rc=$?
     case $rc in 0 | 2 | 3) ;; *) echo "cargo mutants failed on $m (exit $rc)" >&2; exit "$rc" ;; esac
