@@ -84,6 +84,7 @@ fn run() -> papernotes::Result<()> {
         ex::open_set(&plan, &data)
     })?;
     open_report(&mut run, &open)?;
+    seen_unseen(&mut run, &plan, &data)?;
 
     let bench = run.time("benchmark", || ex::bench(&plan))?;
     table(&mut run, "bench", &ex::bench_table(&bench));
@@ -268,4 +269,23 @@ fn open_report(run: &mut Run, o: &OpenSet) -> papernotes::Result<()> {
     }
     chart.x_scale = Scale::Log;
     chart.save(&path)
+}
+
+/// Seen against unseen digits over seeds (at least 2, for a spread).
+fn seen_unseen(run: &mut Run, plan: &Plan, data: &ex::Digits) -> papernotes::Result<()> {
+    let plan = Plan {
+        seeds: plan.seeds.max(2),
+        ..plan.clone()
+    };
+    let su = run.time("seen vs unseen digits", || ex::seen_unseen(&plan, data))?;
+    table(run, "seen_unseen", &su.table()?);
+    for h in &su.heads {
+        let key = ex::head_key(&h.head);
+        run.snippet(&format!("su_gap_{key}"), h.gap()?.show(3));
+        run.number(&format!("su_gap_se_{key}"), h.gap()?.se, Fmt::Fixed(3));
+    }
+    run.snippet("su_angle_gap", su.angle_gap()?.show(1));
+    run.number("su_angle_gap_se", su.angle_gap()?.se, Fmt::Fixed(1));
+    run.number("su_seeds", plan.seeds as f64, Fmt::Int);
+    Ok(())
 }

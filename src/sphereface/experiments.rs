@@ -27,6 +27,7 @@ use crate::nn::feature::{feature_matrix, weight_matrix};
 use crate::nn::metrics::{Similarity, auc, pair_scores, roc, tar_at_far};
 use crate::nn::train::train;
 use crate::nn::{Data, EpochStats, FeatureNet, TrainConfig, to_tensor};
+use crate::softmax::experiments::SeedStats;
 use crate::softmax::verify::{FeatureCriterion, angles_to_own_weight, feature_criterion};
 
 /// Points `(x, y)` of a curve.
@@ -77,7 +78,7 @@ impl Plan {
             grid: 5760,
             thetas: 36,
             epochs: 40,
-            seeds: 3,
+            seeds: 5,
             seed,
             train_rows: None,
             bench_reps: 30,
@@ -1259,4 +1260,154 @@ pub fn bench_table(rows: &[BenchRow]) -> Table {
             })
             .collect(),
     }
+}
+
+// ---------------------------------------------------------------------------
+// Seen against unseen digits, over seeds (closed set vs open set)
+// ---------------------------------------------------------------------------
+
+/// The heads of [`seen_unseen`]: softmax without bias, then A-Softmax `m = 4`
+/// with the published annealing.
+pub fn seen_unseen_heads() -> [Head; 2] {
+    [
+        Head::Softmax { bias: false },
+        Head::ASoftmax {
+            m: 4,
+            anneal: Anneal::sphereface(),
+        },
+    ]
+}
+
+/// One head of [`seen_unseen`]: one value per seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenUnseenHead {
+    /// The head.
+    pub head: Head,
+    /// Accuracy on the training digits (the seen classes).
+    pub train_acc: Vec<f64>,
+    /// Cosine AUC on pairs of test digits of the seen classes.
+    pub auc_seen: Vec<f64>,
+    /// Cosine AUC on pairs of the unseen digits.
+    pub auc_unseen: Vec<f64>,
+    /// Mean angle (degrees) between a seen test feature and its class weight.
+    pub angle_deg: Vec<f64>,
+    /// Seeds in which the strict criterion (max intra < min inter angle) held
+    /// on the seen test digits or on the unseen digits.
+    pub criterion_holds: usize,
+}
+
+impl SeenUnseenHead {
+    /// `auc_seen − auc_unseen`, paired over seeds.
+    ///
+    /// # Errors
+    /// [`Error::TooFew`] for fewer than 2 seeds.
+    pub fn gap(&self) -> Result<SeedStats> {
+        let d = self
+            .auc_seen
+            .iter()
+            .zip(&self.auc_unseen)
+            .map(|(a, b)| a - b);
+        SeedStats::new(d.collect())
+    }
+}
+
+/// Features trained to classify the seen digits, verified on seen and unseen ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenUnseen {
+    /// Softmax, then A-Softmax ([`seen_unseen_heads`]).
+    pub heads: Vec<SeenUnseenHead>,
+}
+
+impl SeenUnseen {
+    /// Softmax's mean angle to the class weight minus A-Softmax's, paired over seeds.
+    ///
+    /// # Errors
+    /// [`Error::TooFew`] for fewer than 2 seeds.
+    pub fn angle_gap(&self) -> Result<SeedStats> {
+        let (a, b) = (&self.heads[0].angle_deg, &self.heads[1].angle_deg);
+        SeedStats::new(a.iter().zip(b).map(|(x, y)| x - y).collect())
+    }
+
+    /// The table: one row per head, mean ± sd over seeds.
+    ///
+    /// # Errors
+    /// As [`SeenUnseenHead::gap`].
+    pub fn table(&self) -> Result<Table> {
+        let st = |v: &[f64], d: usize| Ok::<_, Error>(SeedStats::new(v.to_vec())?.show(d));
+        let mut rows = Vec::new();
+        for h in &self.heads {
+            rows.push(vec![
+                head_label(&h.head),
+                st(&h.train_acc, 3)?,
+                st(&h.auc_seen, 3)?,
+                st(&h.auc_unseen, 3)?,
+                h.gap()?.show(3),
+                st(&h.angle_deg, 1)?,
+                format!("{} of {}", h.criterion_holds, h.auc_seen.len()),
+            ]);
+        }
+        Ok(Table {
+            header: vec![
+                "head (d = 8)",
+                "training accuracy",
+                "AUC, seen digits",
+                "AUC, unseen digits",
+                "seen − unseen (paired)",
+                "angle to own weight (°)",
+                "strict criterion met",
+            ],
+            rows,
+        })
+    }
+}
+
+/// Trains each of [`seen_unseen_heads`] on the digits below [`SEEN`] with
+/// `plan.seeds` seeds and verifies pairs of held-out seen digits and of the
+/// unseen digits by cosine similarity.
+///
+/// # Errors
+/// [`Error::TooFew`] for fewer than 2 seeds; [`open_split`]'s, the trainer's
+/// and the metrics' errors.
+pub fn seen_unseen(plan: &Plan, data: &Digits) -> Result<SeenUnseen> {
+    plan.check()?;
+    ensure_len("seeds", plan.seeds as usize, 2)?;
+    let o = open_split(&data.split, SEEN)?;
+    let tr = Data::new(&o.seen_train.0, &o.seen_train.1, DType::F32, &plan.device)?;
+    let te = Data::new(&o.seen_test.0, &o.seen_test.1, DType::F32, &plan.device)?;
+    let (ux, uy) = (&o.unseen.0, &o.unseen.1);
+    let ux_t = to_tensor(ux, DType::F32, &plan.device)?;
+    let sets = Sets {
+        tr: &tr,
+        te: &te,
+        test_y: &o.seen_test.1,
+    };
+    let cos_auc = |f: &DMatrix<f64>, y: &[usize]| -> Result<f64> {
+        let (g, i) = pair_scores(f, y, Similarity::Cosine)?;
+        auc(&g, &i)
+    };
+    let mut heads = Vec::new();
+    for head in seen_unseen_heads() {
+        let mut h = SeenUnseenHead {
+            head,
+            train_acc: Vec::new(),
+            auc_seen: Vec::new(),
+            auc_unseen: Vec::new(),
+            angle_deg: Vec::new(),
+            criterion_holds: 0,
+        };
+        for k in 0..plan.seeds {
+            let (m, net) = fit(plan, head, (OPEN_DIM, SEEN), plan.seed + k, &sets)?;
+            let fu = feature_matrix(&net, &ux_t)?;
+            h.train_acc.push(m.train_acc);
+            h.auc_seen.push(cos_auc(&m.test_feats, &o.seen_test.1)?);
+            h.auc_unseen.push(cos_auc(&fu, uy)?);
+            h.angle_deg
+                .push(m.angles.iter().sum::<f64>() / m.angles.len() as f64 * 180.0 / PI);
+            if m.crit.holds() || feature_criterion(&fu, uy)?.holds() {
+                h.criterion_holds += 1;
+            }
+        }
+        heads.push(h);
+    }
+    Ok(SeenUnseen { heads })
 }
