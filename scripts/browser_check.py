@@ -269,7 +269,10 @@ def main():
                     if name in chapters or name == "index.html":
                         stem = name[:-5]
                         pg.page.screenshot(path=str(shots / f"{stem}-{theme}-{label}.png"),
-                                           full_page=(label == "desktop"))
+                                           full_page=(label == "desktop"),
+                                           # a long page at full height takes a while
+                                           # on a loaded 2-core machine
+                                           timeout=180_000)
                 pg.close()
                 print(f"    {theme}, {viewport['width']} px: {len(pages)} pages "
                       f"({time.time() - t0:.0f} s)")
