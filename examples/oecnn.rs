@@ -1,0 +1,306 @@
+//! Age-invariant features (OE-CNN) and patch ensembles: runs every
+//! experiment of the chapter (`papernotes::oecnn::experiments`), draws its
+//! figures and records its numbers.
+//!
+//! `cargo run --release --example oecnn` writes `figures/oecnn/`;
+//! `cargo run --example oecnn -- --quick` runs tiny versions for CI.
+//! Candle runs on one thread (`RAYON_NUM_THREADS=1`) unless that variable is
+//! set, because the machine is shared; the thread count goes into the record.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use papernotes::Result;
+use papernotes::oecnn::age::{Nuisance, R_AGE, S_BLUR};
+use papernotes::oecnn::experiments::{self as ex, Comparison, Plan, Table, Verdict};
+use papernotes::oecnn::train::Method;
+use papernotes::plot::{self, LineChart, Mark, Scale, Series, Summary};
+use papernotes::run::{CommonArgs, Fmt, Run};
+use plotters::prelude::{RGBColor, Rectangle};
+use plotters::style::Color;
+
+#[derive(Parser)]
+#[command(about = "OE-CNN: age in the norm, identity in the direction; DeepID2 patch ensembles")]
+struct Args {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    // SAFETY: the first statement of `main`; no other thread exists yet.
+    unsafe { papernotes::device::default_to_one_thread() };
+    papernotes::run::report(run())
+}
+
+type Item = fn(&mut Run, &Plan) -> Result<()>;
+
+fn run() -> Result<()> {
+    let args = Args::parse();
+    let device = papernotes::device::select(args.common.device)?;
+    let mut run = Run::start(
+        "oecnn",
+        &args.common,
+        &papernotes::device::describe(&device),
+    )?;
+    let plan = Plan::new(run.quick(), run.seed(), device);
+    run.number("seeds", plan.seeds as f64, Fmt::Int);
+    run.number("epochs", plan.settings.epochs as f64, Fmt::Int);
+    run.number("dim", plan.settings.dim as f64, Fmt::Int);
+    run.number("hidden", plan.settings.hidden as f64, Fmt::Int);
+    run.number("copies", plan.copies as f64, Fmt::Int);
+    run.number("test_copies", plan.test_copies as f64, Fmt::Int);
+    run.number("r_age", R_AGE, Fmt::Fixed(1));
+    run.number("s_blur", S_BLUR, Fmt::Fixed(1));
+    let items: [(&str, Item); 5] = [
+        (
+            "item 1: nuisances and orthogonality",
+            picture_and_orthogonality,
+        ),
+        ("item 2: CAF arithmetic", |r, _| caf(r)),
+        ("item 3: methods across age", age_comparison),
+        ("item 4: blur as the nuisance", blur_comparison),
+        ("item 5: patch ensembles", patches),
+    ];
+    let mut times = Vec::new();
+    for (label, item) in items {
+        let t0 = Instant::now();
+        item(&mut run, &plan)?;
+        times.push(vec![
+            label.to_string(),
+            format!("{:.3}", t0.elapsed().as_secs_f64()),
+        ]);
+    }
+    run.table("item_timings", &["experiment", "wall time (s)"], &times);
+    run.finish()
+}
+
+fn table(run: &mut Run, key: &str, t: &Table) {
+    run.table(key, &t.header, &t.rows);
+}
+
+fn verdict(run: &mut Run, key: &str, v: Verdict) {
+    run.snippet(key, v.label());
+}
+
+fn picture_and_orthogonality(run: &mut Run, plan: &Plan) -> Result<()> {
+    let path = run.figure(
+        "aged_digits.svg",
+        "Three test digits under the two nuisances: stroke thickening (age) and blur, amount 0 to 1 from left to right",
+    );
+    digit_grid(&path, plan)?;
+    let o = ex::orthogonality(plan.ortho_points, plan.seed)?;
+    run.number("ortho_points", o.points as f64, Fmt::Int);
+    run.number("ortho_age_tan", o.age_tangential, Fmt::Sci(1));
+    run.number("ortho_id_rad", o.id_radial, Fmt::Sci(1));
+    run.number("ortho_plane_age", o.plane_age_off_normal, Fmt::Sci(1));
+    run.number("ortho_plane_id", o.plane_id_off_plane, Fmt::Sci(1));
+    let path = run.figure(
+        "decomposition.svg",
+        "Gradients of the OE losses at 2-D features on the circle ‖x‖ = 1.5, by automatic differentiation: the age loss's is radial, the identity loss's tangential",
+    );
+    let mut chart = LineChart::new("Where the two losses push a feature", "x₁", "x₂");
+    let circle = (0..=120)
+        .map(|k| {
+            let t = 2.0 * std::f64::consts::PI * k as f64 / 120.0;
+            (1.5 * t.cos(), 1.5 * t.sin())
+        })
+        .collect();
+    chart.push(Series::line("theory: ‖x‖ = 1.5, one age", circle, 7).with_mark(Mark::Dashed));
+    for (k, a) in o.arrows.iter().enumerate() {
+        for (c, g, label) in [
+            (0, a.age, "∇L_age (measured, AD)"),
+            (1, a.id, "∇L_id (measured, AD)"),
+        ] {
+            let n = (g.0 * g.0 + g.1 * g.1).sqrt().max(1e-12);
+            let end = (a.x.0 + 0.6 * g.0 / n, a.x.1 + 0.6 * g.1 / n);
+            let s = Series::line(label, vec![a.x, end], c);
+            chart.push(if k == 0 { s } else { s.without_key() });
+        }
+    }
+    chart.x_range = Some((-3.4, 3.4));
+    chart.y_range = Some((-2.2, 2.2));
+    chart.save(&path)
+}
+
+/// Pixels of digits drawn as grey squares: one row per (digit, nuisance), one
+/// column per amount.
+fn digit_grid(path: &Path, plan: &Plan) -> Result<()> {
+    let s = ex::split(plan)?;
+    let err = |e: String| plot::plot_err(path, e);
+    let amounts = [0.0, 0.25, 0.5, 0.75, 1.0];
+    let rows: Vec<(usize, Nuisance)> = [0, 1, 2]
+        .iter()
+        .flat_map(|&r| [(r, Nuisance::Thicken), (r, Nuisance::Blur)])
+        .collect();
+    let (px, gap) = (12i32, 10i32);
+    let w = (amounts.len() as i32) * (8 * px + gap) + gap;
+    let h = (rows.len() as i32) * (8 * px + gap) + gap;
+    let root = plot::svg_root(path, (w as u32, h as u32))?;
+    for (ri, &(r, nuis)) in rows.iter().enumerate() {
+        let img: Vec<f64> = s.test_x.row(r).iter().copied().collect();
+        for (ci, &a) in amounts.iter().enumerate() {
+            let out = nuis.apply(&img, a)?;
+            let (x0, y0) = (
+                gap + ci as i32 * (8 * px + gap),
+                gap + ri as i32 * (8 * px + gap),
+            );
+            for (k, v) in out.iter().enumerate() {
+                let g = (255.0 * (1.0 - v.clamp(0.0, 1.0))) as u8;
+                let (i, j) = ((k / 8) as i32, (k % 8) as i32);
+                let rect = Rectangle::new(
+                    [
+                        (x0 + j * px, y0 + i * px),
+                        (x0 + (j + 1) * px, y0 + (i + 1) * px),
+                    ],
+                    RGBColor(g, g, g).filled(),
+                );
+                root.draw(&rect).map_err(|e| err(e.to_string()))?;
+            }
+        }
+    }
+    plot::finish(root, path)
+}
+
+fn caf(run: &mut Run) -> Result<()> {
+    let c = ex::caf();
+    run.number("caf_per_identity", c.per_identity, Fmt::Fixed(1));
+    run.number("caf_rel_error", 100.0 * c.relative_error, Fmt::Int);
+    verdict(run, "caf_verdict", ex::caf_verdict(&c));
+    Ok(())
+}
+
+/// Records a comparison: table, per-seed values, pair counts, ROC figure.
+fn record(run: &mut Run, key: &str, cmp: &Comparison, title: &str) -> Result<()> {
+    table(run, key, &cmp.table());
+    run.record(key, cmp.per_seed())?;
+    run.number(&format!("{key}_genuine"), cmp.pairs.0 as f64, Fmt::Int);
+    run.number(&format!("{key}_impostor"), cmp.pairs.1 as f64, Fmt::Int);
+    for m in cmp.methods() {
+        for name in [
+            "test_acc",
+            "auc",
+            "tar2",
+            "tar3",
+            "probe_dir",
+            "probe_raw",
+            "readout_r2",
+            "gap",
+        ] {
+            let (mean, _) = ex::mean_std(&cmp.values(m, name));
+            run.number(&format!("{key}_{}_{name}", m.key()), mean, Fmt::Fixed(3));
+        }
+        let (ms, _) = ex::mean_std(&cmp.values(m, "epoch_s"));
+        run.number(
+            &format!("{key}_{}_epoch_ms", m.key()),
+            1000.0 * ms,
+            Fmt::Fixed(1),
+        );
+    }
+    let path = run.figure(
+        &format!("{key}_roc.svg"),
+        &format!("Cross-{} verification ROC per method: mean TAR over seeds, band from the lowest to the highest seed", cmp.nuisance.name()),
+    );
+    let mut chart = LineChart::new(
+        title,
+        "false accept rate (matched-amount impostor pairs)",
+        "true accept rate (far-apart genuine pairs)",
+    );
+    let grid = ex::roc_grid();
+    for (k, m) in cmp.methods().into_iter().enumerate() {
+        let s = Series::summary(m.name(), &grid, &cmp.roc(m), k, Summary::MeanMinMax)?;
+        chart.push(s);
+    }
+    chart.x_scale = Scale::Log;
+    chart.legend = plot::Legend::Right;
+    chart.save(&path)
+}
+
+fn age_comparison(run: &mut Run, plan: &Plan) -> Result<()> {
+    let sets = ex::sets(plan, Nuisance::Thicken)?;
+    run.number("n_train", sets.train.len() as f64, Fmt::Int);
+    run.number("n_test", sets.test.len() as f64, Fmt::Int);
+    let cmp = ex::compare(plan, &sets, &Method::ALL)?;
+    record(run, "age", &cmp, "Cross-age verification of digits")?;
+    let v = |m, n| cmp.values(m, n);
+    let inv = ex::invariance_verdict(
+        &v(Method::Oe, "probe_dir"),
+        &v(Method::Softmax, "probe_dir"),
+    )?;
+    verdict(run, "verdict_invariance", inv);
+    let over = ex::overfitting_verdict(&v(Method::Oe, "gap"), &v(Method::ASoftmax, "gap"))?;
+    verdict(run, "verdict_overfitting", over);
+    let mix = ex::better_verdict(&v(Method::Oe, "tar2"), &v(Method::SoftmaxAge, "tar2"))?;
+    verdict(run, "verdict_mixing", mix);
+    let plane = ex::better_verdict(&v(Method::Plane, "tar2"), &v(Method::Oe, "tar2"))?;
+    verdict(run, "verdict_plane", plane);
+    let verif = ex::better_verdict(
+        &v(Method::Verification, "tar2"),
+        &v(Method::Softmax, "tar2"),
+    )?;
+    verdict(run, "verdict_verification", verif);
+    Ok(())
+}
+
+fn blur_comparison(run: &mut Run, plan: &Plan) -> Result<()> {
+    let sets = ex::sets(plan, Nuisance::Blur)?;
+    let methods = [Method::Softmax, Method::SoftmaxAge, Method::Oe];
+    let cmp = ex::compare(plan, &sets, &methods)?;
+    record(run, "blur", &cmp, "Cross-blur verification of digits")?;
+    let v = |m, n| cmp.values(m, n);
+    let nv = ex::nuisance_verdict(
+        &v(Method::Oe, "readout_r2"),
+        &v(Method::Oe, "tar2"),
+        &v(Method::Softmax, "tar2"),
+    )?;
+    verdict(run, "verdict_blur", nv);
+    Ok(())
+}
+
+fn patches(run: &mut Run, plan: &Plan) -> Result<()> {
+    let p = ex::patches(plan)?;
+    table(run, "patches", &p.table());
+    run.record("patches", p.per_seed())?;
+    run.number("patch_hidden", p.hidden.1 as f64, Fmt::Int);
+    run.number("params_whole", p.params.0 as f64, Fmt::Int);
+    run.number("params_ens", p.params.1 as f64, Fmt::Int);
+    let ps = p.per_seed();
+    let get = |k: &str| ps.get(k).cloned().unwrap_or_default();
+    run.snippet("whole_drop", ex::pm(&get("whole_worst_drop"), 3));
+    run.snippet("ens_drop", ex::pm(&get("ens_worst_drop"), 3));
+    let pv = ex::patch_verdict(&get("ens_worst_drop"), &get("whole_worst_drop"))?;
+    verdict(run, "verdict_patches", pv);
+    let path = run.figure(
+        "occlusion.svg",
+        "Test accuracy of one network on the whole digit and of four networks on its quadrants (same parameters), clean (0) and with quadrant 1–4 occluded: mean over seeds, band from the lowest to the highest seed",
+    );
+    let mut chart = LineChart::new(
+        "Occluding one quadrant at test time",
+        "occluded quadrant (0: none)",
+        "test accuracy",
+    );
+    let xs: Vec<f64> = (0..5).map(f64::from).collect();
+    for (k, (name, label)) in [
+        ("whole_acc", "one network, whole image"),
+        ("ens_acc", "four patch networks"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let runs: Vec<Vec<f64>> = p
+            .runs
+            .iter()
+            .map(|r| {
+                if name == "whole_acc" {
+                    r.whole_acc.clone()
+                } else {
+                    r.ens_acc.clone()
+                }
+            })
+            .collect();
+        let s = Series::summary(label, &xs, &runs, k, Summary::MeanMinMax)?;
+        chart.push(s.with_mark(Mark::LinePoints));
+    }
+    chart.save(&path)
+}
