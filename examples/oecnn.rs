@@ -177,6 +177,23 @@ fn record(run: &mut Run, key: &str, cmp: &Comparison, title: &str) -> Result<()>
     run.record(key, cmp.per_seed())?;
     run.number(&format!("{key}_genuine"), cmp.pairs.0 as f64, Fmt::Int);
     run.number(&format!("{key}_impostor"), cmp.pairs.1 as f64, Fmt::Int);
+    let epoch_rows: Vec<Vec<String>> = cmp
+        .methods()
+        .into_iter()
+        .map(|m| {
+            let ms: Vec<f64> = cmp
+                .values(m, "epoch_s")
+                .iter()
+                .map(|s| 1000.0 * s)
+                .collect();
+            vec![m.name().to_string(), ex::pm(&ms, 1)]
+        })
+        .collect();
+    run.table(
+        &format!("{key}_epoch_ms"),
+        &["method", "ms per epoch"],
+        &epoch_rows,
+    );
     for m in cmp.methods() {
         for name in [
             "test_acc",
@@ -245,7 +262,12 @@ fn age_comparison(run: &mut Run, plan: &Plan) -> Result<()> {
 
 fn blur_comparison(run: &mut Run, plan: &Plan) -> Result<()> {
     let sets = ex::sets(plan, Nuisance::Blur)?;
-    let methods = [Method::Softmax, Method::SoftmaxAge, Method::Oe];
+    let methods = [
+        Method::Softmax,
+        Method::ASoftmax,
+        Method::SoftmaxAge,
+        Method::Oe,
+    ];
     let cmp = ex::compare(plan, &sets, &methods)?;
     record(run, "blur", &cmp, "Cross-blur verification of digits")?;
     let v = |m, n| cmp.values(m, n);

@@ -48,6 +48,7 @@ pub fn check_ages(ages: &[f64]) -> Result<()> {
 pub fn thicken(img: &[f64], side: usize, r: f64) -> Result<Vec<f64>> {
     check_ages(&[r])?;
     check_image(img, side)?;
+    // ANCHOR: thicken_kernel
     let k = |d: f64| (1.0 + r - d).clamp(0.0, 1.0);
     let reach = r.ceil() as isize + 1;
     let mut out = vec![0.0; img.len()];
@@ -64,6 +65,7 @@ pub fn thicken(img: &[f64], side: usize, r: f64) -> Result<Vec<f64>> {
             }
         }
     }
+    // ANCHOR_END: thicken_kernel
     Ok(out)
 }
 // ANCHOR_END: thicken

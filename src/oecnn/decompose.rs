@@ -118,6 +118,7 @@ pub fn psi_cos<S: Scalar>(c: S, m: u32) -> S {
 /// the identity part of `x` and the class weight `w_j`. It depends on `x`
 /// only through the direction of its identity part.
 pub fn identity_loss<S: Scalar>(x: &[S], w: &DMatrix<f64>, y: usize, p: &OeParams) -> S {
+    // ANCHOR: identity_loss_body
     let v = identity_part(x, p.geometry);
     let n = norm(v);
     let logits: Vec<S> = (0..w.nrows())
@@ -132,14 +133,17 @@ pub fn identity_loss<S: Scalar>(x: &[S], w: &DMatrix<f64>, y: usize, p: &OeParam
         })
         .collect();
     log_sum_exp(&logits).unwrap_or(S::cst(f64::NAN)) - logits[y]
+    // ANCHOR_END: identity_loss_body
 }
 
 /// The age loss of one feature, `½(α a(x) + β − z)²` with the age code `a(x)`.
 /// It depends on `x` only through the age code.
+// ANCHOR: age_loss
 pub fn age_loss<S: Scalar>(x: &[S], z: f64, p: &OeParams) -> S {
     let r = S::cst(p.alpha) * age_code(x, p.geometry) + S::cst(p.beta) - S::cst(z);
     S::cst(0.5) * r * r
 }
+// ANCHOR_END: age_loss
 // ANCHOR_END: identity_loss
 
 /// Checks a batch for the OE loss.

@@ -92,11 +92,13 @@ pub fn matched_hidden(
     ] {
         ensure_len(name, v, 1)?;
     }
+    // ANCHOR: budget_search
     let budget = params(input, hidden, dim, classes);
     let per = |h: usize| patches * params(patch_input, h, patch_dim, classes);
     let mut h = 0;
     while per(h + 1) <= budget {
         h += 1;
+        // ANCHOR_END: budget_search
     }
     ensure_len("hidden units within the budget", h, 1)?;
     Ok(h)

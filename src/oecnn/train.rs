@@ -245,6 +245,7 @@ impl Model {
     /// # Errors
     /// [`Error::Candle`] on a shape mismatch.
     pub fn batch_loss(&self, x: &Tensor, y: &Tensor, z: &Tensor, lambda: f64) -> Result<Tensor> {
+        // ANCHOR: batch_loss_body
         let s = &self.settings;
         let f = self.net.features(x)?;
         let (v, w) = identity_part(&f, self.net.head_w.as_tensor(), self.method)?;
@@ -267,6 +268,7 @@ impl Model {
             }
             _ => id,
         })
+        // ANCHOR_END: batch_loss_body
     }
     // ANCHOR_END: batch_loss
 

@@ -57,6 +57,7 @@ pub fn cross_age_pairs(
             reason: "age differences are ≥ 0".into(),
         });
     }
+    // ANCHOR: pairs_loop
     let (mut genuine, mut impostor) = (vec![], vec![]);
     for i in 0..identity.len() {
         for j in i + 1..identity.len() {
@@ -70,6 +71,7 @@ pub fn cross_age_pairs(
             }
         }
     }
+    // ANCHOR_END: pairs_loop
     ensure_len("genuine cross-age pairs", genuine.len(), 1)?;
     ensure_len("impostor matched-age pairs", impostor.len(), 1)?;
     Ok(Pairs { genuine, impostor })
