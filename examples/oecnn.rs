@@ -84,6 +84,14 @@ fn verdict(run: &mut Run, key: &str, v: Verdict) {
     run.snippet(key, v.label());
 }
 
+/// Records how metric `name` of method `a` compares with `b`, in words.
+fn contrast(run: &mut Run, cmp: &Comparison, (a, b): (Method, Method), name: &str) -> Result<()> {
+    let c = ex::Contrast::of(&cmp.values(a, name), &cmp.values(b, name))?;
+    let key = format!("cmp_{}_{}_{}_{name}", cmp.nuisance.name(), a.key(), b.key());
+    run.snippet(&key, c.words());
+    Ok(())
+}
+
 fn picture_and_orthogonality(run: &mut Run, plan: &Plan) -> Result<()> {
     let path = run.figure(
         "aged_digits.svg",
@@ -119,7 +127,7 @@ fn picture_and_orthogonality(run: &mut Run, plan: &Plan) -> Result<()> {
             chart.push(if k == 0 { s } else { s.without_key() });
         }
     }
-    chart.x_range = Some((-3.4, 3.4));
+    chart.x_range = Some((-4.1, 4.1));
     chart.y_range = Some((-2.2, 2.2));
     chart.save(&path)
 }
@@ -250,14 +258,74 @@ fn age_comparison(run: &mut Run, plan: &Plan) -> Result<()> {
     verdict(run, "verdict_overfitting", over);
     let mix = ex::better_verdict(&v(Method::Oe, "tar2"), &v(Method::SoftmaxAge, "tar2"))?;
     verdict(run, "verdict_mixing", mix);
-    let plane = ex::better_verdict(&v(Method::Plane, "tar2"), &v(Method::Oe, "tar2"))?;
+    let plane = ex::plane_verdict(
+        (&v(Method::Plane, "tar2"), &v(Method::Oe, "tar2")),
+        (
+            &v(Method::Plane, "readout_r2"),
+            &v(Method::Oe, "readout_r2"),
+        ),
+    )?;
     verdict(run, "verdict_plane", plane);
     let verif = ex::better_verdict(
         &v(Method::Verification, "tar2"),
         &v(Method::Softmax, "tar2"),
     )?;
     verdict(run, "verdict_verification", verif);
-    Ok(())
+    let works = ex::decomposition_works(
+        &v(Method::Oe, "readout_r2"),
+        &v(Method::Oe, "tar2"),
+        &v(Method::ASoftmax, "tar2"),
+    )?;
+    run.snippet("age_works", if works { "yes" } else { "no" });
+    for (pair, name) in [
+        ((Method::Oe, Method::ASoftmax), "tar2"),
+        ((Method::Oe, Method::Softmax), "tar2"),
+        ((Method::SoftmaxAge, Method::Softmax), "tar2"),
+        ((Method::Oe, Method::Softmax), "probe_dir"),
+        ((Method::Oe, Method::ASoftmax), "probe_dir"),
+        ((Method::Oe, Method::ASoftmax), "gap"),
+    ] {
+        contrast(run, &cmp, pair, name)?;
+    }
+    age_weight(run, plan, &sets)
+}
+
+fn age_weight(run: &mut Run, plan: &Plan, sets: &ex::Sets) -> Result<()> {
+    let sweep = ex::age_weight_sweep(plan, sets, &[0.3, 1.0, 3.0, 10.0, 30.0])?;
+    table(run, "sweep", &sweep.table());
+    run.record("sweep", sweep.per_seed())?;
+    verdict(
+        run,
+        "verdict_length",
+        ex::length_verdict(&sweep.lambdas, &sweep.values("readout_r2"))?,
+    );
+    let path = run.figure(
+        "age_weight.svg",
+        "OE (sphere) trained with age-loss weights 0.3 to 30: the norm's age read-out R², the age left in the direction, and cross-age TAR at FAR = 1e-2; mean over seeds, band from the lowest to the highest seed",
+    );
+    let mut chart = LineChart::new(
+        "How hard to force the norm to be the age",
+        "age-loss weight Λ_age",
+        "R² or TAR",
+    );
+    let series = [
+        ("readout_r2", "age read-out R² of the norm"),
+        ("probe_dir", "age R² of a linear probe on x̃"),
+        ("tar2", "cross-age TAR at FAR = 1e-2"),
+    ];
+    for (k, (name, label)) in series.into_iter().enumerate() {
+        let s = Series::summary(
+            label,
+            &sweep.lambdas,
+            &sweep.curves(name),
+            k,
+            Summary::MeanMinMax,
+        )?;
+        chart.push(s.with_mark(Mark::LinePoints));
+    }
+    chart.x_scale = Scale::Log;
+    chart.y_range = Some((-0.1, 1.0));
+    chart.save(&path)
 }
 
 fn blur_comparison(run: &mut Run, plan: &Plan) -> Result<()> {
@@ -274,9 +342,10 @@ fn blur_comparison(run: &mut Run, plan: &Plan) -> Result<()> {
     let nv = ex::nuisance_verdict(
         &v(Method::Oe, "readout_r2"),
         &v(Method::Oe, "tar2"),
-        &v(Method::Softmax, "tar2"),
+        &v(Method::ASoftmax, "tar2"),
     )?;
     verdict(run, "verdict_blur", nv);
+    contrast(run, &cmp, (Method::Oe, Method::ASoftmax), "tar2")?;
     Ok(())
 }
 

@@ -525,3 +525,165 @@ fn exercise_patch_networks_with_the_same_parameter_budget() {
     let x = DMatrix::from_element(1, 64, 1.0);
     assert_eq!(occlude(&x, &q[0]).unwrap().sum(), 48.0);
 }
+
+// ------------------------------------------------------------ verdicts of the recorded full run
+
+/// The committed full run's record (`figures/oecnn/run.json`).
+fn record() -> serde_json::Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/figures/oecnn/run.json");
+    let text = std::fs::read_to_string(path).expect("figures/oecnn/run.json is committed");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("run.json is JSON");
+    assert_eq!(
+        v["mode"], "full",
+        "the verdicts are decided by the full run"
+    );
+    v
+}
+
+/// Per-seed values of one metric of one method, at least five seeds.
+fn seeds(rec: &serde_json::Value, key: &str, method: &str, metric: &str) -> Vec<f64> {
+    let v = ex::recorded(rec, key, method, metric).unwrap();
+    assert!(v.len() >= 5, "{key}.{method}.{metric}: {} seeds", v.len());
+    v
+}
+
+/// OE-02, OE-08: OE's direction carries less age than softmax's (the probe's
+/// R² lower by two standard errors) but is not age-free (R² above 0.05).
+#[test]
+fn oe_direction_keeps_less_age_than_softmax_but_is_not_age_free() {
+    let r = record();
+    let oe = seeds(&r, "age", "oe", "probe_dir");
+    let sm = seeds(&r, "age", "softmax", "probe_dir");
+    assert_eq!(
+        ex::invariance_verdict(&oe, &sm).unwrap(),
+        Verdict::HoldsUnderConditions
+    );
+    let a = seeds(&r, "age", "asoftmax", "probe_dir");
+    assert_eq!(
+        Contrast::of(&oe, &a).unwrap().sign(),
+        0,
+        "about as much age as A-Softmax's"
+    );
+}
+
+/// OE-18: the train − test gap of OE is not smaller than A-Softmax's.
+#[test]
+fn oe_does_not_shrink_the_train_test_gap_against_a_softmax() {
+    let r = record();
+    let oe = seeds(&r, "age", "oe", "gap");
+    let a = seeds(&r, "age", "asoftmax", "gap");
+    assert_eq!(ex::overfitting_verdict(&oe, &a).unwrap(), Verdict::Wrong);
+}
+
+/// OE-05: OE verifies across age better than softmax with an age head on the
+/// same vector (TAR at FAR = 1e-2 higher by two standard errors).
+#[test]
+fn oe_verifies_across_age_better_than_the_mixed_age_head() {
+    let r = record();
+    let oe = seeds(&r, "age", "oe", "tar2");
+    let mixed = seeds(&r, "age", "agehead", "tar2");
+    assert_eq!(
+        ex::better_verdict(&oe, &mixed).unwrap(),
+        Verdict::HoldsUnderConditions
+    );
+    // The conditions: the margin makes the difference, the age head changes nothing.
+    let a = seeds(&r, "age", "asoftmax", "tar2");
+    assert_eq!(Contrast::of(&oe, &a).unwrap().sign(), 0);
+    let sm = seeds(&r, "age", "softmax", "tar2");
+    assert_eq!(Contrast::of(&mixed, &sm).unwrap().sign(), 0);
+}
+
+/// The plane variant verifies across age as well as the sphere and reads the
+/// age off its height far better than the sphere off its norm.
+#[test]
+fn plane_variant_verifies_as_well_and_reads_age_better() {
+    let r = record();
+    let tar = (
+        seeds(&r, "age", "plane", "tar2"),
+        seeds(&r, "age", "oe", "tar2"),
+    );
+    let ro = (
+        seeds(&r, "age", "plane", "readout_r2"),
+        seeds(&r, "age", "oe", "readout_r2"),
+    );
+    let v = ex::plane_verdict((&tar.0, &tar.1), (&ro.0, &ro.1)).unwrap();
+    assert_eq!(v, Verdict::Holds);
+}
+
+/// DeepID2's verification term raises cross-age TAR over plain softmax.
+#[test]
+fn verification_term_raises_cross_age_tar() {
+    let r = record();
+    let with = seeds(&r, "age", "verif", "tar2");
+    let without = seeds(&r, "age", "softmax", "tar2");
+    assert_eq!(
+        ex::better_verdict(&with, &without).unwrap(),
+        Verdict::HoldsUnderConditions
+    );
+}
+
+/// OE-15: with blur in place of age the decomposition works as it does for
+/// age: the norm carries some of the blur and the direction verifies across
+/// blur no worse than A-Softmax.
+#[test]
+fn blur_can_take_the_place_of_age() {
+    let r = record();
+    let v = ex::nuisance_verdict(
+        &seeds(&r, "blur", "oe", "readout_r2"),
+        &seeds(&r, "blur", "oe", "tar2"),
+        &seeds(&r, "blur", "asoftmax", "tar2"),
+    )
+    .unwrap();
+    assert_eq!(v, Verdict::HoldsUnderConditions);
+    let age = ex::decomposition_works(
+        &seeds(&r, "age", "oe", "readout_r2"),
+        &seeds(&r, "age", "oe", "tar2"),
+        &seeds(&r, "age", "asoftmax", "tar2"),
+    );
+    assert!(age.unwrap(), "the same rule must hold for age");
+}
+
+/// OE-01: the norm reads the age (R² ≥ 0.5) only at an age-loss weight
+/// above the default 1.
+#[test]
+fn the_norm_represents_the_age_only_under_a_large_enough_age_weight() {
+    let r = record();
+    let lambdas = [0.3, 1.0, 3.0, 10.0, 30.0];
+    let readout: Vec<Vec<f64>> = lambdas
+        .iter()
+        .map(|l| seeds(&r, "sweep", &format!("lambda_{l}"), "readout_r2"))
+        .collect();
+    let v = ex::length_verdict(&lambdas, &readout).unwrap();
+    assert_eq!(v, Verdict::HoldsUnderConditions);
+    assert!(ex::length_verdict(&lambdas, &readout[..2]).is_err());
+    // The price: from Λ = 1 to Λ = 30 the direction carries more age and
+    // cross-age TAR falls.
+    let at = |l: f64, m: &str| seeds(&r, "sweep", &format!("lambda_{l}"), m);
+    let more_age = Contrast::of(&at(30.0, "probe_dir"), &at(1.0, "probe_dir"));
+    assert_eq!(more_age.unwrap().sign(), 1);
+    assert_eq!(
+        Contrast::of(&at(30.0, "tar2"), &at(1.0, "tar2"))
+            .unwrap()
+            .sign(),
+        -1
+    );
+}
+
+/// DI-01, DI-02: four patch networks lose less accuracy than one whole-image
+/// network of the same size when one quadrant is occluded (the worst quadrant).
+#[test]
+fn patch_ensemble_loses_less_under_occlusion() {
+    let r = record();
+    let get = |k: &str| {
+        let v: Vec<f64> = r["results"]["patches"][k]
+            .as_array()
+            .expect("patch results")
+            .iter()
+            .map(|a| a.as_f64().expect("a number"))
+            .collect();
+        assert!(v.len() >= 5, "{k}: {} seeds", v.len());
+        v
+    };
+    let v = ex::patch_verdict(&get("ens_worst_drop"), &get("whole_worst_drop")).unwrap();
+    assert_eq!(v, Verdict::HoldsUnderConditions);
+}

@@ -156,6 +156,16 @@ impl Contrast {
         Ok(Contrast { diff: ma - mb, se })
     }
 
+    /// The comparison in words, for prose: "higher", "lower", or "not
+    /// different beyond two standard errors".
+    pub fn words(&self) -> &'static str {
+        match self.sign() {
+            1 => "higher",
+            -1 => "lower",
+            _ => "not different beyond two standard errors",
+        }
+    }
+
     /// `+1` if `a` is larger by more than two standard errors, `−1` if
     /// smaller by more than two, `0` otherwise (no decision).
     pub fn sign(&self) -> i32 {
@@ -637,9 +647,101 @@ impl Comparison {
                 "AUC",
                 "TAR@1e-2",
                 "TAR@1e-3",
-                "age R² on x̂",
+                "age R² on x̃",
                 "age R² on x",
                 "age read-out R²",
+            ],
+            rows: rows.collect(),
+        }
+    }
+}
+
+/// OE trained with several age-loss weights `Λ_age`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Sweep {
+    /// The weights.
+    pub lambdas: Vec<f64>,
+    /// `runs[k]`: one result per seed at `lambdas[k]`.
+    pub runs: Vec<Vec<RunResult>>,
+}
+
+// ANCHOR: sweep
+/// Trains OE (sphere) at each age-loss weight in `lambdas`, over the plan's seeds.
+///
+/// # Errors
+/// As [`evaluate`]; [`Error::TooFew`] for no weight.
+pub fn age_weight_sweep(plan: &Plan, sets: &Sets, lambdas: &[f64]) -> Result<Sweep> {
+    ensure_len("age weights", lambdas.len(), 1)?;
+    let mut runs = vec![];
+    for &lambda in lambdas {
+        let mut p = plan.clone();
+        p.settings.lambda_age = lambda;
+        runs.push(
+            plan.seeds()
+                .map(|seed| evaluate(&p, sets, Method::Oe, seed))
+                .collect::<Result<_>>()?,
+        );
+    }
+    Ok(Sweep {
+        lambdas: lambdas.to_vec(),
+        runs,
+    })
+}
+// ANCHOR_END: sweep
+
+impl Sweep {
+    /// Per-seed values of a metric at each weight: `out[k][seed]`.
+    pub fn values(&self, name: &str) -> Vec<Vec<f64>> {
+        self.runs
+            .iter()
+            .map(|rs| rs.iter().map(|r| metric(r, name)).collect())
+            .collect()
+    }
+
+    /// The same, one curve per seed across the weights: `out[seed][k]`.
+    pub fn curves(&self, name: &str) -> Vec<Vec<f64>> {
+        let v = self.values(name);
+        let seeds = v.first().map_or(0, Vec::len);
+        (0..seeds)
+            .map(|s| v.iter().map(|at| at[s]).collect())
+            .collect()
+    }
+
+    /// Every metric per weight and seed, for the run record.
+    pub fn per_seed(&self) -> BTreeMap<String, BTreeMap<String, Vec<f64>>> {
+        self.lambdas
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                let v = METRICS
+                    .iter()
+                    .map(|n| (n.to_string(), self.values(n)[k].clone()));
+                (format!("lambda_{l}"), v.collect())
+            })
+            .collect()
+    }
+
+    /// Read-out, probe and verification per weight, mean ± std over seeds.
+    pub fn table(&self) -> Table {
+        let rows = self.lambdas.iter().enumerate().map(|(k, l)| {
+            let v = |n: &str| self.values(n)[k].clone();
+            vec![
+                format!("{l}"),
+                pm(&v("readout_r2"), 2),
+                pm(&v("probe_dir"), 2),
+                pm(&v("test_acc"), 3),
+                pm(&v("auc"), 4),
+                pm(&v("tar2"), 3),
+            ]
+        });
+        Table {
+            header: vec![
+                "Λ_age",
+                "age read-out R²",
+                "age R² on x̃",
+                "test accuracy",
+                "AUC",
+                "TAR@1e-2",
             ],
             rows: rows.collect(),
         }
@@ -694,20 +796,82 @@ pub fn better_verdict(a_tar: &[f64], b_tar: &[f64]) -> Result<Verdict> {
     })
 }
 
+/// Whether the decomposition works for a nuisance: the norm carries some
+/// of it (mean read-out `R²` above 0 by two standard errors) and the
+/// direction verifies across it no worse than the same margin loss without
+/// the decomposition (A-Softmax; TAR at 1e-2 not lower by two standard errors).
+///
+/// # Errors
+/// As [`Contrast::of`].
+pub fn decomposition_works(
+    oe_readout: &[f64],
+    oe_tar: &[f64],
+    asoftmax_tar: &[f64],
+) -> Result<bool> {
+    let zero = vec![0.0; oe_readout.len()];
+    let reads = Contrast::of(oe_readout, &zero)?.sign() > 0;
+    Ok(reads && Contrast::of(oe_tar, asoftmax_tar)?.sign() >= 0)
+}
+
 /// A second nuisance in place of age (OE-15): holds under conditions if
-/// OE's norm reads the nuisance (mean read-out `R² ≥ 0.5` over the seeds) and its
-/// direction verifies across the nuisance no worse than softmax (TAR at
-/// 1e-2 not lower by two standard errors); wrong otherwise.
+/// [`decomposition_works`] for it, wrong otherwise.
 ///
 /// # Errors
 /// As [`Contrast::of`].
 pub fn nuisance_verdict(
     oe_readout: &[f64],
     oe_tar: &[f64],
-    softmax_tar: &[f64],
+    asoftmax_tar: &[f64],
 ) -> Result<Verdict> {
-    let reads = !oe_readout.is_empty() && mean_std(oe_readout).0 >= 0.5;
-    Ok(if reads && Contrast::of(oe_tar, softmax_tar)?.sign() >= 0 {
+    Ok(if decomposition_works(oe_readout, oe_tar, asoftmax_tar)? {
+        Verdict::HoldsUnderConditions
+    } else {
+        Verdict::Wrong
+    })
+}
+
+/// The plane variant against the sphere: holds if it verifies across age no
+/// worse (TAR at 1e-2 not lower by two standard errors) and reads the age
+/// better (read-out `R²` higher by two standard errors); holds under
+/// conditions if only one of the two; wrong if neither.
+///
+/// # Errors
+/// As [`Contrast::of`].
+pub fn plane_verdict(
+    (plane_tar, oe_tar): (&[f64], &[f64]),
+    (plane_readout, oe_readout): (&[f64], &[f64]),
+) -> Result<Verdict> {
+    let verifies = Contrast::of(plane_tar, oe_tar)?.sign() >= 0;
+    let reads = Contrast::of(plane_readout, oe_readout)?.sign() > 0;
+    Ok(match (verifies, reads) {
+        (true, true) => Verdict::Holds,
+        (false, false) => Verdict::Wrong,
+        _ => Verdict::HoldsUnderConditions,
+    })
+}
+
+/// "Force the length of features to represent the age" (OE-01): holds if
+/// the norm reads the age with mean `R² ≥ 0.5` at the default weight
+/// (`Λ_age = 1`), holds under conditions if only at a larger weight, wrong
+/// if at none. `readout[k]` holds the per-seed `R²` at `lambdas[k]`.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] if the lengths differ; [`Error::TooFew`] for no weight.
+pub fn length_verdict(lambdas: &[f64], readout: &[Vec<f64>]) -> Result<Verdict> {
+    ensure_len("age weights", lambdas.len(), 1)?;
+    if readout.len() != lambdas.len() {
+        return Err(Error::ShapeMismatch {
+            what: "read-outs vs age weights",
+            expected: lambdas.len().to_string(),
+            got: readout.len().to_string(),
+        });
+    }
+    let ok = |k: usize| mean_std(&readout[k]).0 >= 0.5;
+    let at_default = (0..lambdas.len()).any(|k| lambdas[k] == 1.0 && ok(k));
+    let larger = (0..lambdas.len()).any(|k| lambdas[k] > 1.0 && ok(k));
+    Ok(if at_default {
+        Verdict::Holds
+    } else if larger {
         Verdict::HoldsUnderConditions
     } else {
         Verdict::Wrong
