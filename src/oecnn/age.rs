@@ -196,7 +196,7 @@ impl AgedSet {
         let n = images.nrows() * copies;
         let mut x = DMatrix::zeros(n, images.ncols());
         let (mut identity, mut age, mut source) = (vec![], vec![], vec![]);
-        for r in 0..images.nrows() {
+        for (r, &label) in labels.iter().enumerate() {
             let img: Vec<f64> = images.row(r).iter().copied().collect();
             for c in 0..copies {
                 let a = if c == 0 && copies > 1 {
@@ -209,7 +209,7 @@ impl AgedSet {
                 for (k, v) in out.into_iter().enumerate() {
                     x[(row, k)] = v;
                 }
-                identity.push(labels[r]);
+                identity.push(label);
                 age.push(a);
                 source.push(r);
             }
