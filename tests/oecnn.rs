@@ -174,6 +174,55 @@ fn tensor_oe_loss_matches_the_reference() {
     }
 }
 
+/// The baselines' tensor losses equal their definitions on the same
+/// features: softmax cross-entropy, plus DeepID2's verification term (mean
+/// over ordered pairs of ½d² or ½max(0, M − d)²), or plus the age term of a
+/// zero-initialised age head (½ mean ν²).
+#[test]
+fn tensor_losses_of_the_baselines_match_their_definitions() {
+    let plan = Plan::quick(3, Device::Cpu);
+    let s = plan.settings;
+    let n = 10;
+    let x = DMatrix::from_fn(n, 64, |i, j| ((i * 31 + j * 7) as f64 * 0.23).cos().abs());
+    let y: Vec<usize> = (0..n).map(|i| i % 3).collect();
+    let z: Vec<f64> = (0..n).map(|i| 0.1 * i as f64).collect();
+    let dev = Device::Cpu;
+    let xt = to_tensor(&x, DType::F32, &dev).unwrap();
+    let yt = Tensor::from_vec(y.iter().map(|&v| v as u32).collect::<Vec<_>>(), n, &dev).unwrap();
+    let zt = to_tensor(&DMatrix::from_column_slice(n, 1, &z), DType::F32, &dev).unwrap();
+    let loss = |m: Method| {
+        let model = Model::new(m, &s, 10, 8, &dev).unwrap();
+        let l = model.batch_loss(&xt, &yt, &zt, 0.0).unwrap();
+        (
+            model,
+            l.to_dtype(DType::F64).unwrap().to_scalar::<f64>().unwrap(),
+        )
+    };
+    let (model, softmax) = loss(Method::Softmax);
+    let f = model.features(&x).unwrap();
+    let w = to_matrix(model.net.head_w.as_tensor()).unwrap();
+    let ce = papernotes::sphereface::loss::cross_entropy(&(&f * w.transpose()), &y).unwrap();
+    assert_relative_eq!(softmax, ce, max_relative = 1e-5);
+    let mut pairs = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            if i != j {
+                let d = (f.row(i) - f.row(j)).norm();
+                let t = if y[i] == y[j] {
+                    d * d
+                } else {
+                    (s.margin - d).max(0.0).powi(2)
+                };
+                pairs += 0.5 * t;
+            }
+        }
+    }
+    let verif = ce + s.lambda_verif * pairs / (n * (n - 1)) as f64;
+    assert_relative_eq!(loss(Method::Verification).1, verif, max_relative = 1e-4);
+    let age = 0.5 * s.lambda_age * z.iter().map(|v| v * v).sum::<f64>() / n as f64;
+    assert_relative_eq!(loss(Method::SoftmaxAge).1, ce + age, max_relative = 1e-5);
+}
+
 /// The "transfer" the decomposition allows: another age code, the same
 /// identity loss; the age read-out becomes the new code's.
 #[test]
