@@ -7,7 +7,6 @@
 //! Candle runs on one thread (`RAYON_NUM_THREADS=1`) unless that variable is
 //! set, because the machine is shared; the thread count goes into the record.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -15,11 +14,10 @@ use clap::Parser;
 use papernotes::Result;
 use papernotes::oecnn::age::{Nuisance, R_AGE, S_BLUR};
 use papernotes::oecnn::experiments::{self as ex, Comparison, Plan, Table, Verdict};
+use papernotes::oecnn::figure;
 use papernotes::oecnn::train::Method;
 use papernotes::plot::{self, LineChart, Mark, Scale, Series, Summary};
 use papernotes::run::{CommonArgs, Fmt, Run};
-use plotters::prelude::{RGBColor, Rectangle};
-use plotters::style::Color;
 
 #[derive(Parser)]
 #[command(about = "OE-CNN: age in the norm, identity in the direction; DeepID2 patch ensembles")]
@@ -45,14 +43,29 @@ fn run() -> Result<()> {
         &papernotes::device::describe(&device),
     )?;
     let plan = Plan::new(run.quick(), run.seed(), device);
-    run.number("seeds", plan.seeds as f64, Fmt::Int);
-    run.number("epochs", plan.settings.epochs as f64, Fmt::Int);
-    run.number("dim", plan.settings.dim as f64, Fmt::Int);
-    run.number("hidden", plan.settings.hidden as f64, Fmt::Int);
-    run.number("copies", plan.copies as f64, Fmt::Int);
-    run.number("test_copies", plan.test_copies as f64, Fmt::Int);
-    run.number("r_age", R_AGE, Fmt::Fixed(1));
-    run.number("s_blur", S_BLUR, Fmt::Fixed(1));
+    let s = &plan.settings;
+    let int = |v: usize| (v as f64, Fmt::Int);
+    for (key, (v, fmt)) in [
+        ("seeds", int(plan.seeds as usize)),
+        ("epochs", int(s.epochs)),
+        ("dim", int(s.dim)),
+        ("hidden", int(s.hidden)),
+        ("batch", int(s.batch)),
+        ("copies", int(plan.copies)),
+        ("test_copies", int(plan.test_copies)),
+        ("m", int(s.m as usize)),
+        ("lr", (s.lr, Fmt::Fixed(2))),
+        ("scale", (s.scale, Fmt::Int)),
+        ("lambda_age", (s.lambda_age, Fmt::Int)),
+        ("lambda_verif", (s.lambda_verif, Fmt::Fixed(2))),
+        ("margin", (s.margin, Fmt::Int)),
+        ("gap", (ex::GAP, Fmt::Fixed(1))),
+        ("tol", (ex::TOL, Fmt::Fixed(1))),
+        ("r_age", (R_AGE, Fmt::Fixed(1))),
+        ("s_blur", (S_BLUR, Fmt::Fixed(1))),
+    ] {
+        run.number(key, v, fmt);
+    }
     let items: [(&str, Item); 5] = [
         (
             "item 1: nuisances and orthogonality",
@@ -97,7 +110,8 @@ fn picture_and_orthogonality(run: &mut Run, plan: &Plan) -> Result<()> {
         "aged_digits.svg",
         "Three test digits under the two nuisances: stroke thickening (age) and blur, amount 0 to 1 from left to right",
     );
-    digit_grid(&path, plan)?;
+    let s = ex::split(plan)?;
+    figure::digit_grid(&path, &s.test_x, &[0, 1, 2], &[0.0, 0.25, 0.5, 0.75, 1.0])?;
     let o = ex::orthogonality(plan.ortho_points, plan.seed)?;
     run.number("ortho_points", o.points as f64, Fmt::Int);
     run.number("ortho_age_tan", o.age_tangential, Fmt::Sci(1));
@@ -130,45 +144,6 @@ fn picture_and_orthogonality(run: &mut Run, plan: &Plan) -> Result<()> {
     chart.x_range = Some((-4.1, 4.1));
     chart.y_range = Some((-2.2, 2.2));
     chart.save(&path)
-}
-
-/// Pixels of digits drawn as grey squares: one row per (digit, nuisance), one
-/// column per amount.
-fn digit_grid(path: &Path, plan: &Plan) -> Result<()> {
-    let s = ex::split(plan)?;
-    let err = |e: String| plot::plot_err(path, e);
-    let amounts = [0.0, 0.25, 0.5, 0.75, 1.0];
-    let rows: Vec<(usize, Nuisance)> = [0, 1, 2]
-        .iter()
-        .flat_map(|&r| [(r, Nuisance::Thicken), (r, Nuisance::Blur)])
-        .collect();
-    let (px, gap) = (12i32, 10i32);
-    let w = (amounts.len() as i32) * (8 * px + gap) + gap;
-    let h = (rows.len() as i32) * (8 * px + gap) + gap;
-    let root = plot::svg_root(path, (w as u32, h as u32))?;
-    for (ri, &(r, nuis)) in rows.iter().enumerate() {
-        let img: Vec<f64> = s.test_x.row(r).iter().copied().collect();
-        for (ci, &a) in amounts.iter().enumerate() {
-            let out = nuis.apply(&img, a)?;
-            let (x0, y0) = (
-                gap + ci as i32 * (8 * px + gap),
-                gap + ri as i32 * (8 * px + gap),
-            );
-            for (k, v) in out.iter().enumerate() {
-                let g = (255.0 * (1.0 - v.clamp(0.0, 1.0))) as u8;
-                let (i, j) = ((k / 8) as i32, (k % 8) as i32);
-                let rect = Rectangle::new(
-                    [
-                        (x0 + j * px, y0 + i * px),
-                        (x0 + (j + 1) * px, y0 + (i + 1) * px),
-                    ],
-                    RGBColor(g, g, g).filled(),
-                );
-                root.draw(&rect).map_err(|e| err(e.to_string()))?;
-            }
-        }
-    }
-    plot::finish(root, path)
 }
 
 fn caf(run: &mut Run) -> Result<()> {

@@ -23,11 +23,13 @@
 //!   the baselines) and their training loop;
 //! * [`verify`]: cross-age verification pairs and the linear age probe;
 //! * [`patches`]: patches, occlusion and the equal parameter budget;
-//! * [`experiments`]: every experiment of the chapter, plan in, results out.
+//! * [`experiments`]: every experiment of the chapter, plan in, results out;
+//! * [`figure`]: the picture of the nuisances on digits.
 
 pub mod age;
 pub mod decompose;
 pub mod experiments;
+pub mod figure;
 pub mod patches;
 pub mod train;
 pub mod verify;
