@@ -188,7 +188,11 @@ fn record(run: &mut Run, key: &str, cmp: &Comparison, title: &str) -> Result<()>
             "readout_r2",
             "gap",
         ] {
-            let (mean, _) = ex::mean_std(&cmp.values(m, name));
+            let values = cmp.values(m, name);
+            if values.iter().all(|v| v.is_nan()) {
+                continue; // no age read-out: nothing to quote
+            }
+            let (mean, _) = ex::mean_std(&values);
             run.number(&format!("{key}_{}_{name}", m.key()), mean, Fmt::Fixed(3));
         }
         let (ms, _) = ex::mean_std(&cmp.values(m, "epoch_s"));
@@ -208,7 +212,9 @@ fn record(run: &mut Run, key: &str, cmp: &Comparison, title: &str) -> Result<()>
         "true accept rate (far-apart genuine pairs)",
     );
     let grid = ex::roc_grid();
-    for (k, m) in cmp.methods().into_iter().enumerate() {
+    for m in cmp.methods() {
+        // One colour per method in every figure: its place in Method::ALL.
+        let k = Method::ALL.iter().position(|&a| a == m).unwrap_or(0);
         let s = Series::summary(m.name(), &grid, &cmp.roc(m), k, Summary::MeanMinMax)?;
         chart.push(s);
     }
@@ -219,6 +225,9 @@ fn record(run: &mut Run, key: &str, cmp: &Comparison, title: &str) -> Result<()>
 
 fn age_comparison(run: &mut Run, plan: &Plan) -> Result<()> {
     let sets = ex::sets(plan, Nuisance::Thicken)?;
+    let (all, _) = papernotes::data::digits::load()?;
+    run.number("n_digits", all.nrows() as f64, Fmt::Int);
+    run.number("test_percent", 100.0 * ex::TEST_FRACTION, Fmt::Int);
     run.number("n_train", sets.train.len() as f64, Fmt::Int);
     run.number("n_test", sets.test.len() as f64, Fmt::Int);
     let cmp = ex::compare(plan, &sets, &Method::ALL)?;
