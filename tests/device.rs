@@ -12,9 +12,12 @@ use candle_core::{D, DType, Device, Tensor, Var};
 use nalgebra::DMatrix;
 use papernotes::device::{DeviceChoice, select};
 use papernotes::nn::{FeatureNet, Head as _, to_matrix, to_tensor};
+use papernotes::oecnn::experiments::Plan as OePlan;
+use papernotes::oecnn::train::{Method as OeMethod, Model as OeModel};
 use papernotes::rectifier::Activation;
 use papernotes::rectifier::experiments::random_net;
 use papernotes::rectifier::train::{Net, NetAct};
+use papernotes::softmax::train::Head as SoftmaxHead;
 use papernotes::sphereface::{Anneal, train::Head};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -165,5 +168,65 @@ fn rectifier_network_is_the_same_on_cpu_and_gpu() {
             DMatrix::from_column_slice(b.len(), 1, b.as_slice()),
         );
         assert!(rel_diff(&a, &b) < TOL, "a bias gradient differs");
+    }
+}
+
+/// Logits-to-loss of one OE-chapter model (`papernotes::oecnn`) on `device`:
+/// the minibatch loss and the gradient of every variable, read-out included.
+fn oecnn_pass(method: OeMethod, device: &Device) -> (f64, Vec<DMatrix<f64>>) {
+    let n = 12;
+    let settings = OePlan::quick(5, Device::Cpu).settings;
+    let model = OeModel::new(method, &settings, 4, 9, device).unwrap();
+    let x = to_tensor(&batch(n, 64, 3).abs(), DType::F32, device).unwrap();
+    let y = labels(n, 4, device);
+    let ages: Vec<f64> = (0..n).map(|i| i as f64 / (n - 1) as f64).collect();
+    let z = to_tensor(&DMatrix::from_column_slice(n, 1, &ages), DType::F32, device).unwrap();
+    let loss = model.batch_loss(&x, &y, &z, 0.5).unwrap();
+    let grads = loss.backward().unwrap();
+    let mut vars = model.net.vars(&SoftmaxHead::Softmax { bias: false });
+    vars.extend(model.readout.iter().cloned());
+    let g = vars
+        .iter()
+        .map(|v| {
+            let t = grads
+                .get(v.as_tensor())
+                .expect("every variable gets a gradient");
+            let t = if t.rank() == 1 {
+                t.unsqueeze(D::Minus1).unwrap()
+            } else {
+                t.clone()
+            };
+            to_matrix(&t).unwrap()
+        })
+        .collect();
+    let loss = loss
+        .to_dtype(DType::F64)
+        .unwrap()
+        .to_scalar::<f64>()
+        .unwrap();
+    (loss, g)
+}
+
+#[test]
+fn oecnn_models_are_the_same_on_cpu_and_gpu() {
+    let Some(gpu) = accelerator("OE-CNN chapter models") else {
+        return;
+    };
+    for method in OeMethod::ALL {
+        let (loss_cpu, g_cpu) = oecnn_pass(method, &Device::Cpu);
+        let (loss_gpu, g_gpu) = oecnn_pass(method, &gpu);
+        assert!(
+            (loss_cpu - loss_gpu).abs() < TOL * loss_cpu.abs().max(1.0),
+            "{}: loss {loss_cpu} on the CPU, {loss_gpu} on the GPU",
+            method.name()
+        );
+        assert_eq!(g_cpu.len(), g_gpu.len());
+        for (i, (a, b)) in g_cpu.iter().zip(&g_gpu).enumerate() {
+            assert!(
+                rel_diff(a, b) < TOL,
+                "{}: gradient of variable {i} differs",
+                method.name()
+            );
+        }
     }
 }
