@@ -563,6 +563,23 @@ fn fast_bilinear_warp_rejects_projective_maps_bad_sizes_and_missing_kernels() {
 }
 
 #[test]
+fn warp_size_sweep_sources_scale_the_photo_and_reject_bad_factors() {
+    let img = test_image(40, 30);
+    let half = ex::scaled_source(&img, 0.5).unwrap();
+    assert_eq!((half.width, half.height), (20, 15));
+    assert!(half.data.iter().all(|v| v.fract() == 0.0));
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let err = ex::scaled_source(&img, bad).unwrap_err();
+        assert!(matches!(err, Error::InvalidParameter { name: "scale", .. }));
+    }
+    // A factor so small that the image vanishes is the warp's size error.
+    assert!(ex::scaled_source(&img, 1e-3).is_err());
+    assert!(ex::copy_timing(&img, 2, true) > 0.0 && ex::copy_timing(&img, 2, false) > 0.0);
+    let t = ex::warp_timing_with(&img, 2, Kernel::Portable).unwrap();
+    assert!(t.min_s <= t.median_s && t.reps == 2);
+}
+
+#[test]
 fn warp_by_the_identity_is_exact() {
     let img = test_image(20, 15);
     for interp in [Interp::Nearest, Interp::Bilinear] {
