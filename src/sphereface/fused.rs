@@ -138,7 +138,7 @@ fn psi_and_slope(c: f32, m: u32) -> (f32, f32) {
             k += 1.0;
         }
     }
-    let sign = if k as u32 % 2 == 0 { 1.0 } else { -1.0 };
+    let sign = if (k as u32).is_multiple_of(2) { 1.0 } else { -1.0 };
     (sign * t - 2.0 * k, sign * m as f32 * u)
 }
 
