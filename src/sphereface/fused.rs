@@ -1,4 +1,4 @@
-//! The A-Softmax head with its elementwise work fused into three tensor
+//! The A-Softmax head with its elementwise work fused into two tensor
 //! operations, each with a hand-written backward pass.
 //!
 //! [`super::train::a_softmax_logits`] spells the head out in candle's
@@ -6,13 +6,16 @@
 //! (two, and about twenty in the backward pass, which builds masks of where
 //! each bound was hit), gather the target cosine, evaluate `ψ` by the
 //! Chebyshev recurrence and the breakpoint comparisons, mix it with `cos θ`,
-//! and scatter it back through a one-hot matrix, then multiply by `‖x‖`. Each
-//! primitive allocates and sweeps a whole `batch × classes` (or
-//! `classes × d`) tensor, in the forward and again in the backward pass. Here
-//! the same function is three operations: [`row_normalize_fused`] for the
-//! weights, the matrix product, and [`margin_logits`], which reads each cosine
-//! once and writes each logit once; their backward passes are one sweep each.
-//! On the CPU in `f32`; other devices and types use the unfused head.
+//! and scatter it back through a one-hot matrix, then multiply by `‖x‖`. Every
+//! step on the cosine matrix or the weights allocates and sweeps a whole
+//! `batch × classes` (or `classes × d`) tensor, in the forward and again in
+//! the backward pass. Here
+//! the weights' normalization is one operation ([`row_normalize_fused`]) and
+//! everything after the matrix product is one more (`MarginLogits`), which
+//! reads each cosine once and writes each logit once; each has a one-sweep
+//! backward pass. The features' norm (a `batch × 1` column, needed as a
+//! factor of the logits) stays in candle's primitives. On the CPU in `f32`;
+//! other devices and types use the unfused head.
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, D, DType, Layout, Shape, Tensor};
 
@@ -138,7 +141,11 @@ fn psi_and_slope(c: f32, m: u32) -> (f32, f32) {
             k += 1.0;
         }
     }
-    let sign = if (k as u32).is_multiple_of(2) { 1.0 } else { -1.0 };
+    let sign = if (k as u32).is_multiple_of(2) {
+        1.0
+    } else {
+        -1.0
+    };
     (sign * t - 2.0 * k, sign * m as f32 * u)
 }
 
@@ -281,9 +288,8 @@ impl CustomOp3 for MarginLogitsGrad {
 
 // ANCHOR: a_softmax_fused
 /// [`a_softmax_logits`] with its elementwise work fused (see the module
-/// documentation): the same function, to `f32` rounding, in three operations
-/// forward and three backward. Other devices and types than `f32` on the CPU
-/// use [`a_softmax_logits`] itself.
+/// documentation): the same function, to `f32` rounding. Other devices and
+/// types than `f32` on the CPU use [`a_softmax_logits`] itself.
 ///
 /// # Errors
 /// [`crate::Error::InvalidParameter`] for `m = 0`, [`crate::Error::NonFinite`]
