@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::Vector2;
 use papernotes::alignment::camera::AffineCamera;
 use papernotes::alignment::fit::{Family, Transform2, fit};
-use papernotes::alignment::warp::{Interp, warp};
+use papernotes::alignment::warp::{Interp, Kernel, warp, warp_affine_bilinear};
 use papernotes::data::{Face, Mesh};
 
 fn benches(c: &mut Criterion) {
@@ -30,6 +30,20 @@ fn benches(c: &mut Criterion) {
             b.iter(|| warp(black_box(img), &t, img.width, img.height, interp).unwrap())
         });
     }
+    for kernel in [Kernel::Portable, Kernel::Simd] {
+        if kernel.available() {
+            let name = format!("warp einstein 817x1024 bilinear, {} kernel", kernel.name());
+            c.bench_function(&name, |b| {
+                b.iter(|| {
+                    warp_affine_bilinear(black_box(img), &t, img.width, img.height, kernel).unwrap()
+                })
+            });
+        }
+    }
+    let mut copy = img.data.clone();
+    c.bench_function("copy einstein 817x1024 f32 (memory floor)", |b| {
+        b.iter(|| copy.copy_from_slice(black_box(&img.data)))
+    });
     for family in Family::ALL {
         c.bench_function(&format!("fit {} 68 points", family.name()), |b| {
             b.iter(|| fit(family, black_box(&einstein.landmarks), &takeo.landmarks).unwrap())

@@ -17,6 +17,13 @@ rectifier and sphereface chapters include). Not run by CI: it needs PyTorch
 (`pip install torch`, a large download).
 
 Usage: python3 benches/peer_torch.py        (from the repository root)
+PEER_ROUNDS (default 3) sets the rounds; PAPERNOTES_EXAMPLES, a directory of prebuilt
+release examples (e.g. target/release/examples), skips `cargo run`. Each round times
+papernotes, then PyTorch, so that both see the same machine load; the tables give the median
+over the rounds and the ratio's range. A third measurement times the parts of the
+A-Softmax head (`cargo run --example performance -- --bench-head-parts N`): the matrix
+product alone (with the GFLOP/s both sides reach), the softmax head, and A-Softmax unfused and
+fused, against the same parts in PyTorch.
 """
 
 import json
@@ -34,13 +41,19 @@ import torch.nn.functional as F
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def rust(example, flag):
+BIN_DIR = os.environ.get("PAPERNOTES_EXAMPLES")  # prebuilt release examples, else `cargo run`
+
+
+def rust(example, *flags):
     env = dict(os.environ, RAYON_NUM_THREADS="1")
-    out = subprocess.run(
-        ["cargo", "run", "--quiet", "--release", "--example", example, "--", flag],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-    ).stdout
+    cmd = ([os.path.join(BIN_DIR, example)] if BIN_DIR else
+           ["cargo", "run", "--quiet", "--release", "--example", example, "--"]) + list(flags)
+    out = subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def loadavg():
+    return " ".join(open("/proc/loadavg").read().split()[:3])
 
 
 def quantiles(times):
@@ -129,6 +142,33 @@ def torch_heads(reps):
     return rows
 
 
+def torch_parts(reps):
+    """The parts of the A-Softmax head at 256 x 512 x 1000, as `--bench-head-parts` times them."""
+    torch.manual_seed(0)
+    b, d, c = 256, 512, 1000
+    x = torch.randn(b, d, requires_grad=True)
+    w = torch.randn(c, d, requires_grad=True)
+    y = torch.arange(b) % c
+    parts = {
+        "matmul x Wᵀ": lambda: (x @ w.t()).sum(),
+        "softmax": lambda: F.cross_entropy(x @ w.t(), y),
+        "A-Softmax m=4, unfused": lambda: F.cross_entropy(head_logits(x, w, y, "asoftmax"), y),
+    }
+    rows = []
+    for name, loss in parts.items():
+        times = []
+        for rep in range(reps + 2):
+            t = time.perf_counter()
+            loss().backward()
+            _ = x.grad
+            if rep >= 2:
+                times.append(1000.0 * (time.perf_counter() - t))
+            x.grad = None
+            w.grad = None
+        rows.append(dict(head=name, **quantiles(times)))
+    return rows
+
+
 def check_head_agreement():
     """The torch A-Softmax logits equal a direct angle computation (guards the port)."""
     torch.manual_seed(1)
@@ -148,38 +188,85 @@ def check_head_agreement():
 def main():
     torch.set_num_threads(1)
     check_head_agreement()
-    rect_rust = rust("rectifier", "--bench-step")
-    rect_torch = torch_mlp_step(rect_rust["steps"])
-    head_rust = rust("sphereface", "--bench-head")
-    head_torch = torch_heads(head_rust["reps"])
+    rounds = int(os.environ.get("PEER_ROUNDS", "3"))
+    load_start = loadavg()
+    runs = []
+    # Alternate papernotes and PyTorch, round after round, so both see the same load.
+    for r in range(rounds):
+        rec = {"loadavg": loadavg()}
+        rec["rect_rust"] = rust("rectifier", "--bench-step")
+        rec["rect_torch"] = torch_mlp_step(rec["rect_rust"]["steps"])
+        rec["head_rust"] = rust("sphereface", "--bench-head")
+        rec["head_torch"] = torch_heads(rec["head_rust"]["reps"])
+        rec["parts_rust"] = rust("performance", "--bench-head-parts", str(rec["head_rust"]["reps"]))
+        rec["parts_torch"] = torch_parts(rec["head_rust"]["reps"])
+        runs.append(rec)
+        print(f"round {r + 1}/{rounds}, load {rec['loadavg']}", file=sys.stderr)
+    load_end = loadavg()
 
+    def stat(values):
+        v = sorted(values)
+        return {"median": statistics.median(v), "min": v[0], "max": v[-1]}
+
+    rng = lambda d, f="{:.2f}": f"{f.format(d['median'])} ({f.format(d['min'])}–{f.format(d['max'])})"
+    mlp_c = stat([r["rect_rust"]["median_ms"] for r in runs])
+    mlp_t = stat([r["rect_torch"]["median_ms"] for r in runs])
+    mlp_ratio = stat([r["rect_rust"]["median_ms"] / r["rect_torch"]["median_ms"] for r in runs])
     result = {
         "machine": {"python": platform.python_version(), "torch": torch.__version__,
                     "torch_threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
-                    "date": time.strftime("%Y-%m-%d", time.gmtime())},
-        "mlp_step": {"candle": rect_rust, "torch": rect_torch,
-                     "ratio_candle_over_torch": rect_rust["median_ms"] / rect_torch["median_ms"]},
-        "heads": [],
+                    "date": time.strftime("%Y-%m-%d", time.gmtime()), "rounds": rounds,
+                    "loadavg_start": load_start, "loadavg_end": load_end},
+        "mlp_step": {"candle_ms": mlp_c, "torch_ms": mlp_t, "ratio_candle_over_torch": mlp_ratio},
+        "heads": [], "parts": [], "raw": runs,
     }
-    for r, t in zip(head_rust["rows"], head_torch):
+    for k, r in enumerate(runs[0]["head_rust"]["rows"]):
+        t = runs[0]["head_torch"][k]
         assert (r["head"], r["batch"], r["dim"], r["classes"]) == (t["head"], t["batch"], t["dim"], t["classes"])
-        result["heads"].append({"head": r["head"], "size": f'{r["batch"]} × {r["dim"]} × {r["classes"]}',
-                                "candle_ms": r["median_ms"], "torch_ms": t["median_ms"],
-                                "ratio_candle_over_torch": r["median_ms"] / t["median_ms"]})
+        result["heads"].append({
+            "head": r["head"], "size": f'{r["batch"]} × {r["dim"]} × {r["classes"]}',
+            "candle_ms": stat([x["head_rust"]["rows"][k]["median_ms"] for x in runs]),
+            "torch_ms": stat([x["head_torch"][k]["median_ms"] for x in runs]),
+            "ratio_candle_over_torch": stat([x["head_rust"]["rows"][k]["median_ms"] / x["head_torch"][k]["median_ms"]
+                                             for x in runs])})
+    flop = 2.0 * 256 * 512 * 1000  # one product x W^T; forward + backward is three
+    torch_by_name = {t["head"]: k for k, t in enumerate(runs[0]["parts_torch"])}
+    for k, r in enumerate(runs[0]["parts_rust"]["rows"]):
+        ours = stat([x["parts_rust"]["rows"][k]["median_ms"] for x in runs])
+        # The fused head has no PyTorch counterpart: it is compared with PyTorch's unfused head.
+        tk = torch_by_name.get(r["head"], torch_by_name["A-Softmax m=4, unfused"])
+        peer = stat([x["parts_torch"][tk]["median_ms"] for x in runs])
+        ratio = stat([x["parts_rust"]["rows"][k]["median_ms"] / x["parts_torch"][tk]["median_ms"] for x in runs])
+        row = {"part": r["head"], "peer_part": runs[0]["parts_torch"][tk]["head"], "candle_ms": ours,
+               "torch_ms": peer, "ratio_candle_over_torch": ratio}
+        if r["head"].startswith("matmul"):
+            row["gflops_candle"] = 3 * flop / ours["median"] / 1e6
+            row["gflops_torch"] = 3 * flop / peer["median"] / 1e6
+        result["parts"].append(row)
     with open(os.path.join(ROOT, "benches", "peer_torch.json"), "w") as fh:
         json.dump(result, fh, indent=2)
         fh.write("\n")
 
     m = result["mlp_step"]
+    parts = "| part (256 × 512 × 1000, forward + backward) | candle (ms) | PyTorch part | PyTorch (ms) | candle / PyTorch |\n|---|---|---|---|---|\n"
+    parts += "\n".join(f'| {p["part"]} | {rng(p["candle_ms"], "{:.3f}")} | {p["peer_part"]} | '
+                       f'{rng(p["torch_ms"], "{:.3f}")} | {rng(p["ratio_candle_over_torch"])} |' for p in result["parts"])
+    mm = result["parts"][0]
     snippets = {
         "torch_version": f'PyTorch {torch.__version__} (CPU, 1 thread)',
-        "mlp_candle_ms": f'{m["candle"]["median_ms"]:.3f}',
-        "mlp_torch_ms": f'{m["torch"]["median_ms"]:.3f}',
-        "mlp_ratio": f'{m["ratio_candle_over_torch"]:.2f}',
+        "mlp_candle_ms": f'{m["candle_ms"]["median"]:.3f}',
+        "mlp_torch_ms": f'{m["torch_ms"]["median"]:.3f}',
+        "mlp_ratio": f'{m["ratio_candle_over_torch"]["median"]:.2f}',
+        "mlp_ratio_range": f'{m["ratio_candle_over_torch"]["min"]:.2f}–{m["ratio_candle_over_torch"]["max"]:.2f}',
         "heads_table": "| head | batch × dim × classes | candle (ms) | PyTorch (ms) | candle / PyTorch |\n"
                        "|---|---|---|---|---|\n" + "\n".join(
-                           f'| {h["head"]} | {h["size"]} | {h["candle_ms"]:.3f} | {h["torch_ms"]:.3f} | {h["ratio_candle_over_torch"]:.2f} |'
+                           f'| {h["head"]} | {h["size"]} | {h["candle_ms"]["median"]:.3f} | {h["torch_ms"]["median"]:.3f} | '
+                           f'{rng(h["ratio_candle_over_torch"])} |'
                            for h in result["heads"]),
+        "parts_table": parts,
+        "matmul_gflops": f'{mm["gflops_candle"]:.1f} GFLOP/s for candle and {mm["gflops_torch"]:.1f} GFLOP/s for PyTorch',
+        "torch_setup": f'{rounds} rounds alternating candle and PyTorch, medians per round, one thread each; '
+                       f'load average {load_start} at the start and {load_end} at the end',
     }
     md = ["# PyTorch peer measurements",
           "",
@@ -189,7 +276,7 @@ def main():
         md += ["", f"<!-- ANCHOR: {k} -->", v, f"<!-- ANCHOR_END: {k} -->"]
     with open(os.path.join(ROOT, "benches", "peer_torch.md"), "w") as fh:
         fh.write("\n".join(md) + "\n")
-    print(json.dumps(result, indent=2))
+    print(json.dumps({k: result[k] for k in ["mlp_step", "heads", "parts"]}, indent=2))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@
 #      <figure id="fig-taylor-1"><img src="..." alt="..."><figcaption>Figure 1.1: ...</figcaption></figure>
 #    (mdBook shows the text of ![alt](src) only as alt text, so Markdown images fail). Every
 #    <img> must sit in a <figure> whose <figcaption> starts with "Figure N.M:", N the chapter's
-#    number in the sidebar (its position among the numbered chapters of SUMMARY.md).
+#    number in the sidebar (its position among the numbered chapters of SUMMARY.md); an
+#    unnumbered appendix numbers its figures with a letter ("Figure A.1:").
 # 2. Listings in the reading path are short. The reading path is everything outside
 #    <details> ... </details> (expandable boxes: the notes' text, solutions, long code kept
 #    for reference). A fenced code block there may show at most 25 lines after its
@@ -113,7 +114,7 @@ for md in book/src/*.md; do
                 if (chap != "" && line !~ ("<figcaption>Listing " chap "-")) problem("listing numbered outside chapter " chap)
             }
             if (line ~ /<img/ && !figure) problem("<img> outside a <figure> with a caption")
-            if (line ~ /<figcaption>Figure [0-9]+\.[0-9]+: /) {
+            if (line ~ /<figcaption>Figure ([0-9]+|[A-Z])\.[0-9]+: /) {
                 caption = 1
                 if (chap != "" && line !~ ("<figcaption>Figure " chap "\\.")) problem("figure numbered outside chapter " chap)
             }

@@ -21,7 +21,8 @@ use papernotes::alignment::illumination::{
 use papernotes::alignment::shape::shape_distortion;
 use papernotes::alignment::triangulate::{delaunay, in_circumcircle};
 use papernotes::alignment::warp::{
-    Interp, bilinear_with_gradient, box_downscale, rms_diff, sample, warp, zoom_out_map,
+    Interp, Kernel, bilinear_with_gradient, box_downscale, rms_diff, sample, warp,
+    warp_affine_bilinear, zoom_out_map,
 };
 use papernotes::alignment::{P2, P3};
 use papernotes::data::faces::{Face, check_landmarks, parse_pts};
@@ -462,6 +463,120 @@ proptest! {
             }
         }
     }
+}
+
+/// A coefficient of a random affine map: mostly continuous, sometimes exactly 0
+/// or 1 (a constant position along a row or column, a pure shift).
+fn coefficient() -> impl Strategy<Value = f64> {
+    prop_oneof![6 => -2.0..2.0f64, 1 => Just(0.0), 1 => Just(1.0)]
+}
+
+/// A random grey image of 2-40 × 2-40 pixels with independent values 0..=255
+/// (hard edges everywhere, the worst case for interpolation error).
+fn random_image() -> impl Strategy<Value = Gray> {
+    (2usize..40, 2usize..40).prop_flat_map(|(w, h)| {
+        prop::collection::vec(0u8..=255, w * h).prop_map(move |v| {
+            Gray::from_vec(w, h, v.into_iter().map(f32::from).collect()).unwrap()
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(common::config())]
+
+    #[test]
+    fn fast_bilinear_kernels_are_within_one_grey_level_of_the_sampler(
+        img in random_image(),
+        lin in prop::array::uniform4(coefficient()),
+        shift in prop::array::uniform2(-30.0..60.0f64),
+        size in (1usize..48, 1usize..48),
+    ) {
+        // Shifts up to 60 px and coefficients up to 2 in size put part (often
+        // all) of a 47 × 47 output outside a 2-39 px source.
+        let t = Transform2 {
+            m: Matrix3::new(lin[0], lin[1], shift[0], lin[2], lin[3], shift[1], 0.0, 0.0, 1.0),
+        };
+        for kernel in [Kernel::Portable, Kernel::Simd] {
+            if !kernel.available() {
+                continue;
+            }
+            let fast = warp_affine_bilinear(&img, &t, size.0, size.1, kernel).unwrap();
+            for y in 0..size.1 {
+                for x in 0..size.0 {
+                    let p = t.apply(&P2::new(x as f64, y as f64));
+                    let r = sample(&img, p.x, p.y, Interp::Bilinear).unwrap();
+                    let v = fast.at(x, y).unwrap();
+                    // One grey level is the bound asked of the fast path; what
+                    // it really differs by is f32 rounding and a 2⁻³² px
+                    // position step, far below 10⁻².
+                    prop_assert!((v - r).abs() < 1e-2, "{} at ({x}, {y}): {v} vs {r}", kernel.name());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn fast_bilinear_warp_rejects_projective_maps_bad_sizes_and_missing_kernels() {
+    let img = test_image(16, 12);
+    let mut proj = Transform2::identity();
+    proj.m[(2, 0)] = 1e-3;
+    let err = warp_affine_bilinear(&img, &proj, 8, 8, Kernel::Portable).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidParameter {
+            name: "out_to_src",
+            ..
+        }
+    ));
+    let mut nan = Transform2::identity();
+    nan.m[(0, 2)] = f64::NAN;
+    let err = warp_affine_bilinear(&img, &nan, 8, 8, Kernel::Portable).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidParameter {
+            name: "out_to_src",
+            ..
+        }
+    ));
+    let err = warp_affine_bilinear(&img, &Transform2::identity(), 8, 0, Kernel::Portable);
+    assert!(matches!(
+        err,
+        Err(Error::InvalidParameter {
+            name: "output size",
+            ..
+        })
+    ));
+    let simd = warp_affine_bilinear(&img, &Transform2::identity(), 8, 8, Kernel::Simd);
+    if Kernel::Simd.available() {
+        assert_eq!(simd.unwrap().at(3, 2).unwrap(), img.at(3, 2).unwrap());
+    } else {
+        assert!(matches!(
+            simd,
+            Err(Error::InvalidParameter { name: "kernel", .. })
+        ));
+    }
+    // A map with a non-finite entry still warps through `warp` (to zeros, as
+    // the sampler gives for a position that names no pixel).
+    let out = warp(&img, &nan, 8, 8, Interp::Bilinear).unwrap();
+    assert!(out.data.iter().all(|&v| v == 0.0));
+}
+
+#[test]
+fn warp_size_sweep_sources_scale_the_photo_and_reject_bad_factors() {
+    let img = test_image(40, 30);
+    let half = ex::scaled_source(&img, 0.5).unwrap();
+    assert_eq!((half.width, half.height), (20, 15));
+    assert!(half.data.iter().all(|v| v.fract() == 0.0));
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let err = ex::scaled_source(&img, bad).unwrap_err();
+        assert!(matches!(err, Error::InvalidParameter { name: "scale", .. }));
+    }
+    // A factor so small that the image vanishes is the warp's size error.
+    assert!(ex::scaled_source(&img, 1e-3).is_err());
+    assert!(ex::copy_timing(&img, 2, true) > 0.0 && ex::copy_timing(&img, 2, false) > 0.0);
+    let t = ex::warp_timing_with(&img, 2, Kernel::Portable).unwrap();
+    assert!(t.min_s <= t.median_s && t.reps == 2);
 }
 
 #[test]

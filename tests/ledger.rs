@@ -717,6 +717,7 @@ fn every_written_chapter_has_a_ledger() {
         "figures.md",
         "errata.md",
         "software.md",
+        "performance.md",
         "register.md",
         "tests.md",
     ];

@@ -25,12 +25,13 @@ use papernotes::nn::train::train;
 use papernotes::nn::{Data, FeatureNet, TrainConfig, scalar, to_tensor};
 use papernotes::numeric::clamped_acos;
 use papernotes::softmax::verify::feature_criterion;
+use papernotes::sphereface::fused::{a_softmax_logits_fused, row_normalize_fused};
 use papernotes::sphereface::geometry::{
     binary_boundary_numeric, binary_margin, paper_binary_bound, paper_binary_intra_inter,
     paper_multiclass_intra_inter, region_criterion, uniform_directions,
 };
 use papernotes::sphereface::loss::{a_softmax_loss, cross_entropy, logits, notes_literal_loss};
-use papernotes::sphereface::train::{Head, psi_tensor};
+use papernotes::sphereface::train::{Head, a_softmax_logits, psi_tensor};
 use papernotes::sphereface::{Anneal, mixed_target_logit, psi, psi_from_cos};
 use proptest::prelude::*;
 use rand::rngs::StdRng;
@@ -165,6 +166,138 @@ fn a_softmax_candle_loss_matches_independent_computation() {
         let got = scalar(&candle_nn::loss::cross_entropy(&z, &yt).unwrap()).unwrap();
         assert_relative_eq!(got, want, max_relative = 1e-10);
     }
+}
+
+/// `(loss, ∂loss/∂x, ∂loss/∂w)` of the A-Softmax cross-entropy in `f32`, by
+/// the fused head or the unfused one.
+fn a_softmax_f32_grads(
+    x: &DMatrix<f64>,
+    w: &DMatrix<f64>,
+    labels: &[u32],
+    m: u32,
+    lambda: f64,
+    fused: bool,
+) -> (f64, DMatrix<f64>, DMatrix<f64>) {
+    let dev = Device::Cpu;
+    let xv = candle_core::Var::from_tensor(&to_tensor(x, DType::F32, &dev).unwrap()).unwrap();
+    let wv = candle_core::Var::from_tensor(&to_tensor(w, DType::F32, &dev).unwrap()).unwrap();
+    let yt = Tensor::from_vec(labels.to_vec(), labels.len(), &dev).unwrap();
+    let head = if fused {
+        a_softmax_logits_fused
+    } else {
+        a_softmax_logits
+    };
+    let z = head(xv.as_tensor(), wv.as_tensor(), &yt, m, lambda).unwrap();
+    let loss = candle_nn::loss::cross_entropy(&z, &yt).unwrap();
+    let g = loss.backward().unwrap();
+    let grad = |v: &candle_core::Var, r: usize, c: usize| {
+        let t = g.get(v.as_tensor()).unwrap().to_dtype(DType::F64).unwrap();
+        DMatrix::from_row_slice(r, c, &t.flatten_all().unwrap().to_vec1::<f64>().unwrap())
+    };
+    let gx = grad(&xv, x.nrows(), x.ncols());
+    let gw = grad(&wv, w.nrows(), w.ncols());
+    (scalar(&loss.to_dtype(DType::F64).unwrap()).unwrap(), gx, gw)
+}
+
+#[test]
+fn fused_a_softmax_head_matches_the_unfused_head_and_finite_differences() {
+    let (n, d, c) = (10, 4, 6);
+    for (m, lambda, seed) in [
+        (1u32, 0.0, 11u64),
+        (2, 2.5, 12),
+        (3, 0.0, 13),
+        (4, 5.0, 14),
+        (4, 0.0, 15),
+    ] {
+        let x = random_matrix(n, d, seed, 2.0);
+        let w = random_matrix(c, d, seed + 100, 1.0);
+        let labels: Vec<u32> = (0..n as u32)
+            .map(|i| (i * 5 + seed as u32) % c as u32)
+            .collect();
+        let (l_f, gx_f, gw_f) = a_softmax_f32_grads(&x, &w, &labels, m, lambda, true);
+        let (l_u, gx_u, gw_u) = a_softmax_f32_grads(&x, &w, &labels, m, lambda, false);
+        // Against the unfused head: the same function in f32, summed in another order.
+        assert_relative_eq!(l_f, l_u, max_relative = 1e-5);
+        assert!(
+            (&gx_f - &gx_u).amax() < 1e-5 && (&gw_f - &gw_u).amax() < 1e-5,
+            "m = {m}"
+        );
+        // Against central differences of the f64 reference loss (nalgebra, by angles).
+        let ys: Vec<usize> = labels.iter().map(|&y| y as usize).collect();
+        let loss =
+            |x: &DMatrix<f64>, w: &DMatrix<f64>| a_softmax_loss(x, w, &ys, m, lambda).unwrap();
+        let h = 1e-6;
+        for (mat, grad, is_x) in [(&x, &gx_f, true), (&w, &gw_f, false)] {
+            for k in 0..mat.len() {
+                let (mut p, mut q) = (mat.clone(), mat.clone());
+                p[k] += h;
+                q[k] -= h;
+                let fd = if is_x {
+                    (loss(&p, &w) - loss(&q, &w)) / (2.0 * h)
+                } else {
+                    (loss(&x, &p) - loss(&x, &q)) / (2.0 * h)
+                };
+                assert!(
+                    (grad[k] - fd).abs() < 1e-4 * (1.0 + fd.abs()),
+                    "m = {m}, entry {k}: {} vs {fd}",
+                    grad[k]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn fused_row_normalize_matches_the_unfused_one_and_rejects_what_it_cannot_fuse() {
+    let dev = Device::Cpu;
+    let w = to_tensor(&random_matrix(7, 5, 3, 1.5), DType::F32, &dev).unwrap();
+    let v = candle_core::Var::from_tensor(&w).unwrap();
+    let r = DMatrix::from_fn(7, 5, |i, j| ((i * 5 + j) as f64 * 0.37).sin());
+    let rt = to_tensor(&r, DType::F32, &dev).unwrap();
+    let fused = row_normalize_fused(v.as_tensor()).unwrap();
+    let plain = papernotes::nn::feature::row_normalize(v.as_tensor()).unwrap();
+    let diff = (&fused - &plain).unwrap().abs().unwrap().max_all().unwrap();
+    assert!(diff.to_scalar::<f32>().unwrap() < 1e-6);
+    let gf = (fused * &rt)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let gp = (plain * &rt)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let d = (gf.get(v.as_tensor()).unwrap() - gp.get(v.as_tensor()).unwrap()).unwrap();
+    assert!(
+        d.abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+            < 1e-5
+    );
+    // f64 falls back to the unfused operations; bad margins and λ are typed errors.
+    let w64 = to_tensor(&random_matrix(7, 5, 3, 1.5), DType::F64, &dev).unwrap();
+    assert!(row_normalize_fused(&w64).is_ok());
+    let y = Tensor::from_vec(vec![0u32, 1], 2, &dev).unwrap();
+    let x = to_tensor(&random_matrix(2, 5, 4, 1.0), DType::F32, &dev).unwrap();
+    assert!(matches!(
+        a_softmax_logits_fused(&x, &w, &y, 0, 1.0),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        a_softmax_logits_fused(&x, &w, &y, 4, f64::NAN),
+        Err(Error::NonFinite { .. })
+    ));
+    let bad = Tensor::from_vec(vec![0u32, 9], 2, &dev).unwrap();
+    assert!(matches!(
+        a_softmax_logits_fused(&x, &w, &bad, 4, 1.0),
+        Err(Error::Candle(_))
+    ));
 }
 
 /// The notes write the other classes' terms with `‖x_j‖`; the paper has

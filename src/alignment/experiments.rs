@@ -19,7 +19,9 @@ use super::fit::{Family, Transform2, fit, fit_homography_dlt, rms_residual};
 use super::frontalize::{Frontal, FrontalFrame, frontalize, piecewise_affine};
 use super::illumination::normalized_distance;
 use super::shape::shape_distortion;
-use super::warp::{Interp, box_downscale, rms_diff, warp, zoom_out_map};
+use super::warp::{
+    Interp, Kernel, box_downscale, rms_diff, warp, warp_affine_bilinear, zoom_out_map,
+};
 use super::{Face, Gray, Mesh, P2, P3};
 use crate::error::{Error, Result};
 
@@ -1259,6 +1261,8 @@ pub fn bench_map(w: usize, h: usize) -> Transform2 {
 pub struct WarpTiming {
     /// Median over the timed repetitions (seconds).
     pub median_s: f64,
+    /// Fastest timed repetition (seconds).
+    pub min_s: f64,
     /// Timed repetitions.
     pub reps: usize,
     /// The map.
@@ -1267,26 +1271,91 @@ pub struct WarpTiming {
     pub image: Gray,
 }
 
-/// Times the bilinear [`bench_map`] warp of `img`: one untimed warm-up, then
-/// `reps.max(1)` timed repetitions.
+/// Times the bilinear [`bench_map`] warp of `img` as [`warp`] runs it: one
+/// untimed warm-up, then `reps.max(1)` timed repetitions.
 ///
 /// # Errors
 ///
 /// [`warp`]'s errors (an empty image).
 pub fn warp_timing(img: &Gray, reps: usize) -> Result<WarpTiming> {
+    warp_timing_with(img, reps, Kernel::best())
+}
+
+/// [`warp_timing`] with a chosen inner loop of the fast path.
+///
+/// # Errors
+///
+/// [`warp_affine_bilinear`]'s errors (an empty image, a kernel this CPU
+/// cannot run).
+pub fn warp_timing_with(img: &Gray, reps: usize, kernel: Kernel) -> Result<WarpTiming> {
     let map = bench_map(img.width, img.height);
-    let mut image = warp(img, &map, img.width, img.height, Interp::Bilinear)?;
+    let (w, h) = (img.width, img.height);
+    let mut image = warp_affine_bilinear(img, &map, w, h, kernel)?;
     let mut times = Vec::new();
     for _ in 0..reps.max(1) {
         let s = Instant::now();
-        image = warp(img, &map, img.width, img.height, Interp::Bilinear)?;
+        image = warp_affine_bilinear(img, &map, w, h, kernel)?;
         times.push(s.elapsed().as_secs_f64());
     }
     times.sort_by(f64::total_cmp);
     Ok(WarpTiming {
         median_s: quantile_sorted(&times, 0.5),
+        min_s: times[0],
         reps: times.len(),
         map,
         image,
     })
+}
+
+/// The memory-bandwidth floor of a warp of `img` to the same size: the median
+/// time (seconds, over `reps.max(1)` repetitions after one warm-up) to copy its
+/// pixels, which reads and writes as many bytes as the warp must at least
+/// (every output pixel written once, about as many source pixels read). With
+/// `fresh` the copy goes to a newly allocated buffer, allocation and
+/// first-touch page faults included as in the warp, which allocates its
+/// output; without, to one buffer reused (the bandwidth alone).
+pub fn copy_timing(img: &Gray, reps: usize, fresh: bool) -> f64 {
+    let mut keep = img.data.clone();
+    let mut times = Vec::new();
+    for _ in 0..=reps.max(1) {
+        let s = Instant::now();
+        if fresh {
+            keep = std::hint::black_box(img.data.clone());
+        } else {
+            keep.copy_from_slice(std::hint::black_box(&img.data));
+        }
+        times.push(s.elapsed().as_secs_f64());
+    }
+    std::hint::black_box(&keep);
+    times.remove(0);
+    times.sort_by(f64::total_cmp);
+    quantile_sorted(&times, 0.5)
+}
+
+/// `img` resampled (bilinear, centres aligned) to `round(scale · w) ×
+/// round(scale · h)`, values rounded to whole grey levels so that an 8-bit
+/// peer warps exactly the same pixels: the inputs of the warp's size sweep.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for a scale that is not positive and finite
+/// or gives an empty or too large image.
+pub fn scaled_source(img: &Gray, scale: f64) -> Result<Gray> {
+    if !(scale.is_finite() && scale > 0.0) {
+        return Err(Error::InvalidParameter {
+            name: "scale",
+            reason: format!("{scale} must be positive and finite"),
+        });
+    }
+    let (w, h) = (
+        (scale * img.width as f64).round() as usize,
+        (scale * img.height as f64).round() as usize,
+    );
+    let inv = 1.0 / scale;
+    let mut map = Transform2::identity();
+    (map.m[(0, 0)], map.m[(1, 1)]) = (inv, inv);
+    (map.m[(0, 2)], map.m[(1, 2)]) = ((inv - 1.0) / 2.0, (inv - 1.0) / 2.0);
+    let mut out = warp(img, &map, w, h, Interp::Bilinear)?;
+    out.data.iter_mut().for_each(|v| *v = v.round());
+    Ok(out)
 }

@@ -1317,6 +1317,67 @@ pub fn bench(plan: &Plan) -> Result<Vec<BenchRow>> {
     Ok(rows)
 }
 
+/// What the A-Softmax head's time is made of, at the face-recognition size
+/// (256 × 512 × 1000, f32), each forward and backward, `reps` times after two
+/// warm-up runs: the matrix product `x Wᵀ` alone, the softmax head (product
+/// and cross-entropy), and A-Softmax `m = 4` (λ = 5) unfused
+/// ([`super::train::a_softmax_logits`]) and fused
+/// ([`super::fused::a_softmax_logits_fused`]), so that a peer can be compared
+/// part by part and the fused head against the unfused one in one run.
+///
+/// # Errors
+/// [`Error::TooFew`] for zero repetitions; [`Error::Candle`] from the tensors.
+pub fn bench_head_parts(reps: usize, device: &Device) -> Result<Vec<BenchRow>> {
+    ensure_len("benchmark repetitions", reps, 1)?;
+    let (b, d, c) = (256usize, 512usize, 1000usize);
+    let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (b, d), device)?)?;
+    let w = Var::from_tensor(&Tensor::randn(0f32, 1.0, (c, d), device)?)?;
+    let labels: Vec<u32> = (0..b as u32).map(|i| i % c as u32).collect();
+    let y = Tensor::from_vec(labels, b, device)?;
+    let (xt, wt) = (x.as_tensor(), w.as_tensor());
+    type Part<'a> = (&'a str, Box<dyn Fn() -> Result<Tensor> + 'a>);
+    let ce = |z: Tensor| -> Result<Tensor> { Ok(candle_nn::loss::cross_entropy(&z, &y)?) };
+    let parts: Vec<Part> = vec![
+        (
+            "matmul x Wᵀ",
+            Box::new(|| Ok(xt.matmul(&wt.t()?)?.sum_all()?)),
+        ),
+        ("softmax", Box::new(|| ce(xt.matmul(&wt.t()?)?))),
+        (
+            "A-Softmax m=4, unfused",
+            Box::new(|| ce(super::train::a_softmax_logits(xt, wt, &y, 4, 5.0)?)),
+        ),
+        (
+            "A-Softmax m=4, fused",
+            Box::new(|| ce(super::fused::a_softmax_logits_fused(xt, wt, &y, 4, 5.0)?)),
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (name, loss) in parts {
+        let mut times = Vec::new();
+        for rep in 0..reps + 2 {
+            let t0 = Instant::now();
+            let g = loss()?.backward()?;
+            let _ = g.get(xt);
+            if rep >= 2 {
+                times.push(1000.0 * t0.elapsed().as_secs_f64());
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        rows.push(BenchRow {
+            head: name.into(),
+            batch: b,
+            dim: d,
+            classes: c,
+            median_ms: q(0.5),
+            p10_ms: q(0.1),
+            p90_ms: q(0.9),
+        });
+    }
+    Ok(rows)
+}
+
 /// The table `bench` of the chapter.
 pub fn bench_table(rows: &[BenchRow]) -> Table {
     Table {

@@ -14,6 +14,8 @@
 //!   lower bounds on `m` (paper, Properties 2 and 3);
 //! * [`Anneal`]: the published schedule that mixes softmax and A-Softmax logits;
 //! * [`train`]: the A-Softmax head on tensors, for the trainer of [`crate::nn`];
+//! * [`fused`]: the same head with its elementwise work fused into two
+//!   operations with hand-written backward passes (what training runs on the CPU);
 //! * [`experiments`]: every experiment of the chapter, plan in, results out;
 //! * [`projection`]: longitude and latitude of 3-D feature directions, in a
 //!   frame whose seam passes clear of the clusters;
@@ -25,6 +27,7 @@ use crate::error::{Error, Result, ensure_finite};
 
 pub mod experiments;
 pub mod figure;
+pub mod fused;
 pub mod geometry;
 pub mod loss;
 pub mod projection;

@@ -191,7 +191,7 @@ impl crate::nn::Head for Head {
                     name: "labels",
                     reason: "the A-Softmax target logit needs the labels".into(),
                 })?;
-                a_softmax_logits(f, w, labels, m, weight)
+                super::fused::a_softmax_logits_fused(f, w, labels, m, weight)
             }
         }
     }
