@@ -70,9 +70,9 @@ impl Plan {
             seeds: 5,
             widths: vec![2, 4, 8],
             landscape_rows: 200,
-            starts: 10,
+            starts: 16,
             max_descent: 3000,
-            max_hessians: 80,
+            max_hessians: 100,
             probe_rows: None,
             probe_epochs: 30,
             shell_points: 2000,
@@ -95,7 +95,7 @@ impl Plan {
             max_descent: 50,
             max_hessians: 25,
             probe_rows: Some(150),
-            probe_epochs: 5,
+            probe_epochs: 30,
             shell_points: 200,
             pool_images: 20,
             cnn_epochs: 1,
@@ -608,8 +608,8 @@ impl Separability {
 /// Horizontal shifts measured, in pixels.
 pub const SHIFTS: [usize; 5] = [0, 1, 2, 3, 4];
 
-/// The pooling variants compared (the last pools each whole 14 × 14 feature map).
-pub const POOLS: [Pool; 4] = [Pool::None, Pool::Max(2), Pool::Avg(2), Pool::Max(14)];
+/// The pooling variants compared (the last pools each whole 18 × 18 feature map).
+pub const POOLS: [Pool; 4] = [Pool::None, Pool::Max(2), Pool::Avg(2), Pool::Max(18)];
 
 /// One curve of [`pooling`]: relative change per shift, per seed.
 #[derive(Debug, Clone, PartialEq)]
@@ -640,20 +640,22 @@ pub struct Pooling {
     pub canvas: usize,
 }
 
-/// Canvas side of the pooling measurement: 8 × 8 digits with 4 pixels of margin.
-pub const CANVAS: usize = 16;
+/// Canvas side of the pooling measurement: an 8 × 8 digit at row 6, column 4,
+/// so that after a shift of 4 pixels to the right 4 columns of zeros remain on
+/// each side (more than the 2 a 3 × 3 filter reaches past the digit).
+pub const CANVAS: usize = 20;
 
 fn canvases(x: &DMatrix<f64>, n: usize, dx: usize) -> Result<Vec<DMatrix<f64>>> {
     (0..n.min(x.nrows()))
         .map(|r| {
             let px: Vec<f64> = x.row(r).iter().copied().collect();
-            Ok(shift(&canvas(&px, CANVAS, 4, 4)?, 0, dx as isize))
+            Ok(shift(&canvas(&px, CANVAS, 6, 4)?, 0, dx as isize))
         })
         .collect()
 }
 
 /// Claim 3: relative change of `pool(max(0, x ⋆ w))` (8 filters of 3 × 3) when
-/// test digits move right by 0–4 pixels on a 16 × 16 canvas, for random
+/// test digits move right by 0–4 pixels on a 20 × 20 canvas, for random
 /// filters and filters learned by a one-layer convolutional classifier.
 ///
 /// # Errors
