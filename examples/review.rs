@@ -100,7 +100,7 @@ fn landscape(run: &mut Run, plan: &Plan) -> Result<()> {
         "Loss against index (fraction of negative Hessian eigenvalues) at every critical point found, one colour per hidden width",
     );
     let mut chart = LineChart::new(
-        "Critical points of 16-h-10 tanh networks on the digits",
+        "Critical points of one-hidden-layer tanh networks on the digits",
         "index (fraction of downward-curving directions)",
         "training loss (cross-entropy + decay)",
     );
@@ -111,7 +111,7 @@ fn landscape(run: &mut Run, plan: &Plan) -> Result<()> {
             .filter(|p| p.critical && p.width == w.width)
             .map(|p| (p.index, p.loss))
             .collect();
-        let label = format!("h = {} ({} parameters)", w.width, w.params);
+        let label = format!("width {} ({} parameters)", w.width, w.params);
         chart.push(Series::line(label, pts, c).with_mark(Mark::Points));
     }
     let stuck: Vec<(f64, f64)> = s

@@ -116,6 +116,7 @@ pub fn represent(x: &Tensor, filters: &Tensor, pool: Pool) -> Result<DMatrix<f64
             reason: format!("a {k} × {k} filter does not fit a {h} × {w} image"),
         });
     }
+    // ANCHOR: conv_pool
     let maps = x.conv2d(filters, 0, 1, 1, 1)?.relu()?;
     let (out_h, out_w) = (h - k + 1, w - k + 1);
     let pooled = match pool {
@@ -135,6 +136,7 @@ pub fn represent(x: &Tensor, filters: &Tensor, pool: Pool) -> Result<DMatrix<f64
             }
         }
     };
+    // ANCHOR_END: conv_pool
     let n = pooled.dim(0)?;
     to_matrix(&pooled.reshape((n, ()))?.to_dtype(DType::F64)?)
 }

@@ -127,6 +127,7 @@ pub fn find_critical(land: &Landscape, theta0: &[f64], opts: &SearchOptions) -> 
         let gq = eig.eigenvectors.tr_mul(&g);
         // First the Newton step −H⁻¹∇L (a descent direction for ‖∇L‖²), halved
         // until ‖∇L‖ falls; then, if that fails, Levenberg–Marquardt steps.
+        // ANCHOR: newton_gradient_step
         let floor = 1e-8 * eig.eigenvalues.amax().max(1e-300);
         let newton = gq.zip_map(&eig.eigenvalues, |c, l| c / clamp_away(l, floor));
         let mut moved = false;
@@ -142,6 +143,7 @@ pub fn find_critical(land: &Landscape, theta0: &[f64], opts: &SearchOptions) -> 
             }
             alpha *= 0.5;
         }
+        // ANCHOR_END: newton_gradient_step
         while !moved && mu < 1e12 {
             let scaled = gq.zip_map(&eig.eigenvalues, |c, l| c * l / (l * l + mu));
             let next = &theta - &eig.eigenvectors * scaled;
@@ -189,6 +191,7 @@ pub fn minimise_saddle_free(
     let (mut loss, mut g) = land.gradient(theta.as_slice())?;
     let mut hessians = 0;
     while hessians < opts.max_hessians && g.norm() > opts.tol {
+        // ANCHOR: sfn_step
         let eig = SymmetricEigen::new(land.hessian(theta.as_slice())?);
         hessians += 1;
         let floor = 1e-8 * eig.eigenvalues.amax().max(1e-300);
@@ -208,6 +211,7 @@ pub fn minimise_saddle_free(
             }
             alpha *= 0.5;
         }
+        // ANCHOR_END: sfn_step
         if !moved {
             break;
         }

@@ -98,6 +98,7 @@ pub fn linear_probe(
     let (dx, tx) = designs(train_x, test_x);
     let fits = if classes == 2 { 1 } else { classes };
     let (mut s_train, mut s_test) = (Vec::new(), Vec::new());
+    // ANCHOR: probe_fit
     for c in 0..fits {
         let target = if classes == 2 { 1 } else { c };
         let y = DVector::from_iterator(
@@ -114,6 +115,7 @@ pub fn linear_probe(
         s_train.push(&dx * &w);
         s_test.push(&tx * &w);
     }
+    // ANCHOR_END: probe_fit
     let acc = |scores: &[DVector<f64>], y: &[usize]| {
         let hits = (0..y.len())
             .filter(|&r| {
