@@ -92,6 +92,19 @@ fn landscape(run: &mut Run, plan: &Plan) -> Result<()> {
         flat.fold(f64::INFINITY, f64::min),
         Fmt::Sci(1),
     );
+    let opts = ex::search_options(plan);
+    run.number("ls_max_descent", plan.max_descent as f64, Fmt::Int);
+    run.number("ls_max_hessians", opts.max_hessians as f64, Fmt::Int);
+    run.number("ls_stall", opts.stall as f64, Fmt::Int);
+    run.number("ls_max_index", s.max_index(), Fmt::Fixed(2));
+    let widths: Vec<String> = s.saddle_widths().iter().map(ToString::to_string).collect();
+    let widths = if widths.is_empty() {
+        "none".to_string()
+    } else {
+        widths.join(", ")
+    };
+    run.snippet("ls_saddle_widths", widths);
+    run.snippet("ls_range_shrinks", yes(s.minima_range_shrinks()));
     let all_above = s.widths.iter().all(|w| w.saddles_above_best_minimum);
     run.snippet("ls_saddles_above", yes(all_above));
     run.record("landscape_points", &s.points)?;
@@ -217,6 +230,10 @@ fn pooling(run: &mut Run, plan: &Plan, dev: &candle_core::Device) -> Result<()> 
         };
         run.snippet(&format!("helps_{key}"), text);
     }
+    for (i, key) in [(1, "left_1px"), (2, "left_2px"), (4, "left_4px")] {
+        let left = p.left_by("trained", POOLS[1], i);
+        run.number(&format!("max2_{key}"), 100.0 * left, Fmt::Fixed(0));
+    }
     let path = run.figure(
         "invariance.svg",
         "Relative change of the representation when the digit moves right, without pooling, with 2 × 2 max and average pooling and with one max over each whole feature map, for random and learned filters (mean and range over seeds)",
@@ -242,6 +259,7 @@ fn pretraining(run: &mut Run, plan: &Plan, dev: &candle_core::Device) -> Result<
     run.number("pre_epochs", plan.pre_epochs as f64, Fmt::Int);
     run.snippet("pre_helps_smallest", yes(p.helps_smallest()));
     run.snippet("pre_helps_largest", yes(p.helps_largest()));
+    run.snippet("pre_narrows_gap", yes(p.narrows_gap_anywhere()));
     let helped: Vec<String> = p
         .sizes
         .iter()

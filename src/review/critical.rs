@@ -35,6 +35,10 @@ pub struct SearchOptions {
     pub max_hessians: usize,
     /// Initial damping `μ`.
     pub mu: f64,
+    /// Give up when the last `stall` Hessians lowered `‖∇L‖` by less than a
+    /// factor of 10 (0: never): a search crawling along a gradient-flat region
+    /// spends its budget without reaching a critical point.
+    pub stall: usize,
 }
 
 impl Default for SearchOptions {
@@ -43,6 +47,7 @@ impl Default for SearchOptions {
             tol: 1e-9,
             max_hessians: 60,
             mu: 1e-2,
+            stall: 30,
         }
     }
 }
@@ -121,7 +126,13 @@ pub fn find_critical(land: &Landscape, theta0: &[f64], opts: &SearchOptions) -> 
     let (mut loss, mut g) = land.gradient(theta.as_slice())?;
     let mut mu = opts.mu;
     let mut hessians = 0;
+    let mut norms = Vec::new();
     while hessians < opts.max_hessians && g.norm() > opts.tol {
+        norms.push(g.norm());
+        if opts.stall > 0 && hessians >= opts.stall && g.norm() > 0.1 * norms[hessians - opts.stall]
+        {
+            break; // stalled: see SearchOptions::stall
+        }
         let eig = SymmetricEigen::new(land.hessian(theta.as_slice())?);
         hessians += 1;
         let gq = eig.eigenvectors.tr_mul(&g);

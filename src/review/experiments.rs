@@ -21,6 +21,7 @@ use super::shells::shells;
 use crate::data::digits::{self, Split};
 use crate::error::{Error, Result, ensure_len};
 use crate::nn::{Data, to_tensor};
+use crate::rectifier::compare::{Decision, Paired};
 use crate::rectifier::experiments::sgd;
 use crate::rectifier::train::{Net, NetAct, accuracy, pretrain_first_layer, train};
 use crate::rectifier::{Activation, Mlp};
@@ -277,6 +278,15 @@ pub fn landscape(plan: &Plan) -> Result<LandscapeSurvey> {
     })
 }
 
+/// The search options of the survey: the plan's Hessian budget, the default
+/// tolerance, damping and stall window.
+pub fn search_options(plan: &Plan) -> SearchOptions {
+    SearchOptions {
+        max_hessians: plan.max_hessians,
+        ..SearchOptions::default()
+    }
+}
+
 fn search_from(plan: &Plan, land: &Landscape, h: usize, s: usize) -> Result<[Point; 2]> {
     let mut rng = StdRng::seed_from_u64(plan.seed + 1000 * h as u64 + s as u64);
     let init = Mlp::glorot(land.sizes(), Activation::Tanh, &mut rng)?;
@@ -294,10 +304,7 @@ fn search_from(plan: &Plan, land: &Landscape, h: usize, s: usize) -> Result<[Poi
             .zip(g.iter())
             .for_each(|(t, d)| *t -= 0.5 * d);
     }
-    let opts = SearchOptions {
-        max_hessians: plan.max_hessians,
-        ..SearchOptions::default()
-    };
+    let opts = search_options(plan);
     let found = [
         (
             "Newton on the gradient",
@@ -353,6 +360,32 @@ fn summarise(h: usize, points: &[Point]) -> WidthSummary {
 }
 
 impl LandscapeSurvey {
+    /// Largest index of any critical point found.
+    pub fn max_index(&self) -> f64 {
+        self.widths.iter().fold(0.0, |m, w| m.max(w.max_index))
+    }
+
+    /// The widths at which at least one saddle was found.
+    pub fn saddle_widths(&self) -> Vec<usize> {
+        self.widths
+            .iter()
+            .filter(|w| w.saddles > 0)
+            .map(|w| w.width)
+            .collect()
+    }
+
+    /// Whether the loss range of the minima (highest − lowest) shrinks from
+    /// each width to the next (false with fewer than two widths with minima).
+    pub fn minima_range_shrinks(&self) -> bool {
+        let r: Vec<f64> = self
+            .widths
+            .iter()
+            .filter(|w| w.minima > 0)
+            .map(|w| w.minima_loss.1 - w.minima_loss.0)
+            .collect();
+        r.len() >= 2 && r.windows(2).all(|p| p[1] < p[0])
+    }
+
     /// One row per width, as the book shows it.
     pub fn table(&self) -> Table {
         let rows = self
@@ -734,6 +767,15 @@ impl Pooling {
             .collect()
     }
 
+    /// The fraction of the unpooled change that `pool` leaves at shift index
+    /// `i` ([`SHIFTS`]), means over seeds (NaN if a curve is missing).
+    pub fn left_by(&self, filters: &str, pool: Pool, i: usize) -> f64 {
+        match (self.curve(filters, pool), self.curve(filters, Pool::None)) {
+            (Some(p), Some(n)) => p.mean_at(i) / n.mean_at(i),
+            _ => f64::NAN,
+        }
+    }
+
     /// Mean relative change per filter kind, pooling and shift.
     pub fn table(&self) -> Table {
         let rows = self
@@ -777,16 +819,37 @@ impl PreSize {
         100.0 * (mean(&self.with) - mean(&self.without))
     }
 
-    /// Seed-to-seed spread (highest minus lowest) from a random start, points.
-    pub fn spread_points(&self) -> f64 {
-        let (lo, hi) = range(&self.without);
-        100.0 * (hi - lo)
+    /// Test accuracy with − without pre-training, paired by seed (the same
+    /// initialisation in both).
+    ///
+    /// # Errors
+    /// As [`Paired::new`]: fewer than two seeds, or a non-finite accuracy.
+    pub fn paired(&self) -> Result<Paired> {
+        Paired::new(&self.with, &self.without)
     }
 
-    /// The rectifier chapter's rule: pre-training helps if its mean gain
-    /// exceeds the seed-to-seed spread.
+    /// Train − test gap without − with pre-training, paired by seed: positive
+    /// where pre-training narrows the gap.
+    ///
+    /// # Errors
+    /// As [`Paired::new`].
+    pub fn gap_paired(&self) -> Result<Paired> {
+        Paired::new(&self.gap_without, &self.gap_with)
+    }
+
+    /// The rectifier chapter's decision rule ([`crate::rectifier::compare`]):
+    /// pre-training helps if it raises the test accuracy by more than two
+    /// standard errors of the per-seed differences (false with one seed).
     pub fn helps(&self) -> bool {
-        self.gain_points() > self.spread_points()
+        self.paired()
+            .is_ok_and(|p| p.decision() == Decision::AHigher)
+    }
+
+    /// The same rule for overfitting: pre-training narrows the train − test
+    /// gap by more than two standard errors.
+    pub fn narrows_gap(&self) -> bool {
+        self.gap_paired()
+            .is_ok_and(|p| p.decision() == Decision::AHigher)
     }
 }
 
@@ -862,8 +925,25 @@ impl Pretraining {
         self.sizes.last().is_some_and(PreSize::helps)
     }
 
-    /// The table: test accuracy and train − test gap with and without, per size.
+    /// Whether it narrows the train − test gap at any size.
+    pub fn narrows_gap_anywhere(&self) -> bool {
+        self.sizes.iter().any(PreSize::narrows_gap)
+    }
+
+    /// The table: test accuracy and train − test gap with and without, per size,
+    /// with the paired changes (mean ± standard error over seeds).
     pub fn table(&self) -> Table {
+        let change = |p: Result<Paired>| match p {
+            Ok(p) => {
+                let verdict = match p.decision() {
+                    Decision::AHigher => "pre-training better",
+                    Decision::BHigher => "pre-training worse",
+                    Decision::NotDetected => "no difference beyond 2 SE",
+                };
+                format!("{:+.1} ± {:.1}: {verdict}", 100.0 * p.mean, 100.0 * p.se)
+            }
+            Err(_) => "one seed: no spread".into(),
+        };
         let rows = self
             .sizes
             .iter()
@@ -872,9 +952,10 @@ impl Pretraining {
                     r.labelled.to_string(),
                     pct_spread(&r.without),
                     pct_spread(&r.with),
-                    format!("{:+.1} (spread {:.1})", r.gain_points(), r.spread_points()),
+                    change(r.paired()),
                     pct(mean(&r.gap_without)),
                     pct(mean(&r.gap_with)),
+                    change(r.gap_paired()),
                 ]
             })
             .collect();
@@ -883,9 +964,10 @@ impl Pretraining {
                 "labelled digits",
                 "test accuracy, random start",
                 "with pre-training",
-                "change (points)",
+                "change in test accuracy (points, paired)",
                 "train − test gap, random start",
                 "gap with pre-training",
+                "narrowing of the gap (points, paired)",
             ],
             rows,
         }
