@@ -77,7 +77,9 @@ impl ConvNet {
                 ),
             });
         }
-        let flat = channels * ((h - k + 1) / 2) * ((w - k + 1) / 2);
+        // Feature maps of (h − k + 1) × (w − k + 1), halved (rounding down) by pooling.
+        let (maps_h, maps_w) = (h - k + 1, w - k + 1);
+        let flat = channels * (maps_h / 2) * (maps_w / 2);
         let mut rng = StdRng::seed_from_u64(seed);
         let wv = Var::from_tensor(&random_filters(channels, k, seed, device)?)?;
         let v0 = normal(classes * flat, (1.0 / flat as f64).sqrt(), &mut rng)?;

@@ -145,12 +145,12 @@ pub fn find_critical(land: &Landscape, theta0: &[f64], opts: &SearchOptions) -> 
         let mut alpha = 1.0;
         for _ in 0..12 {
             let next = &theta - &eig.eigenvectors * (&newton * alpha);
-            if let Ok((l2, g2)) = land.gradient(next.as_slice()) {
-                if g2.norm() < (1.0 - 1e-4 * alpha) * g.norm() {
-                    (theta, loss, g) = (next, l2, g2);
-                    moved = true;
-                    break;
-                }
+            if let Ok((l2, g2)) = land.gradient(next.as_slice())
+                && g2.norm() < (1.0 - 1e-4 * alpha) * g.norm()
+            {
+                (theta, loss, g) = (next, l2, g2);
+                moved = true;
+                break;
             }
             alpha *= 0.5;
         }
@@ -213,12 +213,12 @@ pub fn minimise_saddle_free(
         let mut moved = false;
         for _ in 0..30 {
             let next = &theta + &p * alpha;
-            if let Ok((l2, g2)) = land.gradient(next.as_slice()) {
-                if l2 <= loss + 1e-4 * alpha * slope {
-                    (theta, loss, g) = (next, l2, g2);
-                    moved = true;
-                    break;
-                }
+            if let Ok((l2, g2)) = land.gradient(next.as_slice())
+                && l2 <= loss + 1e-4 * alpha * slope
+            {
+                (theta, loss, g) = (next, l2, g2);
+                moved = true;
+                break;
             }
             alpha *= 0.5;
         }
