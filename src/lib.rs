@@ -22,7 +22,7 @@
 //! | [`nn`] | candle plumbing: tensors ↔ nalgebra, the data-set type, optimisers, the training loop and its `Head` trait, metrics |
 //!
 //! The topics, one per chapter: [`taylor`], [`newton`], [`rectifier`],
-//! [`softmax`], [`sphereface`], [`alignment`], [`oecnn`].
+//! [`softmax`], [`sphereface`], [`alignment`], [`oecnn`], [`review`].
 //!
 //! ## Allowed dependencies
 //!
@@ -60,6 +60,7 @@ pub mod alignment;
 pub mod newton;
 pub mod oecnn;
 pub mod rectifier;
+pub mod review;
 pub mod softmax;
 pub mod sphereface;
 pub mod taylor;

@@ -230,3 +230,48 @@ fn oecnn_models_are_the_same_on_cpu_and_gpu() {
         }
     }
 }
+
+#[test]
+fn review_conv_classifier_is_the_same_on_cpu_and_gpu() {
+    use papernotes::review::cnn::ConvNet;
+    let Some(gpu) = accelerator("review convolutional classifier") else {
+        return;
+    };
+    let (n, side, classes) = (6, 10, 4);
+    let images = batch(n * side, side, 4);
+    let pass = |device: &Device| {
+        let net = ConvNet::new(3, classes, (side, side), 5, device).unwrap();
+        let x = to_tensor(&images, DType::F32, device)
+            .unwrap()
+            .reshape((n, 1, side, side))
+            .unwrap();
+        let y = labels(n, classes, device);
+        let logits = net.logits(&x).unwrap();
+        let loss = candle_nn::loss::cross_entropy(&logits, &y).unwrap();
+        let grads = loss.backward().unwrap();
+        let g: Vec<DMatrix<f64>> = net
+            .vars()
+            .iter()
+            .map(|v| {
+                let t = grads
+                    .get(v.as_tensor())
+                    .expect("every variable gets a gradient");
+                let rows = t.dim(0).unwrap();
+                to_matrix(&t.reshape((rows, ())).unwrap()).unwrap()
+            })
+            .collect();
+        let loss = loss
+            .to_dtype(DType::F64)
+            .unwrap()
+            .to_scalar::<f64>()
+            .unwrap();
+        (to_matrix(&logits).unwrap(), loss, g)
+    };
+    let (l_cpu, loss_cpu, g_cpu) = pass(&Device::Cpu);
+    let (l_gpu, loss_gpu, g_gpu) = pass(&gpu);
+    assert!(rel_diff(&l_cpu, &l_gpu) < TOL, "logits differ");
+    assert!((loss_cpu - loss_gpu).abs() < TOL * loss_cpu.abs().max(1.0));
+    for (i, (a, b)) in g_cpu.iter().zip(&g_gpu).enumerate() {
+        assert!(rel_diff(a, b) < TOL, "gradient of variable {i} differs");
+    }
+}
