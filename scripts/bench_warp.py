@@ -5,7 +5,7 @@ Not run by CI (it needs OpenCV). On first use it creates its own venv under
 target/peer-venv and installs numpy and opencv-python-headless from PyPI into it, then
 re-runs itself there. Usage, from the repository root:
     python3 scripts/bench_warp.py [--rounds 7] [--reps 30] [--before BIN]
-It builds the alignment example in release (`cargo build --release --example alignment`,
+It builds the performance example in release (`cargo build --release --example performance`,
 honouring CARGO_TARGET_DIR) and alternates, round after round, papernotes' timing runs
 (`--warp-bench`) with OpenCV's on the same pixels and the same matrix, so that both see the
 same machine load; each round gives one ratio per workload, and the tables report the
@@ -77,14 +77,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--before", help="an older build of the alignment example, timed in the same rounds")
-    ap.add_argument("--binary", help="the alignment example to time (default: build it with cargo)")
+    ap.add_argument("--binary", help="the performance example to time (default: build it with cargo)")
     args = ap.parse_args()
 
     binary = args.binary
     if not binary:
-        subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "alignment"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "performance"], cwd=ROOT, check=True)
         tdir = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-        binary = os.path.join(tdir, "release", "examples", "alignment")
+        binary = os.path.join(tdir, "release", "examples", "performance")
     out = os.path.join(ROOT, "target", "bench_warp", "warp.pgm")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     load_start = loadavg()

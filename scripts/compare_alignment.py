@@ -6,7 +6,7 @@ Not run by CI. Needs a venv outside the repository, e.g.
     /tmp/venv-align/bin/pip install numpy opencv-python-headless scikit-image
 and the committed full run (figures/alignment/run.json). Usage, from the repository root:
     /tmp/venv-align/bin/python scripts/compare_alignment.py
-It builds and runs `cargo run --release --example alignment -- --warp-bench N --warp-out F`
+It builds and runs `cargo run --release --example performance -- --warp-bench N --warp-out F`
 for the Rust warp timing, all in this one run, and writes
 benches/alignment_peer.json and benches/alignment_peer.md (snippets the book includes).
 
@@ -104,11 +104,11 @@ def main():
         record[f"camera {name}: numpy.linalg.lstsq"] = {"max_abs_matrix_diff": d}
 
     # Warp: agreement and speed, one run.
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "alignment"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "performance"], cwd=ROOT, check=True)
     out = "/tmp/papernotes_alignment_warp.pgm"
     reps = 30
     res = subprocess.run(
-        ["cargo", "run", "--release", "--quiet", "--example", "alignment", "--",
+        ["cargo", "run", "--release", "--quiet", "--example", "performance", "--",
          "--warp-bench", str(reps), "--warp-out", out],
         cwd=ROOT, check=True, capture_output=True, text=True)
     rust = json.loads(res.stdout.strip().splitlines()[-1])
