@@ -22,7 +22,7 @@
 //! | [`nn`] | candle plumbing: tensors ↔ nalgebra, the data-set type, optimisers, the training loop and its `Head` trait, metrics |
 //!
 //! The topics, one per chapter: [`taylor`], [`newton`], [`rectifier`],
-//! [`softmax`], [`sphereface`], [`alignment`].
+//! [`softmax`], [`sphereface`], [`alignment`], [`pca_ae`].
 //!
 //! ## Allowed dependencies
 //!
@@ -56,6 +56,7 @@ pub mod run;
 
 pub mod alignment;
 pub mod newton;
+pub mod pca_ae;
 pub mod rectifier;
 pub mod softmax;
 pub mod sphereface;
