@@ -253,6 +253,7 @@ pub fn train(ae: &Autoencoder, train: &Tensor, valid: &Tensor, plan: &TrainPlan)
             let loss = candle_nn::loss::mse(&ae.decode(&ae.encode(&xb)?)?, &xb)?;
             opt.backward_step(&loss)?;
         }
+        // ANCHOR: early_stop
         let v = ae.mse(valid)?;
         if !v.is_finite() {
             return Err(Error::NoConvergence {
@@ -269,6 +270,7 @@ pub fn train(ae: &Autoencoder, train: &Tensor, valid: &Tensor, plan: &TrainPlan)
         }
     }
     restore(ae, &saved)?;
+    // ANCHOR_END: early_stop
     Ok(Fit {
         epochs,
         best_epoch,

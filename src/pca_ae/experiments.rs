@@ -332,6 +332,7 @@ pub fn linear_check(
         seed,
     };
     let fit = train(&ae, &xt, &xt, &plan)?;
+    // ANCHOR: baldi_hornik
     let (_, w_d) = ae.linear_weights()?;
     let w = w_d.transpose(); // d × k: the directions the decoder writes along
     let a = v.transpose() * &w;
@@ -339,6 +340,7 @@ pub fn linear_check(
     let q = w.clone().qr().q();
     let sv = a.singular_values();
     let cond = sv.max() / sv.min();
+    // ANCHOR_END: baldi_hornik
     let optimum = pca.eckart_young(k)?;
     let excess = (fit.train_mse - optimum) / optimum;
     Ok(LinearCheck {
@@ -661,7 +663,7 @@ pub fn report_table(
         ]);
     }
     BookTable {
-        header: vec!["data", "k", "method", "train error", "held-out error"],
+        header: vec!["data", "q", "method", "train error", "held-out error"],
         rows,
     }
 }
@@ -689,7 +691,7 @@ pub fn sweep_table(pca: &PcaSweep, ae: &AeSweep) -> BookTable {
     BookTable {
         header: vec![
             "autoencoder",
-            "k",
+            "q",
             "PCA held-out",
             "AE held-out, mean [min, max]",
             "best epoch (mean)",

@@ -37,7 +37,6 @@ impl Curve {
     }
 }
 
-// ANCHOR: curve
 /// The points of `c` (one per row) and their parameters `t`.
 ///
 /// # Errors
@@ -63,6 +62,7 @@ pub fn sample(c: &Curve) -> Result<(DMatrix<f64>, Vec<f64>)> {
     let unit = Uniform::new(0.0, 1.0).map_err(|e| Error::Data(e.to_string()))?;
     let g = DMatrix::from_fn(c.dim, c.span(), |_, _| gauss.sample(&mut rng));
     let q = g.qr().q(); // D × 2m, orthonormal columns
+    // ANCHOR: curve
     let t: Vec<f64> = (0..c.rows).map(|_| unit.sample(&mut rng)).collect();
     let f = DMatrix::from_fn(c.rows, c.span(), |i, j| {
         let a = std::f64::consts::PI * (j / 2 + 1) as f64 * t[i];
@@ -70,5 +70,5 @@ pub fn sample(c: &Curve) -> Result<(DMatrix<f64>, Vec<f64>)> {
     });
     let noise = DMatrix::from_fn(c.rows, c.dim, |_, _| c.noise * gauss.sample(&mut rng));
     Ok((f * q.transpose() + noise, t))
+    // ANCHOR_END: curve
 }
-// ANCHOR_END: curve
