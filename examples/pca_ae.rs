@@ -135,6 +135,9 @@ fn record_plan(run: &mut Run, plan: &Plan, t: &Tables) {
     run.number("seeds", plan.seeds as f64, Fmt::Int);
     run.number("max_epochs", plan.train.max_epochs as f64, Fmt::Int);
     run.number("patience", plan.train.patience as f64, Fmt::Int);
+    let min_gain = 100.0 * papernotes::pca_ae::autoencoder::MIN_IMPROVEMENT;
+    run.number("min_improvement", min_gain, Fmt::Fixed(1));
+    run.number("lin_tolerance", 100.0 * ex::LINEAR_TOLERANCE, Fmt::Int);
     run.number("batch", plan.train.batch as f64, Fmt::Int);
     run.number("lr", plan.train.lr, Fmt::Sci(0));
     run.number("linear_epochs", plan.linear_epochs as f64, Fmt::Int);
@@ -194,6 +197,9 @@ fn record_table(run: &mut Run, plan: &Plan, r: &TableResult) -> Result<()> {
     run.number(&format!("lin_from_basis_{e}"), l.from_basis, Fmt::Fixed(2));
     run.number(&format!("lin_seconds_{e}"), l.seconds, Fmt::Fixed(1));
     run.snippet(&format!("lin_reaches_{e}"), yes(l.reaches_optimum));
+    run.number(&format!("lin_gap_{e}"), 100.0 * l.gap, Fmt::Fixed(1));
+    run.snippet(&format!("pca_wins_q_{e}"), r.winners(true));
+    run.snippet(&format!("ae_wins_q_{e}"), r.winners(false));
     table(run, &format!("sweep_{e}"), &ex::sweep_table(&r.pca, &r.ae));
     Ok(())
 }
@@ -262,7 +268,7 @@ fn record_curved(run: &mut Run, c: &CurvedResult) {
     run.number("curve_span", c.curve.span() as f64, Fmt::Int);
     run.number("curve_noise", c.curve.noise, Fmt::Fixed(2));
     run.snippet("curve_ae_wins", yes(c.ae_wins_below_span));
-    run.snippet("curve_pca_wins", yes(c.pca_wins_from_span));
+    run.snippet("curve_pca_wins", yes(c.pca_wins_beyond_span));
     if let Some(first) = c.rows.first() {
         run.number("curve_k1", first.k as f64, Fmt::Int);
         run.number("curve_pca_k1", first.pca_test, Fmt::Fixed(3));

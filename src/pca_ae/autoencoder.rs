@@ -7,8 +7,8 @@
 //! Training: Adam on shuffled minibatches ([`crate::nn::Batches`]) with a
 //! cosine learning-rate decay, and early stopping on a validation set: after
 //! every epoch the validation error is measured, training stops after
-//! `patience` epochs without improvement, and the weights of the best epoch
-//! are restored.
+//! `patience` epochs without an improvement of at least [`MIN_IMPROVEMENT`],
+//! and the weights of the best epoch are restored.
 
 use std::time::Instant;
 
@@ -190,6 +190,11 @@ fn run(layers: &[Layer], x: &Tensor) -> Result<Tensor> {
     Ok(h)
 }
 
+/// The relative decrease of the validation error that counts as a new best
+/// epoch for early stopping (0.1 %): smaller gains, which a decaying learning
+/// rate keeps producing, do not reset the patience.
+pub const MIN_IMPROVEMENT: f64 = 1e-3;
+
 /// Settings of one training run.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct TrainPlan {
@@ -263,7 +268,7 @@ pub fn train(ae: &Autoencoder, train: &Tensor, valid: &Tensor, plan: &TrainPlan)
                 last: Vec::new(),
             });
         }
-        if v < best {
+        if v < best * (1.0 - MIN_IMPROVEMENT) {
             (best, best_epoch, saved) = (v, epoch, snapshot(ae)?);
         } else if epoch - best_epoch >= plan.patience {
             break;
