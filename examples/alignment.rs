@@ -167,7 +167,7 @@ fn alignment_2d(run: &mut Run, data: &Inputs) -> papernotes::Result<Alignment2d>
         .collect();
     draw_panels(
         &path,
-        "2-D alignment: template (vermillion) and aligned fiducials (green)",
+        "Template (vermillion) and aligned fiducials (green)",
         &panels,
         2,
         300,
@@ -241,7 +241,7 @@ fn distortion(run: &mut Run, plan: &Plan, data: &Inputs) -> papernotes::Result<(
             "Fits to noisy landmarks distort the face (median, quartiles of {} draws)",
             d.draws
         ),
-        "landmark noise σ per coordinate (px)",
+        "landmark noise ς per coordinate (px)",
         "shape distortion (% of face radius, log scale)",
     );
     // From just below the decade under the smallest quartile, so that decade is labelled.
@@ -284,7 +284,7 @@ fn cameras(run: &mut Run, data: &Inputs) -> papernotes::Result<()> {
     );
     for (i, c) in fits.iter().enumerate() {
         let label = format!("{} (affine camera)", c.name);
-        ch.push(Series::line(label, c.residual_percent(), i).with_mark(Mark::LinePoints));
+        ch.push(Series::line(label, c.residual_percent(), i).with_mark(Mark::Points));
     }
     ch.legend = Legend::UpperRight;
     ch.save(&path)
@@ -297,6 +297,8 @@ fn frontalization(run: &mut Run, plan: &Plan, data: &Inputs) -> papernotes::Resu
     })?;
     let fill = fr.turned.mirror_fill_percent();
     run.number("mirror_fill_percent", fill, Fmt::Fixed(1));
+    run.number("turn_back_rms_3d", fr.turn_back.rms_3d, Fmt::Fixed(1));
+    run.number("turn_back_rms_2d", fr.turn_back.rms_2d, Fmt::Fixed(1));
     table(run, "frontal_table", &fr.table());
     let path = run.figure(
         "frontalization.svg",

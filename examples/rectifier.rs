@@ -73,6 +73,10 @@ fn run() -> papernotes::Result<()> {
     })?;
     deep_report(&mut run, &plan, &r7)?;
     dead_report(&mut run, &r7)?;
+    let r5 = run.time("claim 5: a dead unit", || ex::dead_unit(&plan, &device))?;
+    table(&mut run, "dead_unit_table", &r5.table());
+    run.number("dead_unit_bound", r5.one_unit_bound, Fmt::Sci(2));
+    run.number("dead_unit_steps", plan.dead_unit_steps as f64, Fmt::Int);
     let r6 = run.time("claim 6: sparsity", || {
         ex::sparsity(&plan, &inputs, &device)
     })?;
@@ -175,6 +179,14 @@ fn ill_report(run: &mut Run, r: &Ill) -> papernotes::Result<()> {
 fn antisym_report(run: &mut Run, r: &Antisym) -> papernotes::Result<()> {
     table(run, "antisym_table", &r.table());
     run.record("antisym_rows", &r.rows)?;
+    let from = r
+        .tanh_beats_any_2k_relu_from()
+        .map_or(f64::NAN, |k| k as f64);
+    run.number("antisym_tanh_beats_2k_from", from, Fmt::Int);
+    let upto = r
+        .relu_2k_matches_tanh_up_to()
+        .map_or(f64::NAN, |k| k as f64);
+    run.number("antisym_relu_2k_matches_to", upto, Fmt::Int);
     let path = run.figure(
         "antisymmetric_fit.svg",
         "Best mean squared error fitting the antisymmetric target sin(2πx) on [−1, 1] with k ReLU or k tanh hidden units",
@@ -218,6 +230,7 @@ fn deep_report(run: &mut Run, plan: &Plan, r: &Deep) -> papernotes::Result<()> {
         c.push(seed_summary(name, &runs, i, |e| e.test_accuracy)?);
     }
     table(run, "deep_table", &r.table());
+    table(run, "deep_comparisons", &r.comparisons_table());
     let (relu, tanh) = (
         NetAct::Fixed(Activation::Relu),
         NetAct::Fixed(Activation::Tanh),
@@ -305,6 +318,8 @@ fn sparse_report(run: &mut Run, r: &Sparse) -> papernotes::Result<()> {
         let end = s.stats.last().map_or(f64::NAN, |e| e.zero_fraction);
         run.number(&format!("zeros_init_{}", s.key), s.at_init, Fmt::Fixed(3));
         run.number(&format!("zeros_end_{}", s.key), end, Fmt::Fixed(3));
+        let skipped = s.macs.skipped_fraction(1);
+        run.number(&format!("macs_skipped_{}", s.key), skipped, Fmt::Fixed(3));
     }
     table(run, "sparse_table", &r.table());
     c.save(&path)
@@ -318,8 +333,9 @@ fn pre_report(run: &mut Run, r: &Pre) -> papernotes::Result<()> {
     for row in &r.rows {
         let key = format!("pre_gain_{}", row.name.to_lowercase());
         run.number(&key, row.gain_points_shown(), Fmt::Fixed(1));
-        let within = row.gain_within_spread();
-        run.record(&format!("pre_gain_within_spread_{}", row.name), within)?;
+        if let Ok(p) = row.paired() {
+            run.record(&format!("pre_gain_paired_{}", row.name), &p)?;
+        }
     }
     table(run, "pre_table", &r.table());
     Ok(())

@@ -51,13 +51,14 @@ fn run() -> Result<()> {
     run.number("n_test", data.test.n as f64, Fmt::Int);
     run.number("epochs", plan.epochs as f64, Fmt::Int);
     run.number("seeds", plan.seeds as f64, Fmt::Int);
-    let items: [(&str, Item); 6] = [
+    let items: [(&str, Item); 7] = [
         ("item 1: two classes", |r, _, _, _| two_class(r)),
         ("item 2: imbalance", imbalance),
         ("item 3: biases", biases),
         ("item 4: radial features", radial),
         ("item 5: NormFace scale", normface_scale),
         ("item 6: blur", blur),
+        ("item 7: training on blurred digits", blur_training),
     ];
     let mut times = Vec::new();
     for (label, item) in items {
@@ -117,30 +118,40 @@ fn imbalance(run: &mut Run, plan: &Plan, data: &Digits, dev: &candle_core::Devic
         run.number(&format!("imb_rho_{o}"), rho.mean_last(), Fmt::Fixed(2));
         let each: Vec<String> = rho.last().iter().map(|v| format!("{v:.2}")).collect();
         run.snippet(&format!("imb_rho_{o}_each"), each.join(", "));
+        let st = imb.norm_rho(rho.opt)?;
+        run.snippet(&format!("imb_rho_{o}_stats"), st.show(2));
+        run.number(&format!("imb_rho_{o}_se"), st.se, Fmt::Fixed(2));
     }
     table(run, "imbalance", &imb.table());
+    table(run, "imb_weight_norm", &imb.weight_norm_table()?);
     let sizes: Vec<String> = imb.sizes.iter().map(ToString::to_string).collect();
     run.snippet("imb_sizes", sizes.join(", "));
     run.number("imb_epochs", plan.imb_epochs as f64, Fmt::Int);
     let path = run.figure(
         "weight_norms.svg",
-        "Softmax class-weight norm ‖w_j‖ against class size n_j after the first and the last epoch (SGD with momentum, first seed)",
+        "Softmax class-weight norm ‖w_j‖ against class size n_j after the first and the last epoch (SGD with momentum): mean over seeds, band from the lowest to the highest seed",
     );
     let mut chart = LineChart::new(
         "Class-weight norms on an imbalanced subset",
         "training examples of the class, n_j",
         "‖w_j‖",
     );
-    let sorted = |v: &[(f64, f64)]| {
-        let mut v = v.to_vec();
-        v.sort_by(|a, b| a.0.total_cmp(&b.0));
-        v
-    };
-    let first = Series::line("after epoch 1", sorted(&imb.early_norms), 0);
-    chart.push(first.with_mark(Mark::LinePoints));
-    let last = Series::line("after the last epoch", sorted(&imb.final_norms), 1);
-    chart.push(last.with_mark(Mark::LinePoints));
+    let xs: Vec<f64> = imb.norms_each[0].0.iter().map(|p| p.0).collect();
+    for (k, label) in ["after epoch 1", "after the last epoch"].iter().enumerate() {
+        let runs: Vec<Vec<f64>> = (imb.norms_each.iter())
+            .map(|e| if k == 0 { &e.0 } else { &e.1 })
+            .map(|v| v.iter().map(|p| p.1).collect())
+            .collect();
+        let label = format!("{label} ({} seeds)", runs.len());
+        let s = Series::summary(label, &xs, &runs, k, Summary::MeanMinMax)?;
+        chart.push(s.with_mark(Mark::LinePoints));
+    }
     chart.x_scale = Scale::Log;
+    // The class sizes span one decade: a margin around them, not whole decades.
+    let (lo, hi) = xs
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));
+    chart.x_range = Some((lo / 1.15, hi * 1.15));
     chart.save(&path)?;
     let path = run.figure(
         "rank_correlation.svg",
@@ -169,6 +180,11 @@ fn biases(run: &mut Run, plan: &Plan, data: &Digits, dev: &candle_core::Device) 
     let b = ex::biases(plan, data, dev)?;
     table(run, "bias", &b.table());
     run.number("bias_diff", b.difference(), Fmt::Fixed(3));
+    let g = b.gain()?;
+    run.snippet("bias_gain", g.show(3));
+    run.number("bias_gain_se", g.se, Fmt::Fixed(3));
+    let useless = if b.useless()? { "yes" } else { "no" };
+    run.snippet("bias_useless", useless);
     run.number("epoch_ms", 1000.0 * b.epoch_seconds, Fmt::Fixed(1));
     table(run, "bias_bounded", &b.bounded_table());
     Ok(())
@@ -182,6 +198,12 @@ fn radial(run: &mut Run, plan: &Plan, data: &Digits, dev: &candle_core::Device) 
         run.number(&format!("tar_cos_{d}"), row.tar_cosine, Fmt::Fixed(3));
     }
     table(run, "radial", &r.table());
+    for (key, v) in [("shape_raw", &r.shape.raw), ("shape_unit", &r.shape.unit)] {
+        run.snippet(key, ex::SeedStats::new(v.clone())?.show(2));
+    }
+    for (k, d) in [(0, 2), (1, 3)] {
+        run.snippet(&format!("cos_gain_{d}"), r.cosine_gain(k)?.show(3));
+    }
     let path = run.figure(
         "radial_2d.svg",
         "2-D softmax features of the test digits (first seed), axes to the same scale: each class a thick ray from the origin",
@@ -287,7 +309,7 @@ fn normface_scale(
         nf.bound_curve[nf.bound_curve.len() - 1].0,
     );
     let target = Series::line(
-        format!("target ε = {}", nf.eps),
+        format!("target ℓ* = {}", nf.eps),
         vec![(lo, nf.eps), (hi, nf.eps)],
         4,
     );
@@ -316,7 +338,7 @@ fn blur(run: &mut Run, plan: &Plan, data: &Digits, dev: &candle_core::Device) ->
     );
     let mut chart = LineChart::new(
         "Blurred inputs: does the feature collapse to 0?",
-        "Gaussian blur σ (pixels)",
+        "Gaussian blur r_blur (pixels)",
         "mean ‖feature‖, relative to unblurred",
     );
     for (k, c) in b.curves.iter().enumerate() {
@@ -324,5 +346,37 @@ fn blur(run: &mut Run, plan: &Plan, data: &Digits, dev: &candle_core::Device) ->
         chart.push(Series::line(c.head.name(), pts, k).with_mark(Mark::LinePoints));
     }
     chart.y_range = Some((0.0, 1.2));
+    chart.save(&path)
+}
+
+fn blur_training(
+    run: &mut Run,
+    plan: &Plan,
+    data: &Digits,
+    dev: &candle_core::Device,
+) -> Result<()> {
+    let b = ex::blur_training(plan, data, dev)?;
+    table(run, "blur_train", &b.table());
+    if let Some(flat) = b.rows.last() {
+        run.snippet("blur_train_flat", flat.norm_ratio.show(2));
+    }
+    let path = run.figure(
+        "blur_training.svg",
+        "Softmax networks trained on blurred digits: mean feature norm relative to the network trained on sharp digits, against r_blur, mean over seeds with the range",
+    );
+    let mut chart = LineChart::new(
+        "Trained on blurred digits: does the feature shrink?",
+        "Gaussian blur r_blur of the training digits (pixels)",
+        "mean ‖feature‖, relative to sharp training",
+    );
+    let rows: Vec<&ex::BlurTrainRow> = b.rows.iter().filter(|r| r.r_blur.is_finite()).collect();
+    let xs: Vec<f64> = rows.iter().map(|r| r.r_blur).collect();
+    let runs: Vec<Vec<f64>> = (0..plan.seeds as usize)
+        .map(|s| rows.iter().map(|r| r.norm_ratio.values[s]).collect())
+        .collect();
+    let label = format!("softmax, d = 16 ({} seeds)", runs.len());
+    let s = Series::summary(label, &xs, &runs, 0, Summary::MeanMinMax)?;
+    chart.push(s.with_mark(Mark::LinePoints));
+    chart.y_range = Some((0.0, 1.1));
     chart.save(&path)
 }

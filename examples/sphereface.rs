@@ -14,7 +14,7 @@ use papernotes::nn::Head as _;
 use papernotes::plot::{LineChart, Mark, Scale, Series, Summary};
 use papernotes::run::{CommonArgs, Fmt, Run};
 use papernotes::sphereface::experiments::{self as ex, ClosedSet, Digits, OpenSet, Plan, Table};
-use papernotes::sphereface::figure::{PanelKind, draw_feature_panels};
+use papernotes::sphereface::figure::{PanelKind, draw_feature_panels, draw_margin_diagram};
 
 #[derive(Parser)]
 #[command(about = "A-Softmax (SphereFace): psi, margins, bounds on m, training on digits")]
@@ -60,6 +60,7 @@ fn run() -> papernotes::Result<()> {
         &papernotes::device::describe(&device),
     )?;
 
+    margin_figure(&mut run)?;
     psi_figure(&mut run)?;
     let t0 = Instant::now();
     bounds(&mut run, &plan)?;
@@ -84,10 +85,28 @@ fn run() -> papernotes::Result<()> {
         ex::open_set(&plan, &data)
     })?;
     open_report(&mut run, &open)?;
+    seen_unseen(&mut run, &plan, &data)?;
 
     let bench = run.time("benchmark", || ex::bench(&plan))?;
     table(&mut run, "bench", &ex::bench_table(&bench));
     run.finish()
+}
+
+// ------------------------------------------------------- the binary regions
+
+fn margin_figure(run: &mut Run) -> papernotes::Result<()> {
+    let d = ex::margin_diagram(4, std::f64::consts::FRAC_PI_2, 14_400)?;
+    let deg = |x: f64| format!("{:.0}°", x.to_degrees());
+    run.snippet("diagram_m", d.m.to_string());
+    run.snippet("diagram_theta12", deg(d.theta12));
+    run.snippet("diagram_toward", deg(d.toward));
+    run.snippet("diagram_away", deg(d.away));
+    run.snippet("diagram_band", deg(d.band));
+    let path = run.figure(
+        "margin_regions.svg",
+        "Two class weights and their A-Softmax regions for m = 4, found on a grid of 14 400 directions; angles from the closed forms",
+    );
+    draw_margin_diagram(&path, &d)
 }
 
 // ------------------------------------------------------------------ ψ figure
@@ -268,4 +287,23 @@ fn open_report(run: &mut Run, o: &OpenSet) -> papernotes::Result<()> {
     }
     chart.x_scale = Scale::Log;
     chart.save(&path)
+}
+
+/// Seen against unseen digits over seeds (at least 2, for a spread).
+fn seen_unseen(run: &mut Run, plan: &Plan, data: &ex::Digits) -> papernotes::Result<()> {
+    let plan = Plan {
+        seeds: plan.seeds.max(2),
+        ..plan.clone()
+    };
+    let su = run.time("seen vs unseen digits", || ex::seen_unseen(&plan, data))?;
+    table(run, "seen_unseen", &su.table()?);
+    for h in &su.heads {
+        let key = ex::head_key(&h.head);
+        run.snippet(&format!("su_gap_{key}"), h.gap()?.show(3));
+        run.number(&format!("su_gap_se_{key}"), h.gap()?.se, Fmt::Fixed(3));
+    }
+    run.snippet("su_angle_gap", su.angle_gap()?.show(1));
+    run.number("su_angle_gap_se", su.angle_gap()?.se, Fmt::Fixed(1));
+    run.number("su_seeds", plan.seeds as f64, Fmt::Int);
+    Ok(())
 }

@@ -57,9 +57,8 @@ fn exp_partial_sums(run: &mut Run, plan: &Plan) -> Result<()> {
     chart.legend = Legend::UpperLeft;
     chart.push(Series::line("e^x", curves.function, 0));
     for (i, (n, pts)) in curves.sums.into_iter().enumerate() {
-        let mark = if i % 2 == 0 { Mark::Dashed } else { Mark::Line };
-        let label = format!("first {} term(s)", n + 1);
-        chart.push(Series::line(label, pts, [1, 2, 3, 4, 6, 7][i]).with_mark(mark));
+        let label = format!("degree {n}");
+        chart.push(Series::line(label, pts, [1, 2, 3, 4, 6, 7][i]).with_mark(Mark::Dashed));
     }
     chart.save(&run.figure(
         "exp_partial_sums.svg",
@@ -85,12 +84,26 @@ fn exp_partial_sums(run: &mut Run, plan: &Plan) -> Result<()> {
         ],
         &rows,
     );
-    for (key, x) in [
-        ("exp_terms_for_eps_at_1", 1.0),
-        ("exp_terms_for_eps_at_3", 3.0),
-    ] {
-        run.number(key, ex::exp_terms_for_eps(x)? as f64, Fmt::Int);
-    }
+    let at1 = ex::exp_terms_for_eps(1.0)?;
+    let at3 = ex::exp_terms_for_eps(3.0)?;
+    // The book says "within one ε after N terms" at x = 1 and "never" at x = 3; a run
+    // where either changes must not print a sentence that no longer fits.
+    let (Some(n1), None) = (at1.within_eps, at3.within_eps) else {
+        return Err(papernotes::Error::InvalidParameter {
+            name: "exp_terms_for_eps",
+            reason: format!(
+                "the book's sentence on full precision no longer fits: {at1:?}, {at3:?}"
+            ),
+        });
+    };
+    run.number("exp_terms_for_eps_at_1", n1 as f64, Fmt::Int);
+    run.number("exp_eps_max_terms", at3.max_terms as f64, Fmt::Int);
+    run.number("exp_settles_after_at_3", at3.settles_after as f64, Fmt::Int);
+    run.number(
+        "exp_settled_error_eps_at_3",
+        at3.settled_error_eps.abs(),
+        Fmt::Fixed(1),
+    );
     Ok(())
 }
 
@@ -353,8 +366,8 @@ fn multivariate(run: &mut Run, plan: &Plan, rng: &mut StdRng) -> Result<()> {
     chart.push(
         Series::line("Rosenbrock, 1st order", rosenbrock.first_order, 1).with_mark(Mark::Line),
     );
-    chart.push(Series::line("t³", cube, 7).with_mark(Mark::Dashed));
-    chart.push(Series::line("t²", square, 4).with_mark(Mark::Dashed));
+    chart.push(Series::line("theory: ∝ t³", cube, 7).with_mark(Mark::Dashed));
+    chart.push(Series::line("theory: ∝ t²", square, 4).with_mark(Mark::Dashed));
     chart.save(&run.figure(
         "multivariate_remainder.svg",
         "Size of f(x+tΔ) − m(tΔ) against t on log-log axes: slope 3 for the second-order model, 2 for the first-order one; rounding floor at small t",

@@ -29,7 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PENDING=" newton alignment "
+PENDING=" "
 MAX_LISTING=25
 
 stats=0

@@ -23,8 +23,10 @@ pub enum DeviceChoice {
 
 /// Returns the candle device for `choice`.
 ///
-/// Fails with [`Error::Device`] when CUDA is asked for in a build without the
-/// `cuda` feature, or when no usable GPU is found.
+/// # Errors
+///
+/// [`Error::Device`] when CUDA is asked for in a build without the `cuda`
+/// feature, or when no usable GPU is found.
 pub fn select(choice: DeviceChoice) -> Result<Device> {
     match choice {
         DeviceChoice::Cpu => Ok(Device::Cpu),

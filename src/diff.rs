@@ -145,7 +145,9 @@ pub struct Derivs1 {
 
 /// Computes `f(x)`, `f'(x)` and `f''(x)` in one hyper-dual pass.
 ///
-/// Returns [`Error::NonFinite`] if `x` or any result is not finite.
+/// # Errors
+///
+/// [`Error::NonFinite`] if `x` or any result is not finite.
 pub fn derivs1<G: ScalarFn + ?Sized>(f: &G, x: f64) -> Result<Derivs1> {
     ensure_finite("x", &[x])?;
     // The inner dual carries d/dx once, the outer dual carries it again:
@@ -174,6 +176,12 @@ fn check_point<G: Field + ?Sized>(f: &G, x: &DVector<f64>) -> Result<()> {
 }
 
 /// Evaluates `f(x)`, checking the point's dimension and finiteness.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for an empty point, [`Error::ShapeMismatch`] when its
+/// length is not the function's dimension, [`Error::NonFinite`] when the point
+/// or the result is NaN or infinite.
 pub fn value<G: Field + ?Sized>(f: &G, x: &DVector<f64>) -> Result<f64> {
     check_point(f, x)?;
     let v = f.eval(x.as_slice());
@@ -182,6 +190,12 @@ pub fn value<G: Field + ?Sized>(f: &G, x: &DVector<f64>) -> Result<f64> {
 }
 
 /// The gradient `∇f(x)`, one forward pass per coordinate.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for an empty point, [`Error::ShapeMismatch`] when its
+/// length is not the function's dimension, [`Error::NonFinite`] when the point
+/// or the result is NaN or infinite.
 pub fn gradient<G: Field + ?Sized>(f: &G, x: &DVector<f64>) -> Result<DVector<f64>> {
     check_point(f, x)?;
     let mut xs: Vec<F1> = x.iter().map(|&v| F1::cst(v)).collect();
@@ -200,12 +214,24 @@ pub fn gradient<G: Field + ?Sized>(f: &G, x: &DVector<f64>) -> Result<DVector<f6
 /// Entry `(i, j)` seeds the inner dual with direction `e_i` and the outer one
 /// with `e_j`; the mixed part of the result is `∂²f/∂x_i∂x_j`. The matrix is
 /// symmetric by construction.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for an empty point, [`Error::ShapeMismatch`] when its
+/// length is not the function's dimension, [`Error::NonFinite`] when the point
+/// or the result is NaN or infinite.
 pub fn hessian<G: Field + ?Sized>(f: &G, x: &DVector<f64>) -> Result<DMatrix<f64>> {
     Ok(value_gradient_hessian(f, x)?.2)
 }
 
 /// `f(x)`, `∇f(x)` and `∇²f(x)` together (the gradient comes for free from the
 /// diagonal passes of the Hessian).
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for an empty point, [`Error::ShapeMismatch`] when its
+/// length is not the function's dimension, [`Error::NonFinite`] when the point
+/// or the result is NaN or infinite.
 pub fn value_gradient_hessian<G: Field + ?Sized>(
     f: &G,
     x: &DVector<f64>,

@@ -120,9 +120,13 @@ pub enum Error {
 /// Shorthand for `std::result::Result<T, papernotes::Error>`.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Returns `Err(Error::NonFinite)` for the first value that is NaN or infinite.
+/// Checks that every value is finite.
 ///
 /// Call it at the top of every public function that takes numbers from a user.
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] naming the first value that is NaN or infinite.
 pub fn ensure_finite(name: &'static str, values: &[f64]) -> Result<()> {
     match values.iter().find(|v| !v.is_finite()) {
         Some(&value) => Err(Error::NonFinite { name, value }),
@@ -130,7 +134,11 @@ pub fn ensure_finite(name: &'static str, values: &[f64]) -> Result<()> {
     }
 }
 
-/// Returns `Err(Error::TooFew)` when `got < needed`.
+/// Checks that at least `needed` items were given.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] when `got < needed`.
 pub fn ensure_len(name: &'static str, got: usize, needed: usize) -> Result<()> {
     if got < needed {
         Err(Error::TooFew { name, needed, got })

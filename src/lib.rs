@@ -44,6 +44,8 @@
 //! `tests/architecture.rs` parses every `crate::` path under `src/` and fails
 //! on an edge outside this table, so keep the two in step.
 
+#![warn(clippy::missing_errors_doc)]
+
 pub mod data;
 pub mod device;
 pub mod diff;

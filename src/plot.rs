@@ -13,6 +13,7 @@
 //! with annotations) start from [`svg_root`], [`Axis`] and the constants
 //! here, so they still share the look.
 
+pub mod contour;
 mod legend;
 mod marker;
 mod ticks;

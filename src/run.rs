@@ -113,6 +113,10 @@ impl Run {
     ///
     /// `device` is the description of the candle device the run uses
     /// (see [`crate::device::describe`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the output directory cannot be created.
     pub fn start(chapter: &str, args: &CommonArgs, device: &str) -> Result<Run> {
         let dir = args.out_dir(chapter);
         std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
@@ -269,6 +273,11 @@ impl Run {
     }
 
     /// Writes `run.json` and `run.md` and prints where they went.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when a file cannot be written; [`Error::Data`] when the
+    /// record cannot be serialised as JSON.
     pub fn finish(mut self) -> Result<()> {
         let total = self.started.elapsed().as_secs_f64();
         let threads = candle_core::utils::get_num_threads();

@@ -712,11 +712,29 @@ fn explicit_inverse_loses_to_the_solve_on_hilbert_matrices() {
 // Logistic regression by Newton (IRLS): candle vs nalgebra.
 // ---------------------------------------------------------------------------
 
-fn cancer(lambda: f64) -> (LogisticData, HostLogistic, CandleLogistic) {
-    let data = breast_cancer().unwrap();
-    let host = HostLogistic::new(data.clone(), lambda).unwrap();
-    let dev = CandleLogistic::new(&data, lambda, &candle_core::Device::Cpu).unwrap();
-    (data, host, dev)
+/// The breast-cancer data and both objectives with λ = 1, loaded once per test
+/// binary (a property test asks for them in every case).
+fn cancer() -> &'static (LogisticData, HostLogistic, CandleLogistic) {
+    static CANCER: std::sync::OnceLock<(LogisticData, HostLogistic, CandleLogistic)> =
+        std::sync::OnceLock::new();
+    CANCER.get_or_init(|| {
+        let data = breast_cancer().unwrap();
+        let host = HostLogistic::new(data.clone(), 1.0).unwrap();
+        let dev = CandleLogistic::new(&data, 1.0, &candle_core::Device::Cpu).unwrap();
+        (data, host, dev)
+    })
+}
+
+/// The sums of absolute terms that bound the rounding of the logistic
+/// derivatives, independent of w: `|X|ᵀ·1` (gradient, since |σ − y| ≤ 1) and
+/// `|X|ᵀ|X|/4` (Hessian, since σ(1 − σ) ≤ 1/4).
+fn cancer_scales() -> &'static (DVector<f64>, DMatrix<f64>) {
+    static SCALES: std::sync::OnceLock<(DVector<f64>, DMatrix<f64>)> = std::sync::OnceLock::new();
+    SCALES.get_or_init(|| {
+        let ax = cancer().0.x.abs();
+        let ones = DVector::from_element(ax.nrows(), 1.0);
+        (ax.tr_mul(&ones), ax.tr_mul(&ax) / 4.0)
+    })
 }
 
 proptest! {
@@ -726,16 +744,15 @@ proptest! {
     /// rounding of a 569-term sum: `|Σaᵢ − fl(Σaᵢ)| ≤ γ_m Σ|aᵢ|`, `γ_m ≈ mε`.
     #[test]
     fn candle_and_nalgebra_derivatives_agree(w in prop::collection::vec(-1.0..1.0f64, 31)) {
-        let (data, host, dev) = cancer(1.0);
+        let (data, host, dev) = cancer();
         let w = DVector::from_vec(w);
         let (vh, gh, hh) = host.value_grad_hess(&w).unwrap();
         let (vd, gd, hd) = dev.value_grad_hess(&w).unwrap();
         let m = data.x.nrows() as f64;
         let gamma = 2.0 * m * EPS;
-        // Σ|terms| bounds: |X|ᵀ·1 for the gradient (|σ − y| ≤ 1), |X|ᵀ|X|/4 for the Hessian.
-        let ax = data.x.abs();
-        let gscale = ax.tr_mul(&DVector::from_element(data.x.nrows(), 1.0)) + w.abs();
-        let hscale = ax.tr_mul(&ax) / 4.0;
+        // Σ|terms| bounds: |X|ᵀ·1 + |w| for the gradient, |X|ᵀ|X|/4 for the Hessian.
+        let (xsum, hscale) = cancer_scales();
+        let gscale = xsum + w.abs();
         prop_assert!((vh - vd).abs() <= gamma * (vh.abs() + 10.0 * m));
         for i in 0..31 {
             prop_assert!((gh[i] - gd[i]).abs() <= gamma * gscale[i]);
@@ -751,11 +768,11 @@ proptest! {
 /// at the end is below 1e-8, in a handful of iterations.
 #[test]
 fn irls_candle_and_nalgebra_iterates_agree() {
-    let (data, host, dev) = cancer(1.0);
+    let (data, host, dev) = cancer();
     let w0 = DVector::zeros(data.dim());
     let opts = Options::new(1e-8, 50);
-    let a = irls(&host, &w0, &opts).unwrap();
-    let b = irls(&dev, &w0, &opts).unwrap();
+    let a = irls(host, &w0, &opts).unwrap();
+    let b = irls(dev, &w0, &opts).unwrap();
     assert_eq!(a.iterations, b.iterations);
     assert!(a.iterations <= 15, "IRLS took {}", a.iterations);
     for (p, q) in a.path.iter().zip(&b.path) {
@@ -770,12 +787,12 @@ fn irls_candle_and_nalgebra_iterates_agree() {
 /// after 50 times the iterations IRLS needed.
 #[test]
 fn irls_needs_far_fewer_iterations_than_gradient_descent() {
-    let (data, host, _) = cancer(1.0);
+    let (data, host, _) = cancer();
     let w0 = DVector::zeros(data.dim());
-    let newton = irls(&host, &w0, &Options::new(1e-8, 50)).unwrap();
+    let newton = irls(host, &w0, &Options::new(1e-8, 50)).unwrap();
     let budget = 50 * newton.iterations;
     let err = gradient_descent_fixed(
-        &host,
+        host,
         &w0,
         1.0 / host.lipschitz(),
         &Options::new(1e-8, budget),
@@ -1067,14 +1084,15 @@ fn every_optimiser_records_every_iterate_in_path() {
     assert_every_iterate(&sol, &x0, fr);
     assert!(sol.values.windows(2).all(|v| v[1] < v[0]));
     // IRLS and fixed-step gradient descent on the logistic loss
-    let host = HostLogistic::new(breast_cancer().unwrap(), 1.0).unwrap();
+    let host = &cancer().1;
     let w0 = DVector::zeros(host.dim());
     let fl = |w: &DVector<f64>| host.value(w).unwrap();
-    let sol = irls(&host, &w0, &Options::new(1e-8, 50)).unwrap();
+    let sol = irls(host, &w0, &Options::new(1e-8, 50)).unwrap();
     assert_every_iterate(&sol, &w0, fl);
     let step = 1.0 / host.lipschitz();
-    let sol = gradient_descent_fixed(&host, &w0, step, &Options::new(1.0, 10_000)).unwrap();
-    assert!(sol.iterations > 2);
+    // ‖∇L‖ ≤ 10 after about 130 steps: enough iterates to check each one.
+    let sol = gradient_descent_fixed(host, &w0, step, &Options::new(10.0, 10_000)).unwrap();
+    assert!(sol.iterations > 100);
     assert_every_iterate(&sol, &w0, fl);
     for w in sol.path.windows(2) {
         let g = host.value_grad(&w[0]).unwrap().1;
@@ -1173,4 +1191,336 @@ fn error_counted_solvers_check_shapes() {
     let e = cholesky_solve_counted(&nan, &b).unwrap_err();
     assert!(matches!(e, Error::NonFinite { name: "A", .. }), "{e}");
     assert!(cholesky_solve_counted(&a, &b).is_ok());
+}
+
+// ---------------------------------------------------------------------------
+// The chapter's experiments, at quick size.
+// ---------------------------------------------------------------------------
+
+mod experiments {
+    use super::*;
+    use papernotes::newton::experiments::{self as ex, Plan};
+    use papernotes::newton::scalar::{Stop1, newton_1d_trace};
+    use papernotes::plot::contour::{PathSeries, PathsFigure, contour_segments};
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    /// The LU solve is backward stable on every Hilbert system (residual within
+    /// 10nε), the explicit inverse is not (10³ times worse or more from n = 10),
+    /// and the table shows the even orders.
+    #[test]
+    fn experiment_hilbert_residuals_solve_beats_inverse() {
+        let rows = ex::hilbert_residuals(Plan::quick().hilbert_max).unwrap();
+        assert_eq!(rows.len(), 13);
+        for r in &rows {
+            assert!(
+                r.solve <= 10.0 * r.n as f64 * EPS,
+                "n = {}: {:e}",
+                r.n,
+                r.solve
+            );
+            if r.n >= 10 {
+                assert!(r.inverse > 1e3 * r.solve.max(EPS * EPS), "n = {}", r.n);
+            }
+        }
+        assert_eq!(ex::hilbert_table(&rows).rows.len(), 7);
+        assert!(ex::hilbert_residuals(1).is_err());
+    }
+
+    /// Every grid start converges exactly when it lies inside x_c, and the
+    /// figure's four paths end as their starts predict.
+    #[test]
+    fn experiment_arctan_outcome_is_decided_by_the_critical_start() {
+        let r = ex::arctan(Plan::quick().arctan_grid).unwrap();
+        assert_eq!(r.grid_agree, r.grid_total);
+        let stops: Vec<Stop1> = r.paths.iter().map(|p| p.trace.stop).collect();
+        assert!(matches!(stops[0], Stop1::Converged(_)));
+        assert!(matches!(stops[1], Stop1::Converged(_)));
+        assert_eq!(stops[2], Stop1::Diverged);
+        assert_eq!(stops[3], Stop1::Diverged);
+        // Outside x_c every step lengthens the iterate: |N(x)| > |x|.
+        for w in r.paths[3].trace.path.windows(2) {
+            assert!(w[1].abs() > w[0].abs());
+        }
+        assert!(ex::arctan(0).is_err());
+    }
+
+    /// A trace that converges is newton_1d's path; one that diverges keeps
+    /// its iterates, the last beyond the blow-up bound.
+    #[test]
+    fn newton_1d_trace_keeps_the_path_of_a_diverging_run() {
+        let opts = Options::new(1e-12, 100);
+        let t = newton_1d_trace(&ArctanPrimitive, 1.0, &opts).unwrap();
+        let s = newton_1d(&ArctanPrimitive, 1.0, &opts).unwrap();
+        assert_eq!(t.path, s.path);
+        assert_eq!(t.stop, Stop1::Converged(s.iterations));
+        let t = newton_1d_trace(&ArctanPrimitive, 1.5, &opts).unwrap();
+        assert_eq!(t.stop, Stop1::Diverged);
+        assert!(t.path.last().unwrap().abs() > opts.blowup);
+        assert!(t.path.len() > 3);
+    }
+
+    /// Gradient descent needs the predicted number of iterations (±1) at every
+    /// κ, coupled or not, the count grows like κ (slope 1 on log–log axes), and
+    /// Newton takes one step.
+    #[test]
+    fn experiment_kappa_sweep_matches_the_prediction() {
+        let plan = Plan::quick();
+        let r = ex::kappa_sweep(&plan, &mut StdRng::seed_from_u64(42)).unwrap();
+        assert_eq!(r.rows.len(), 2 * plan.kappa_max_exponent as usize - 1);
+        for k in &r.rows {
+            assert!((k.gd_rotated as f64 - k.predicted).abs() <= 1.0, "{k:?}");
+            assert!(k.gd_rotated.abs_diff(k.gd_diagonal) <= 1, "{k:?}");
+            assert_eq!(k.newton, 1);
+        }
+        assert!((r.slope - 1.0).abs() < 0.02, "slope {}", r.slope);
+        assert_eq!(r.table().rows.len(), r.rows.len());
+        assert_eq!(ex::predicted_iterations(10.0, 10, 1e-6).unwrap(), 65.0);
+        assert!(ex::predicted_iterations(1.0, 10, 1e-6).is_err());
+        assert!(ex::predicted_iterations(10.0, 1, 1e-6).is_err());
+        assert!(ex::predicted_iterations(10.0, 10, 0.0).is_err());
+    }
+
+    /// Damped Newton reaches (1, 1) in hundreds of times fewer iterations
+    /// than gradient descent; pure Newton gets there too from this start.
+    #[test]
+    fn experiment_rosenbrock_newton_needs_far_fewer_iterations() {
+        let r = ex::rosenbrock(Plan::quick().rosenbrock_gd_budget).unwrap();
+        let one = DVector::from_element(2, 1.0);
+        for s in [&r.damped, &r.pure, &r.gd] {
+            assert!((&s.x - &one).norm() < 1e-6, "{}", s.x);
+        }
+        assert!(r.gd.iterations > 100 * r.damped.iterations);
+        assert!(r.gd_seconds > 0.0);
+    }
+
+    /// Pure Newton ends on the saddle (0, 0), damped Newton on a minimum (0, ±1).
+    #[test]
+    fn experiment_double_well_pure_finds_the_saddle_damped_the_minimum() {
+        let r = ex::double_well().unwrap();
+        assert!(r.pure.x.norm() < 1e-10, "{}", r.pure.x);
+        assert!(r.damped.x[0].abs() < 1e-10 && (r.damped.x[1].abs() - 1.0).abs() < 1e-10);
+    }
+
+    /// The step-cost sweep times every size, the Hessian only up to its
+    /// limit, and fits finite exponents; the table has a row per size.
+    #[test]
+    fn experiment_step_cost_times_every_size() {
+        let plan = Plan::quick();
+        let r = ex::step_cost(&plan, &mut StdRng::seed_from_u64(42)).unwrap();
+        assert_eq!(r.rows.len(), plan.step_cost_sizes.len());
+        for row in &r.rows {
+            assert!(row.cholesky_s > 0.0 && row.inverse_s > 0.0);
+            assert_eq!(row.hessian_s.is_some(), row.n <= plan.hessian_max);
+        }
+        for e in [r.exp_cholesky, r.exp_inverse, r.exp_hessian] {
+            assert!(e.is_finite());
+        }
+        assert_eq!(r.hessian_over_cholesky().0, 64);
+        assert_eq!(r.table().rows.len(), r.rows.len());
+        let bad = Plan {
+            step_cost_sizes: vec![16],
+            ..plan
+        };
+        assert!(ex::step_cost(&bad, &mut StdRng::seed_from_u64(1)).is_err());
+    }
+
+    /// IRLS on the host and on candle take the same steps; gradient descent
+    /// needs more iterations; the fit classifies the training set well.
+    #[test]
+    fn experiment_logistic_irls_host_and_candle_agree() {
+        let r = ex::logistic(&Plan::quick(), &candle_core::Device::Cpu).unwrap();
+        assert_eq!(r.shape, (569, 31));
+        assert_eq!(r.irls_host.iterations, r.irls_device.iterations);
+        assert!(r.path_rel_diff <= 1e-10 && r.hess_rel_diff <= 1e-12);
+        assert!(r.gd.iterations > 10 * r.irls_host.iterations);
+        assert!(r.l_over_mu > 1.0);
+        assert!(r.train_accuracy > 90.0);
+    }
+
+    /// The level set x² + y² = 1 by marching squares: every segment end lies
+    /// on the circle to within the interpolation error of a cell (h²), and
+    /// the segments add up to 2π to within 1 %.
+    #[test]
+    fn contour_segments_trace_a_circle() {
+        let f = |x: f64, y: f64| x * x + y * y;
+        let segs = contour_segments(&f, (-2.0, 2.0), (-2.0, 2.0), (80, 80), 1.0).unwrap();
+        let h: f64 = 4.0 / 80.0;
+        let mut length = 0.0;
+        for [a, b] in &segs {
+            for p in [a, b] {
+                assert!((p.0.hypot(p.1) - 1.0).abs() <= h * h, "{p:?}");
+            }
+            length += (a.0 - b.0).hypot(a.1 - b.1);
+        }
+        assert!((length / (2.0 * std::f64::consts::PI) - 1.0).abs() < 0.01);
+        assert!(contour_segments(&f, (1.0, 1.0), (0.0, 1.0), (4, 4), 1.0).is_err());
+        assert!(contour_segments(&f, (0.0, 1.0), (0.0, 1.0), (0, 4), 1.0).is_err());
+        assert!(contour_segments(&f, (0.0, f64::NAN), (0.0, 1.0), (4, 4), 1.0).is_err());
+    }
+
+    /// The drawn Newton step: the model touches f at x₀, its sampled minimum
+    /// sits at x₁ (to the grid spacing), and x₁ is lower and nearer the minimiser.
+    #[test]
+    fn experiment_step_picture_next_iterate_is_the_models_minimum() {
+        let p = ex::step_picture(2601).unwrap();
+        let at_start = p
+            .model
+            .iter()
+            .find(|q| (q.0 - p.start.0).abs() < 1e-9)
+            .unwrap();
+        assert_relative_eq!(at_start.1, p.start.1, max_relative = 1e-12);
+        let lowest = p
+            .model
+            .iter()
+            .fold((0.0, f64::INFINITY), |a, &q| if q.1 < a.1 { q } else { a });
+        assert!((lowest.0 - p.model_min.0).abs() <= 1e-3);
+        assert!(p.next.1 < p.start.1);
+        assert!((p.next.0 - p.minimiser).abs() < (p.start.0 - p.minimiser).abs());
+        assert!(ex::step_picture(1).is_err());
+    }
+
+    /// A path figure is drawn to scale and keys every path.
+    #[test]
+    fn paths_figure_draws_to_scale() {
+        let dir = std::env::temp_dir().join(format!("papernotes-paths-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("paths.svg");
+        let f = |x: f64, y: f64| x * x + 4.0 * y * y;
+        let fig = PathsFigure {
+            title: "test",
+            f: &f,
+            xr: (-2.0, 2.0),
+            yr: (-1.0, 1.0),
+            levels: &[0.5, 1.0],
+            paths: vec![PathSeries {
+                label: "a path".into(),
+                points: vec![(1.0, 0.5), (0.0, 0.0)],
+                color: 0,
+                markers: true,
+            }],
+            target: Some(((0.0, 0.0), "minimum".into())),
+        };
+        fig.save(&file).unwrap();
+        let svg = std::fs::read_to_string(&file).unwrap();
+        assert!(svg.contains("a path") && svg.contains("minimum"));
+        let bad = PathsFigure {
+            xr: (1.0, -1.0),
+            ..fig
+        };
+        assert!(bad.save(&file).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The chapter's exercises: each answer against an independent computation.
+// ---------------------------------------------------------------------------
+
+/// `x⁶`: the minimum at 0 has f'' = 0.
+struct Sixth;
+impl ScalarFn for Sixth {
+    fn eval<T: Scalar>(&self, x: T) -> T {
+        x.powi(6)
+    }
+}
+
+/// Exercise 1: on x⁶ the Newton map is x − 6x⁵/(30x⁴) = (4/5)x, so every
+/// measured ratio x_{k+1}/x_k is 4/5.
+#[test]
+fn exercise_newton_on_x_to_the_sixth_shrinks_by_four_fifths() {
+    let opts = Options::new(1e-300, 200).with_step_tol(1e-8);
+    let sol = newton_1d(&Sixth, 0.7, &opts).unwrap();
+    assert!(sol.iterations > 50);
+    for w in sol.path.windows(2) {
+        assert_relative_eq!(w[1] / w[0], 0.8, max_relative = 1e-12);
+    }
+}
+
+/// Exercise 2: the critical start solves φ(x) = (1 + x²)·atan x − 2x = 0; a
+/// secant iteration written here (no library code) finds the same root, Newton's
+/// map sends it to −x_c, and φ changes sign there.
+#[test]
+fn exercise_arctan_critical_start_solves_phi_equals_zero() {
+    let phi = |x: f64| (1.0 + x * x) * x.atan() - 2.0 * x;
+    let (mut a, mut b) = (1.2f64, 1.6f64);
+    for _ in 0..60 {
+        if (b - a).abs() < 1e-16 || phi(b) == phi(a) {
+            break;
+        }
+        let c = b - phi(b) * (b - a) / (phi(b) - phi(a));
+        (a, b) = (b, c);
+    }
+    let xc = arctan_critical_start().unwrap();
+    assert!((xc - b).abs() < 1e-12, "{xc} vs {b}");
+    assert!((xc - 1.3917452).abs() < 1e-6);
+    assert_relative_eq!(xc - (1.0 + xc * xc) * xc.atan(), -xc, max_relative = 1e-12);
+    assert!(phi(0.99 * xc) < 0.0 && phi(1.01 * xc) > 0.0);
+}
+
+/// Exercise 3: the Newton (IRLS) step lands on the weighted ridge
+/// least-squares fit of the working response u = Xw + D⁻¹(y − σ(Xw)): the
+/// fit, computed here by QR of the stacked system [√D X; √β I] v ≈ [√D u; 0],
+/// equals w − (XᵀDX + βI)⁻¹∇L.
+#[test]
+fn exercise_irls_step_is_a_weighted_least_squares_fit() {
+    let (data, host, _) = cancer();
+    let (n, d) = data.x.shape();
+    let w = DVector::from_fn(d, |i, _| 0.1 * ((i as f64) * 0.7).sin());
+    let (_, g, h) = host.value_grad_hess(&w).unwrap();
+    let newton = &w - h.cholesky().unwrap().solve(&g);
+    let z = &data.x * &w;
+    let s = z.map(|z| 1.0 / (1.0 + (-z).exp()));
+    let dg = s.map(|p| p * (1.0 - p));
+    let u = DVector::from_fn(n, |i, _| z[i] + (data.y[i] - s[i]) / dg[i]);
+    let beta: f64 = 1.0;
+    let mut a = DMatrix::zeros(n + d, d);
+    let mut rhs = DVector::zeros(n + d);
+    for i in 0..n {
+        let r = dg[i].sqrt();
+        for j in 0..d {
+            a[(i, j)] = r * data.x[(i, j)];
+        }
+        rhs[i] = r * u[i];
+    }
+    for j in 0..d {
+        a[(n + j, j)] = beta.sqrt();
+    }
+    let qr = a.qr();
+    let fit = qr
+        .r()
+        .solve_upper_triangular(&(qr.q().transpose() * rhs))
+        .unwrap();
+    assert!(
+        (&fit - &newton).norm() <= 1e-9 * newton.norm(),
+        "{:e}",
+        (&fit - &newton).norm()
+    );
+}
+
+/// Exercise 4: at κ = 100, d = 10, tol = 10⁻⁶ the count is
+/// ⌈ln(√0.2·10⁶)/ln(101/99)⌉ = 651, and gradient descent takes exactly that many steps.
+#[test]
+fn exercise_gradient_descent_needs_651_steps_at_kappa_100() {
+    let by_hand = ((0.2f64).sqrt() * 1e6).ln() / (101.0f64 / 99.0).ln();
+    assert_eq!(by_hand.ceil(), 651.0);
+    let eig: Vec<f64> = (0..10).map(|i| 100f64.powf(i as f64 / 9.0)).collect();
+    let q = Quadratic::with_spectrum(&DMatrix::identity(10, 10), &eig, DVector::zeros(10)).unwrap();
+    let x0 = DVector::from_element(10, 1.0);
+    let k = fixed_step_quadratic(&q, &x0, 2.0 / 101.0, 1e-6, 100_000).unwrap();
+    assert_eq!(k, 651);
+}
+
+/// Exercise 5: from 1.2 Newton's method on sin converges to π/2, where
+/// f'' = −1 < 0: a maximum, reached in a few steps.
+#[test]
+fn exercise_newton_on_sine_from_1_2_finds_the_maximum() {
+    let sol = newton_1d(&Sine, 1.2, &Options::new(1e-14, 20)).unwrap();
+    assert!((sol.x - std::f64::consts::FRAC_PI_2).abs() < 1e-12);
+    assert!(sol.iterations <= 6);
+    assert_relative_eq!(
+        derivs1(&Sine, sol.x).unwrap().d2,
+        -1.0,
+        max_relative = 1e-12
+    );
 }

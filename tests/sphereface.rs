@@ -1062,3 +1062,109 @@ fn exercise_four_features_one_threshold_verifies_all_pairs_or_half() {
     let (g, i) = pair_scores(&f, &labels, Similarity::Cosine).unwrap();
     assert_eq!(tar_at_far(&g, &i, 0.0).unwrap(), 0.5);
 }
+
+// ------------------------------------- closed set vs open set, over seeds
+
+/// The seen/unseen experiment at test size: 3 seeds, 8 epochs, 300 training
+/// digits; trained once for the tests that read it.
+fn seen_unseen3() -> &'static papernotes::sphereface::experiments::SeenUnseen {
+    use papernotes::sphereface::experiments as ex;
+    static RUN: std::sync::OnceLock<ex::SeenUnseen> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| {
+        let plan = ex::Plan {
+            seeds: 3,
+            epochs: 8,
+            train_rows: Some(300),
+            ..ex::Plan::quick(42, Device::Cpu)
+        };
+        let data = ex::digits(&plan).unwrap();
+        ex::seen_unseen(&plan, &data).unwrap()
+    })
+}
+
+/// "Closed-set FR can be well addressed as a classification problem. Open-set
+/// FR is a metric learning problem": features trained to classify the seen
+/// digits (3 seeds) verify held-out pairs of those digits better than pairs of
+/// digits never seen in training, by more than two standard errors of the
+/// paired AUC gap, for softmax and for A-Softmax.
+#[test]
+fn classification_features_verify_unseen_classes_worse_over_seeds() {
+    let su = seen_unseen3();
+    for h in &su.heads {
+        let gap = h.gap().unwrap();
+        assert_eq!(gap.values.len(), 3);
+        assert!(
+            gap.above(0.0),
+            "{:?}: seen − unseen AUC {}",
+            h.head,
+            gap.show(3)
+        );
+    }
+}
+
+/// "The key criterion for metric learning ... max intra-class distance <
+/// min inter-class distance" as a worst case over all pairs: learned digit
+/// features meet it in none of the 3 seeds, for either head, on seen or
+/// unseen digits.
+#[test]
+fn strict_criterion_is_never_met_by_learned_features() {
+    let su = seen_unseen3();
+    for h in &su.heads {
+        assert_eq!(h.criterion_holds, 0, "{:?}", h.head);
+    }
+}
+
+/// "Separable ≠ discriminative and softmax is only separable": softmax
+/// separates the training digits (accuracy above 0.95 in every seed) while its
+/// test features sit at a wider mean angle from their class weight than
+/// A-Softmax's, by more than two standard errors of the paired difference.
+#[test]
+fn softmax_separates_but_a_softmax_pulls_features_closer_over_seeds() {
+    let su = seen_unseen3();
+    assert!(
+        su.heads[0].train_acc.iter().all(|&a| a > 0.95),
+        "{:?}",
+        su.heads[0].train_acc
+    );
+    let gap = su.angle_gap().unwrap();
+    assert!(gap.above(0.0), "softmax − A-Softmax angle {}", gap.show(1));
+}
+
+proptest! {
+    #![proptest_config(common::config())]
+
+    /// Figure 5.1's regions, found on a grid of the circle from ψ itself, reach
+    /// θ₁₂/(m+1) towards the other weight and θ₁₂/(m−1) away from it, with a
+    /// band (m−1)θ₁₂/(m+1) between them: the closed forms the caption quotes,
+    /// to within one grid step.
+    #[test]
+    fn margin_diagram_regions_match_the_closed_forms(m in 2u32..6, t in 0.2f64..1.0) {
+        use papernotes::sphereface::experiments::margin_diagram;
+        let theta12 = t * PI * f64::from(m - 1) / f64::from(m);
+        let d = margin_diagram(m, theta12, 3600).unwrap();
+        let tol = 1.5 * d.step;
+        let (a1, a2) = (d.alphas[0], d.alphas[1]);
+        prop_assert!((a1 - a2 - theta12).abs() < 1e-12);
+        // Class 1 (left) reaches towards W₂ down to a1 − θ₁₂/(m+1) and away up to a1 + θ₁₂/(m−1).
+        prop_assert!((d.arcs[0].0 - (a1 - theta12 / f64::from(m + 1))).abs() < tol);
+        prop_assert!((d.arcs[0].1 - (a1 + theta12 / f64::from(m - 1))).abs() < tol);
+        prop_assert!((d.arcs[1].1 - (a2 + theta12 / f64::from(m + 1))).abs() < tol);
+        prop_assert!((d.arcs[0].0 - d.arcs[1].1 - d.band).abs() < 2.0 * tol);
+    }
+}
+
+#[test]
+fn margin_diagram_rejects_m_below_two_and_regions_past_pi() {
+    use papernotes::sphereface::experiments::margin_diagram;
+    for err in [
+        margin_diagram(1, 1.0, 720).unwrap_err(),
+        margin_diagram(2, 2.0, 720).unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::InvalidParameter { .. }), "{err}");
+        assert!(err.to_string().contains("m ≥ 2"), "{err}");
+    }
+    assert!(matches!(
+        margin_diagram(4, 1.0, 4).unwrap_err(),
+        Error::TooFew { .. }
+    ));
+}

@@ -1090,22 +1090,47 @@ mod experiments {
     }
 
     #[test]
-    fn exp_terms_for_eps_is_the_first_sum_within_one_epsilon() {
-        use papernotes::taylor::functions::Exp;
-        use papernotes::taylor::series::partial_sums;
-        use papernotes::taylor::taylor_coefficients;
-        let c = taylor_coefficients::<24, _>(&Exp, 0.0).unwrap();
+    fn exp_terms_for_eps_reports_reached_at_1_and_a_rounding_floor_at_3() {
+        // The oracle: the partial sums from 1/k!, computed here without jets.
+        let sums = |x: f64| {
+            let (mut s, mut term) = (0.0, 1.0);
+            (0..ex::EXP_EPS_MAX_TERMS)
+                .map(|k| {
+                    if k > 0 {
+                        term *= x / k as f64;
+                    }
+                    s += term;
+                    s
+                })
+                .collect::<Vec<f64>>()
+        };
         let within = |x: f64, v: f64| (v - x.exp()).abs() <= EPS * x.exp();
-        let k = ex::exp_terms_for_eps(1.0).unwrap();
-        let s = partial_sums(&c, 0.0, 1.0).unwrap();
-        assert!(within(1.0, s[k - 1]) && !within(1.0, s[k - 2]), "{k} terms");
-        // 1/k! < ε first at k = 18: the sum of 18 terms (k ≤ 17) is the first that can be
+        let at1 = ex::exp_terms_for_eps(1.0).unwrap();
+        let s1 = sums(1.0);
+        let k = at1.within_eps.expect("x = 1 reaches one epsilon");
+        assert!(
+            within(1.0, s1[k - 1]) && !within(1.0, s1[k - 2]),
+            "{k} terms"
+        );
+        // 1/k! < ε first at k = 18: the sum of 18 terms (k ≤ 17) is the first that can be.
         assert_eq!(k, 18);
-        // At x = 3 no sum of up to 24 terms is within one ε of e³ (3²⁴/24! ≈ 4.5e-13, and
-        // beyond that rounding keeps the sum a few ulps off): the count is then 25, "never".
-        let s = partial_sums(&c, 0.0, 3.0).unwrap();
-        assert!(s.iter().all(|&v| !within(3.0, v)));
-        assert_eq!(ex::exp_terms_for_eps(3.0).unwrap(), 25);
+        // At x = 3 no partial sum of 40 terms is within one ε of e³, although the
+        // truncation after 40 terms is below 3⁴⁰/40! ≈ 1.5e-29: rounding keeps it off.
+        let at3 = ex::exp_terms_for_eps(3.0).unwrap();
+        assert_eq!(at3.max_terms, 40);
+        assert_eq!(at3.within_eps, None);
+        assert!(sums(3.0).iter().all(|&v| !within(3.0, v)));
+        // The sum stops changing once the terms fall below half an ulp of it.
+        let s3 = sums(3.0);
+        let n = at3.settles_after;
+        assert!(s3[n - 1..].iter().all(|&v| v == s3[39]) && s3[n - 2] != s3[39]);
+        assert_eq!(n, 27);
+        let off = (s3[39] - 3f64.exp()) / 3f64.exp() / EPS;
+        assert!(
+            (at3.settled_error_eps - off).abs() < 1e-9,
+            "{at3:?} vs {off}"
+        );
+        assert!(off.abs() > 1.0 && off.abs() < 4.0, "{off}");
         assert!(ex::exp_terms_for_eps(f64::INFINITY).is_err());
     }
 

@@ -52,6 +52,14 @@ impl AffineCamera {
     /// Each image coordinate is its own least-squares problem with design rows
     /// `√w_i (X_i − X̄, 1)`; the anchors must not be coplanar, or the depth
     /// column is undetermined.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless there is one landmark (and one weight) per
+    /// anchor; [`Error::TooFew`] for fewer than 4 pairs; [`Error::NonFinite`] for a
+    /// NaN or infinite coordinate or weight; [`Error::InvalidParameter`] for a weight
+    /// that is not positive; [`Error::Singular`] when the anchors are coplanar or
+    /// coincide (the design matrix is rank-deficient).
     pub fn fit_weighted(points2: &[P2], points3: &[P3], weights: Option<&[f64]>) -> Result<Self> {
         check(points2, points3)?;
         let n = points2.len();
@@ -71,6 +79,7 @@ impl AffineCamera {
                 });
             }
         }
+        // ANCHOR: camera_rows
         let mean = points3.iter().map(|p| p.coords).sum::<Vector3<f64>>() / n as f64;
         let mut a = DMatrix::zeros(n, 4);
         let mut b = DMatrix::zeros(n, 2);
@@ -83,6 +92,7 @@ impl AffineCamera {
             b[(i, 1)] = s * points2[i].y;
         }
         let svd = a.svd(true, true);
+        // ANCHOR_END: camera_rows
         let (smax, smin) = (svd.singular_values.max(), svd.singular_values.min());
         if smin <= 1e-9 * smax {
             return Err(Error::Singular {
@@ -111,6 +121,13 @@ impl AffineCamera {
     // ANCHOR_END: camera_fit
 
     /// Unweighted least-squares affine camera.
+    ///
+    /// # Errors
+    ///
+    /// As [`AffineCamera::fit_weighted`]: [`Error::ShapeMismatch`] unless there is
+    /// one landmark per anchor, [`Error::TooFew`] for fewer than 4 pairs,
+    /// [`Error::NonFinite`] for a NaN or infinite coordinate, [`Error::Singular`]
+    /// when the anchors are coplanar or coincide.
     pub fn fit(points2: &[P2], points3: &[P3]) -> Result<Self> {
         Self::fit_weighted(points2, points3, None)
     }
@@ -157,8 +174,16 @@ impl AffineCamera {
     /// image plane of the camera (orthogonal to [`AffineCamera::axis`]); depth
     /// along the axis stays that of the generic model, since one photo says
     /// nothing about it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless there is one landmark per anchor;
+    /// [`Error::TooFew`] for fewer than 4 pairs; [`Error::NonFinite`] for a NaN or
+    /// infinite coordinate; [`Error::Singular`] when the camera has rank below 2
+    /// (`M Mᵀ` has no inverse).
     pub fn personalize(&self, points2: &[P2], points3: &[P3]) -> Result<Vec<P3>> {
         check(points2, points3)?;
+        // ANCHOR: personalize_core
         let mmt = self.m * self.m.transpose();
         let inv = mmt.try_inverse().ok_or_else(|| Error::Singular {
             what: "the camera's M Mᵀ",
@@ -171,6 +196,7 @@ impl AffineCamera {
             .zip(points3)
             .map(|(r, x)| x + pinv * r)
             .collect())
+        // ANCHOR_END: personalize_core
     }
     // ANCHOR_END: personalize
 }
@@ -198,6 +224,13 @@ impl WeakPerspective {
     /// form. Then Gauss–Newton on the point residual, with the rotation updated
     /// multiplicatively, `R ← R exp([ω]×)`, and the step halved until the
     /// residual decreases.
+    ///
+    /// # Errors
+    ///
+    /// As [`AffineCamera::fit`] ([`Error::ShapeMismatch`], [`Error::TooFew`],
+    /// [`Error::NonFinite`], [`Error::Singular`] for mismatched, too few, non-finite
+    /// or coplanar points); [`Error::NonFinite`] also when the fitted scale is not
+    /// finite.
     pub fn fit(points2: &[P2], points3: &[P3]) -> Result<Self> {
         let start = Self::from_affine(points2, points3)?;
         start.refine(points2, points3)
@@ -205,6 +238,13 @@ impl WeakPerspective {
 
     /// The starting point of [`WeakPerspective::fit`]: the polar projection
     /// of the least-squares affine camera, with `s` and `t` refitted.
+    ///
+    /// # Errors
+    ///
+    /// As [`AffineCamera::fit`] ([`Error::ShapeMismatch`], [`Error::TooFew`],
+    /// [`Error::NonFinite`], [`Error::Singular`] for mismatched, too few, non-finite
+    /// or coplanar points); [`Error::NonFinite`] also when the refitted scale is not
+    /// finite.
     pub fn from_affine(points2: &[P2], points3: &[P3]) -> Result<Self> {
         let affine = AffineCamera::fit(points2, points3)?;
         let svd = affine.m.svd(true, true);
@@ -243,6 +283,12 @@ impl WeakPerspective {
     }
 
     /// Gauss–Newton refinement over `(ω, s, t)` from `self`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless there is one landmark per anchor;
+    /// [`Error::TooFew`] for fewer than 4 pairs; [`Error::NonFinite`] for a NaN or
+    /// infinite coordinate, or when the refined scale is not finite.
     pub fn refine(&self, points2: &[P2], points3: &[P3]) -> Result<Self> {
         check(points2, points3)?;
         let mut cur = *self;
@@ -335,6 +381,7 @@ pub fn facing_camera(
     points3: &[P3],
     triangles: &[[usize; 3]],
 ) -> Vec<bool> {
+    // ANCHOR: facing_core
     let frontal = |p: &P3| P2::new(p.x, -p.y);
     triangles
         .iter()
@@ -345,6 +392,7 @@ pub fn facing_camera(
             s_photo * s_front > 0.0
         })
         .collect()
+    // ANCHOR_END: facing_core
 }
 // ANCHOR_END: facing
 

@@ -14,6 +14,10 @@ use crate::error::{Error, Result};
 /// The six DeepFace fiducials derived from the 68 iBUG landmarks: the two eye
 /// centres (means of points 36–41 and 42–47), the nose tip (30), the mouth
 /// corners (48, 54) and the mouth centre (mean of the inner-lip midpoints 62, 66).
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless `l` holds exactly the 68 iBUG landmarks.
 pub fn fiducials6(l: &[P2]) -> Result<[P2; 6]> {
     if l.len() != 68 {
         return Err(Error::ShapeMismatch {
@@ -64,6 +68,14 @@ pub struct Aligned2d {
 /// Iterated 2-D alignment. `detect(crop, photo_to_crop)` returns the six
 /// fiducials found in the current crop (crop coordinates). Stops when a step
 /// moves no fiducial by more than `tol` crop pixels, or after `max_iter` steps.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for `max_iter == 0`, or for a crop `size` of 0 or
+/// with an area above `2^28` pixels; any error `detect` returns; [`Error::NonFinite`]
+/// for a NaN or infinite detected fiducial; [`Error::Singular`] when the detected
+/// fiducials (or the template's) all coincide, or the accumulated transform has no
+/// inverse.
 pub fn align_2d(
     photo: &Gray,
     mut detect: impl FnMut(&Gray, &Transform2) -> Result<[P2; 6]>,
@@ -96,6 +108,7 @@ pub fn align_2d(
             / 6.0)
             .sqrt();
         residuals.push(rms);
+        // ANCHOR: align_2d_step
         let step = fit_similarity(&found, template)?;
         let moved = found
             .iter()
@@ -106,6 +119,7 @@ pub fn align_2d(
         if moved <= tol {
             break;
         }
+        // ANCHOR_END: align_2d_step
     }
     let crop = warp(photo, &total.inverse()?, size, size, Interp::Bilinear)?;
     Ok(Aligned2d {

@@ -734,7 +734,7 @@ impl Distortion {
             header: vec![
                 "points fitted",
                 "family",
-                "median shape distortion at σ = 2 px (% of face radius)",
+                "median shape distortion at ς = 2 px (% of face radius)",
             ],
             rows,
         }
@@ -922,10 +922,14 @@ pub struct Frontalization {
     pub faces: Vec<FaceFrontal>,
     /// The last photo (takeo) turned by the plan's yaw and frontalized back.
     pub turned: TurnedHead,
+    /// The last photo's generic-model frontal crop turned by the same yaw and
+    /// brought back by frontalization and by 2-D alignment alone.
+    pub turn_back: TurnBack,
 }
 
 /// Frontalizes each photo (generic and personalized model), then renders the last
-/// photo's personalized frontal crop turned by `yaw_deg` and frontalizes that back.
+/// photo's personalized frontal crop turned by `yaw_deg` and frontalizes that back,
+/// and measures how well its generic-model crop comes back ([`turn_back`]).
 ///
 /// # Errors
 ///
@@ -960,7 +964,12 @@ pub fn frontalization(
         got: 0,
     })?;
     let turned = turned_head(&last.personalized, mesh, frame, yaw_deg)?;
-    Ok(Frontalization { faces: out, turned })
+    let turn_back = turn_back(&last.plain, mesh, frame, yaw_deg)?;
+    Ok(Frontalization {
+        faces: out,
+        turned,
+        turn_back,
+    })
 }
 
 /// Renders the frontal crop `front` as a head turned by `yaw_deg` through the
@@ -1021,6 +1030,51 @@ pub fn turned_head(
         points,
         rendered,
         back,
+    })
+}
+
+/// How well frontalization undoes a known turn, against 2-D alignment alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TurnBack {
+    /// The yaw (degrees) of the rendered turn.
+    pub yaw_deg: f64,
+    /// RMS grey-level difference between the frontal crop and the turned rendering
+    /// frontalized back, over the pixels warped from the photo in both.
+    pub rms_3d: f64,
+    /// The same difference after the best 2-D similarity (fitted to the 68
+    /// landmarks) maps the rendering onto the frontal crop instead.
+    pub rms_2d: f64,
+    /// The share of the crop those pixels cover (%).
+    pub compared_percent: f64,
+}
+
+/// Renders the frontal crop `front` (frontalized with the generic model) turned by
+/// `yaw_deg`, then brings it back twice: by frontalization (3-D) and by the
+/// least-squares similarity of its landmarks onto the frontal ones (2-D), and
+/// compares both with `front` where the turned view shows the face.
+///
+/// # Errors
+///
+/// [`turned_head`]'s errors; [`Error::TooFew`] if the landmarks cannot fix a
+/// similarity.
+pub fn turn_back(
+    front: &Frontal,
+    mesh: &Mesh,
+    frame: &FrontalFrame,
+    yaw_deg: f64,
+) -> Result<TurnBack> {
+    let turned = turned_head(front, mesh, frame, yaw_deg)?;
+    let n = frame.size;
+    let seen =
+        |x: usize, y: usize| turned.back.source[y * n + x] == 1 && front.source[y * n + x] == 1;
+    let sim = super::fit::fit_similarity(&front.target, &turned.points)?;
+    let two_d = warp(&turned.rendered, &sim, n, n, Interp::Bilinear)?;
+    let compared = (0..n * n).filter(|&k| seen(k % n, k / n)).count();
+    Ok(TurnBack {
+        yaw_deg,
+        rms_3d: rms_diff(&turned.back.image, &front.image, seen)?,
+        rms_2d: rms_diff(&two_d, &front.image, seen)?,
+        compared_percent: 100.0 * compared as f64 / (n * n) as f64,
     })
 }
 

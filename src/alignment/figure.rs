@@ -78,6 +78,14 @@ fn base64(data: &[u8]) -> String {
 
 /// Draws `panels` in a grid of `cols` columns, each image scaled to fit a
 /// `cell × cell` square, and writes the SVG to `path`.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the output directory cannot be created or the SVG cannot be
+/// read back or rewritten; [`Error::Plot`] when drawing fails; [`Error::Data`] when
+/// an image cannot be encoded as PNG; [`Error::InvalidParameter`] for a panel image
+/// so elongated that the downscaling factor its longer side needs exceeds its shorter
+/// side. `cell` must be positive (not checked).
 pub fn draw_panels(
     path: &Path,
     title: &str,

@@ -79,7 +79,13 @@ impl Transform2 {
         }
     }
 
-    /// Wraps a matrix, which must be finite and invertible.
+    /// Wraps a matrix.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NonFinite`] for a NaN or infinite entry; [`Error::Singular`] for a
+    /// zero matrix or one whose determinant is below `1e-14` times the cube of its
+    /// largest entry.
     pub fn from_matrix(m: Matrix3<f64>) -> Result<Self> {
         ensure_finite("transform matrix", m.as_slice())?;
         let scale = m.abs().max();
@@ -123,6 +129,12 @@ impl Transform2 {
     }
 
     /// The inverse transform.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Singular`] when the matrix has no inverse, or its inverse is
+    /// numerically singular; [`Error::NonFinite`] when the inverse has an entry that
+    /// is not finite.
     pub fn inverse(&self) -> Result<Self> {
         let inv = self.m.try_inverse().ok_or_else(|| Error::Singular {
             what: "the transform matrix",
@@ -161,6 +173,11 @@ impl Transform2 {
     }
 
     /// Builds a transform from the free parameters of `family`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless `p` has [`Family::params`] entries;
+    /// [`Error::NonFinite`] for a NaN or infinite parameter.
     pub fn from_params(family: Family, p: &[f64]) -> Result<Self> {
         if p.len() != family.params() {
             return Err(Error::ShapeMismatch {
@@ -202,6 +219,12 @@ pub fn rms_residual(t: &Transform2, src: &[P2], dst: &[P2]) -> Result<f64> {
 }
 
 /// Checks lengths, counts and finiteness of a correspondence set.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless `src` and `dst` have the same length;
+/// [`Error::TooFew`] for fewer points than [`Family::min_points`];
+/// [`Error::NonFinite`] for a NaN or infinite coordinate.
 pub fn check_correspondences(family: Family, src: &[P2], dst: &[P2]) -> Result<()> {
     if src.len() != dst.len() {
         return Err(Error::ShapeMismatch {
@@ -281,10 +304,18 @@ fn ensure_not_collinear(name: &'static str, pts: &[P2]) -> Result<()> {
 /// has SVD `U D Vᵀ`; the rotation is `R = U S Vᵀ` with `S = diag(1, det U det V)`
 /// (a proper rotation, never a reflection), the scale `s = tr(D S) / Σ_i ‖x̄_i‖²`
 /// and the translation `t = ȳ − s R x̄`.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless `src` and `dst` have the same length;
+/// [`Error::TooFew`] for fewer than 2 points; [`Error::NonFinite`] for a NaN or
+/// infinite coordinate; [`Error::Singular`] when the source or destination points all
+/// coincide, or the fitted matrix is singular.
 pub fn fit_similarity(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     check_correspondences(Family::Similarity, src, dst)?;
     let mx = ensure_not_coincident("the source points", src)?;
     let my = ensure_not_coincident("the destination points", dst)?;
+    // ANCHOR: umeyama_core
     let mut cov = Matrix2::zeros();
     let mut var_x = 0.0;
     for (x, y) in src.iter().zip(dst) {
@@ -299,6 +330,7 @@ pub fn fit_similarity(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     let r = u * s_mat * v_t;
     let scale = (svd.singular_values[0] + d * svd.singular_values[1]) / var_x;
     let t = my - scale * r * mx;
+    // ANCHOR_END: umeyama_core
     let sr = scale * r;
     #[rustfmt::skip]
     let m = Matrix3::new(
@@ -313,6 +345,13 @@ pub fn fit_similarity(src: &[P2], dst: &[P2]) -> Result<Transform2> {
 /// The same similarity fit as a linear least-squares problem in
 /// `(a, b, t_x, t_y)` with `sR = [[a, −b], [b, a]]`: an independent oracle for
 /// [`fit_similarity`] in the tests.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless `src` and `dst` have the same length;
+/// [`Error::TooFew`] for fewer than 2 points; [`Error::NonFinite`] for a NaN or
+/// infinite coordinate; [`Error::Singular`] when the source points all coincide (the
+/// design matrix is rank-deficient).
 pub fn fit_similarity_linear(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     check_correspondences(Family::Similarity, src, dst)?;
     ensure_not_coincident("the source points", src)?;
@@ -351,11 +390,19 @@ fn lstsq(a: DMatrix<f64>, b: DVector<f64>, what: &'static str) -> Result<DVector
 /// Each output coordinate is an ordinary least-squares problem with design rows
 /// `(x̄_i, ȳ_i, 1)` (coordinates centred for conditioning), solved by SVD. The
 /// normal equations are never formed.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless `src` and `dst` have the same length;
+/// [`Error::TooFew`] for fewer than 3 points; [`Error::NonFinite`] for a NaN or
+/// infinite coordinate; [`Error::Singular`] when the source points are collinear, or
+/// the fitted matrix is singular (collinear destination points).
 pub fn fit_affine(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     check_correspondences(Family::Affine, src, dst)?;
     ensure_not_collinear("the source points", src)?;
     let (mx, _) = spread(src);
     let n = src.len();
+    // ANCHOR: affine_core
     let mut a = DMatrix::zeros(n, 3);
     let mut b = DMatrix::zeros(n, 2);
     for (i, (x, y)) in src.iter().zip(dst).enumerate() {
@@ -369,6 +416,7 @@ pub fn fit_affine(src: &[P2], dst: &[P2]) -> Result<Transform2> {
         what: "the affine design matrix",
         detail: e.to_string(),
     })?;
+    // ANCHOR_END: affine_core
     // Undo the centring: y = L (x − m) + c = L x + (c − L m).
     let l = Matrix2::new(sol[(0, 0)], sol[(1, 0)], sol[(0, 1)], sol[(1, 1)]);
     let t = Vector2::new(sol[(2, 0)], sol[(2, 1)]) - l * mx;
@@ -397,6 +445,14 @@ fn hartley(pts: &[P2]) -> Matrix3<f64> {
 ///
 /// Exact for noiseless points; with noise it is a good start for
 /// [`fit_homography`], which minimises the point residual.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless `src` and `dst` have the same length;
+/// [`Error::TooFew`] for fewer than 4 points; [`Error::NonFinite`] for a NaN or
+/// infinite coordinate; [`Error::Singular`] when either point set coincides or is
+/// collinear, when the points are not in general position (a family of homographies
+/// fits them, e.g. three of four collinear), or when the fitted matrix is singular.
 pub fn fit_homography_dlt(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     check_correspondences(Family::Projective, src, dst)?;
     ensure_not_coincident("the source points", src)?;
@@ -409,6 +465,7 @@ pub fn fit_homography_dlt(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     // all nine right singular vectors even for four points.
     let rows = (2 * n).max(9);
     let mut a = DMatrix::zeros(rows, 9);
+    // ANCHOR: dlt_rows
     for (i, (x, y)) in src.iter().zip(dst).enumerate() {
         let p = ts * Vector3::new(x.x, x.y, 1.0);
         let q = td * Vector3::new(y.x, y.y, 1.0);
@@ -421,6 +478,7 @@ pub fn fit_homography_dlt(src: &[P2], dst: &[P2]) -> Result<Transform2> {
         a.row_mut(2 * i).copy_from_slice(&rx);
         a.row_mut(2 * i + 1).copy_from_slice(&ry);
     }
+    // ANCHOR_END: dlt_rows
     let svd = a.svd(false, true);
     let v_t = svd.v_t.unwrap();
     let sv = &svd.singular_values;
@@ -450,6 +508,13 @@ pub fn fit_homography_dlt(src: &[P2], dst: &[P2]) -> Result<Transform2> {
 
 /// Least-squares homography: the normalized DLT, then Levenberg–Marquardt on
 /// the point residual `Σ ‖H(x_i) − y_i‖²` over the 8 parameters with `h₃₃ = 1`.
+///
+/// # Errors
+///
+/// As [`fit_homography_dlt`] and [`refine_homography`]: [`Error::ShapeMismatch`],
+/// [`Error::TooFew`] (fewer than 4 points), [`Error::NonFinite`] and
+/// [`Error::Singular`] for points that are mismatched, too few, not finite or not in
+/// general position.
 pub fn fit_homography(src: &[P2], dst: &[P2]) -> Result<Transform2> {
     let h0 = fit_homography_dlt(src, dst)?;
     refine_homography(&h0, src, dst)
@@ -457,6 +522,14 @@ pub fn fit_homography(src: &[P2], dst: &[P2]) -> Result<Transform2> {
 
 // ANCHOR: lm
 /// Levenberg–Marquardt on the point residual of a homography (H&Z §A6.2).
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless `src` and `dst` have the same length;
+/// [`Error::TooFew`] for fewer than 4 points; [`Error::NonFinite`] for a NaN or
+/// infinite coordinate, or a refined matrix that is not finite; [`Error::Singular`]
+/// when the destination points coincide (their normalization has no inverse) or the
+/// refined matrix is singular.
 pub fn refine_homography(h0: &Transform2, src: &[P2], dst: &[P2]) -> Result<Transform2> {
     check_correspondences(Family::Projective, src, dst)?;
     // Work in normalized coordinates for conditioning; the residual there is a
@@ -568,6 +641,10 @@ pub fn refine_homography(h0: &Transform2, src: &[P2], dst: &[P2]) -> Result<Tran
 // ANCHOR_END: lm
 
 /// Fits `family` by least squares (dispatch to the three fits above).
+///
+/// # Errors
+///
+/// As the fit of `family`: [`fit_similarity`], [`fit_affine`] or [`fit_homography`].
 pub fn fit(family: Family, src: &[P2], dst: &[P2]) -> Result<Transform2> {
     match family {
         Family::Similarity => fit_similarity(src, dst),

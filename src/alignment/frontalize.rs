@@ -23,6 +23,11 @@ pub struct PiecewiseWarp {
 // ANCHOR: triangle_affine
 /// The affine map sending triangle `from` exactly onto triangle `to`: the
 /// unique solution of `[to_k; 1] = A [from_k; 1]` for the three corners.
+///
+/// # Errors
+///
+/// [`Error::Singular`] when the corners of `from` enclose no area (relative to the
+/// triangle's size), so no affine map is defined.
 pub fn triangle_affine(from: [P2; 3], to: [P2; 3]) -> Result<Matrix3<f64>> {
     let area = signed_area2(&from[0], &from[1], &from[2]);
     let size = (from[1] - from[0]).norm().max((from[2] - from[0]).norm());
@@ -35,6 +40,7 @@ pub fn triangle_affine(from: [P2; 3], to: [P2; 3]) -> Result<Matrix3<f64>> {
             ),
         });
     }
+    // ANCHOR: triangle_affine_core
     let f = Matrix3::from_columns(&[
         Vector3::new(from[0].x, from[0].y, 1.0),
         Vector3::new(from[1].x, from[1].y, 1.0),
@@ -50,6 +56,7 @@ pub fn triangle_affine(from: [P2; 3], to: [P2; 3]) -> Result<Matrix3<f64>> {
         detail: "its corner matrix has no inverse".into(),
     })?;
     Ok(t * fi)
+    // ANCHOR_END: triangle_affine_core
 }
 // ANCHOR_END: triangle_affine
 
@@ -57,6 +64,14 @@ pub fn triangle_affine(from: [P2; 3], to: [P2; 3]) -> Result<Matrix3<f64>> {
 /// triangle of `dst_pts`, in a `width × height` output. Only triangles with
 /// `draw[k]` are drawn. Each output pixel is sampled through the inverse map of
 /// the triangle containing it.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] when `src_pts` and `dst_pts` differ in length or there is
+/// not one `draw` flag per triangle; [`Error::TooFew`] for no triangles;
+/// [`Error::InvalidParameter`] for a triangle that names a landmark out of range;
+/// [`Error::Singular`] for a destination triangle with no area; [`Error::NonFinite`]
+/// when a pixel maps to a NaN or infinite source position.
 #[allow(clippy::too_many_arguments)]
 pub fn piecewise_affine(
     src: &Gray,
@@ -219,6 +234,14 @@ pub struct Frontal {
 /// 5. Warp every visible triangle from the photo; fill the pixels of hidden
 ///    triangles from their mirror image about the face's midline, where that
 ///    mirror pixel was warped from the photo (the symmetry assumption).
+///
+/// # Errors
+///
+/// As its steps: [`Error::ShapeMismatch`] unless there is one landmark per mesh
+/// anchor (68); [`Error::NonFinite`] for a NaN or infinite landmark;
+/// [`Error::Singular`] when the camera cannot be fitted or personalized, the placed
+/// anchors are collinear, or a placed triangle has no area;
+/// [`Error::InvalidParameter`] when two placed anchors coincide.
 pub fn frontalize(
     photo: &Gray,
     landmarks: &[P2],

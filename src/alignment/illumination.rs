@@ -9,6 +9,11 @@ use crate::error::{Error, Result, ensure_finite};
 /// `v / ‖v‖₂`. Invariant to any positive gain `a v` (a > 0), and to nothing else
 /// in general: an offset `v + b·1` or a non-linear change `v^γ` changes the
 /// direction of `v`.
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] for a NaN or infinite entry; [`Error::Singular`] for the zero
+/// vector (or an empty one), which has no direction.
 pub fn l2_normalize(v: &[f64]) -> Result<Vec<f64>> {
     ensure_finite("vector to normalize", v)?;
     let n = v.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -23,6 +28,11 @@ pub fn l2_normalize(v: &[f64]) -> Result<Vec<f64>> {
 // ANCHOR_END: l2
 
 /// `‖n(a) − n(b)‖₂` for the L2-normalized vectors (0 = same direction, 2 = opposite).
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] when `a` and `b` differ in length; [`Error::NonFinite`]
+/// for a NaN or infinite entry; [`Error::Singular`] when either vector is zero.
 pub fn normalized_distance(a: &[f64], b: &[f64]) -> Result<f64> {
     if a.len() != b.len() {
         return Err(Error::ShapeMismatch {
@@ -46,6 +56,12 @@ pub fn normalized_distance(a: &[f64], b: &[f64]) -> Result<f64> {
 ///
 /// This is the situation the notes describe for blurred data: when the input
 /// carries no information, every sample gets the same feature.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for no labels; [`Error::ShapeMismatch`] unless `f` has one entry
+/// per column of `w`; [`Error::InvalidParameter`] for a label not below the number of
+/// classes (rows of `w`).
 pub fn softmax_loss_shared_feature(
     w: &DMatrix<f64>,
     f: &DVector<f64>,

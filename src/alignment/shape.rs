@@ -10,6 +10,13 @@ use crate::error::Result;
 /// `t(pts)` and the similarity fitted to it from `pts`, divided by the RMS radius
 /// of `t(pts)`. It is 0 exactly when `t` acts on `pts` as a similarity, and it
 /// does not depend on the size, position or rotation of either shape.
+///
+/// # Errors
+///
+/// As [`fit_similarity`]: [`crate::Error::TooFew`] for fewer than 2 points;
+/// [`crate::Error::NonFinite`] for a NaN or infinite point, or one that `t` sends to
+/// infinity; [`crate::Error::Singular`] when the points, or their images under `t`,
+/// all coincide.
 pub fn shape_distortion(t: &Transform2, pts: &[P2]) -> Result<f64> {
     let moved = t.apply_all(pts);
     let s = fit_similarity(pts, &moved)?;

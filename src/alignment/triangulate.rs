@@ -10,9 +10,12 @@ use crate::error::{Error, Result, ensure_finite};
 // ANCHOR: delaunay
 /// Delaunay triangles of `pts` as index triples into `pts`.
 ///
-/// Errors: fewer than 3 points, non-finite coordinates, two points that
-/// coincide (spade would silently merge them and the indices would no longer
-/// match), and all points collinear (no triangle exists).
+/// # Errors
+///
+/// [`Error::TooFew`] for fewer than 3 points; [`Error::NonFinite`] for a NaN or
+/// infinite coordinate; [`Error::InvalidParameter`] when two points coincide (spade
+/// would silently merge them and the indices would no longer match) or spade rejects
+/// a point; [`Error::Singular`] when all points are collinear (no triangle exists).
 pub fn delaunay(pts: &[P2]) -> Result<Vec<[usize; 3]>> {
     crate::error::ensure_len("points to triangulate", pts.len(), 3)?;
     for p in pts {

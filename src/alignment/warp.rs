@@ -58,6 +58,7 @@ pub fn sample(img: &Gray, x: f64, y: f64, interp: Interp) -> Result<f32> {
 fn sample_finite(img: &Gray, x: f64, y: f64, interp: Interp) -> f32 {
     match interp {
         Interp::Nearest => pixel_or_zero(img, x.round() as isize, y.round() as isize),
+        // ANCHOR: bilinear
         Interp::Bilinear => {
             let (x0, y0) = (x.floor(), y.floor());
             let (f, g) = ((x - x0) as f32, (y - y0) as f32);
@@ -67,6 +68,7 @@ fn sample_finite(img: &Gray, x: f64, y: f64, interp: Interp) -> f32 {
             let p01 = pixel_or_zero(img, i, j + 1);
             let p11 = pixel_or_zero(img, i + 1, j + 1);
             (1.0 - g) * ((1.0 - f) * p00 + f * p10) + g * ((1.0 - f) * p01 + f * p11)
+            // ANCHOR_END: bilinear
         }
     }
 }
@@ -106,6 +108,11 @@ fn check_size(width: usize, height: usize) -> Result<()> {
 
 /// Warps `img` into a `width × height` image; `out_to_src` maps output pixel
 /// coordinates to source coordinates (any homography).
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for a zero `width` or `height`, or an output area
+/// above `2^28` pixels.
 pub fn warp(
     img: &Gray,
     out_to_src: &Transform2,
@@ -236,6 +243,11 @@ fn warp_affine_bilinear(img: &Gray, t: &Transform2, width: usize, height: usize)
 // ANCHOR_END: warp_affine
 
 /// Root-mean-square difference of two images over the pixels where `mask` is true.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] when the images differ in size; [`Error::TooFew`] when
+/// `mask` selects no pixel.
 pub fn rms_diff(a: &Gray, b: &Gray, mask: impl Fn(usize, usize) -> bool) -> Result<f64> {
     if a.width != b.width || a.height != b.height {
         return Err(Error::ShapeMismatch {
@@ -266,6 +278,11 @@ pub fn rms_diff(a: &Gray, b: &Gray, mask: impl Fn(usize, usize) -> bool) -> Resu
 
 /// Box-filter downscaling by an integer factor (the area average): the
 /// reference against which point-sampling warps alias.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for `factor == 0` or a factor above the image's
+/// width or height.
 pub fn box_downscale(img: &Gray, factor: usize) -> Result<Gray> {
     if factor == 0 || factor > img.width || factor > img.height {
         return Err(Error::InvalidParameter {

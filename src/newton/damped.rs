@@ -59,6 +59,7 @@ pub struct DampedOptions {
 /// if 200 doublings do not suffice (impossible for a finite `H`).
 pub fn modified_cholesky(h: &DMatrix<f64>) -> Result<(Cholesky<f64, Dyn>, f64)> {
     crate::error::ensure_finite("Hessian", h.as_slice())?;
+    // ANCHOR: shift_loop
     let beta = 1e-3 * h.norm().max(1.0);
     let min_diag = h.diagonal().min();
     let mut tau = if min_diag > 0.0 {
@@ -73,13 +74,19 @@ pub fn modified_cholesky(h: &DMatrix<f64>) -> Result<(Cholesky<f64, Dyn>, f64)> 
         }
         tau = (2.0 * tau).max(beta);
     }
+    // ANCHOR_END: shift_loop
     Err(Error::NotPositiveDefinite {
         detail: format!("no shift up to τ = {tau:e} made H + τI factorisable"),
     })
 }
 // ANCHOR_END: modified_cholesky
 
-/// The Cholesky factor of the exact Hessian, or [`Error::NotPositiveDefinite`].
+/// The Cholesky factor of the exact Hessian.
+///
+/// # Errors
+///
+/// [`Error::NotPositiveDefinite`] when the Cholesky factorisation fails: `h` is not
+/// positive definite (to working precision).
 pub fn exact_cholesky(h: &DMatrix<f64>) -> Result<Cholesky<f64, Dyn>> {
     Cholesky::new(h.clone()).ok_or_else(|| {
         let d = h.diagonal();
@@ -119,6 +126,7 @@ pub fn minimize<G: Field + ?Sized>(
             data: (g, h),
         })
     };
+    // ANCHOR: damped_step
     drive("damped Newton", x0, &opts.base, probe, |k, x, pr| {
         let (g, h) = pr.data;
         let chol = match opts.hessian {
@@ -133,5 +141,6 @@ pub fn minimize<G: Field + ?Sized>(
             })?;
         Ok(alpha * p)
     })
+    // ANCHOR_END: damped_step
 }
 // ANCHOR_END: minimize

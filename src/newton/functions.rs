@@ -17,11 +17,13 @@ use crate::error::{Error, Result, ensure_finite, ensure_len};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ArctanPrimitive;
 
+// ANCHOR: arctan_eval
 impl ScalarFn for ArctanPrimitive {
     fn eval<T: Scalar>(&self, x: T) -> T {
         x * x.atan() - T::cst(0.5) * (x * x).ln_1p()
     }
 }
+// ANCHOR_END: arctan_eval
 // ANCHOR_END: arctan_primitive
 
 /// `f(x) = x⁴`: a minimum at 0 where `f''(0) = 0` (degenerate), so Newton's
@@ -135,6 +137,13 @@ pub struct Quadratic {
 
 impl Quadratic {
     /// Checks shapes, symmetry and finiteness.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooFew`] for an empty `b`; [`Error::ShapeMismatch`] unless `A` is
+    /// `n × n` for `b` of length `n`; [`Error::NonFinite`] if an entry of `A` or
+    /// `b` is NaN or infinite; [`Error::InvalidParameter`] if `A` is not symmetric
+    /// (`max |A − Aᵀ|` above `1e-12 · max |A|`).
     pub fn new(a: DMatrix<f64>, b: DVector<f64>) -> Result<Self> {
         ensure_len("b", b.len(), 1)?;
         if a.nrows() != b.len() || a.ncols() != b.len() {
@@ -160,6 +169,13 @@ impl Quadratic {
     ///
     /// `q` must be square with orthonormal columns (e.g. the `Q` of a QR
     /// factorisation); the result is symmetrised to remove rounding.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless `q` is `n × n` for `n` eigenvalues and `b`
+    /// has `n` entries; [`Error::TooFew`] for an empty `b`; [`Error::NonFinite`] if
+    /// an eigenvalue, an entry of `q` or of `b` is NaN or infinite (as
+    /// [`Quadratic::new`]).
     pub fn with_spectrum(q: &DMatrix<f64>, eigenvalues: &[f64], b: DVector<f64>) -> Result<Self> {
         let n = eigenvalues.len();
         if q.nrows() != n || q.ncols() != n {
@@ -181,6 +197,10 @@ impl Quadratic {
     }
 
     /// The stationary point `x* = A⁻¹ b`, computed by an LU solve.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Singular`] if `A` is singular (LU meets a zero pivot).
     pub fn stationary_point(&self) -> Result<DVector<f64>> {
         super::linsys::solve_lu(&self.a, &self.b)
     }

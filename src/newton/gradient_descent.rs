@@ -73,6 +73,7 @@ pub fn fixed_step_quadratic(
             });
         }
     }
+    // ANCHOR: gd_fixed_loop
     let xs = q.stationary_point()?;
     let target = rel_tol * (x0 - &xs).norm();
     let mut x = x0.clone();
@@ -82,6 +83,7 @@ pub fn fixed_step_quadratic(
         }
         x -= step * q.grad(&x);
     }
+    // ANCHOR_END: gd_fixed_loop
     let why = format!("‖x − x*‖ still above {target:e}");
     Err(no_convergence(
         "fixed-step gradient descent",

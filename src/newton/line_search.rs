@@ -29,6 +29,11 @@ impl Default for Armijo {
 
 impl Armijo {
     /// Rejects constants outside `(0, 1)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] naming `c1` or `shrink` when it is not strictly
+    /// between 0 and 1.
     pub fn validate(&self) -> Result<()> {
         for (name, v) in [("c1", self.c1), ("shrink", self.shrink)] {
             if !(v > 0.0 && v < 1.0) {
@@ -68,6 +73,7 @@ pub fn backtrack(
             reason: format!("must be a descent direction, but ∇f(x)ᵀp = {slope:e}"),
         });
     }
+    // ANCHOR: backtrack_loop
     let mut alpha = alpha0;
     while alpha >= params.min_step {
         let trial = x + alpha * p;
@@ -78,6 +84,7 @@ pub fn backtrack(
         }
         alpha *= params.shrink;
     }
+    // ANCHOR_END: backtrack_loop
     let why = format!("no step above {:e} decreases f enough", params.min_step);
     Err(no_convergence("Armijo backtracking", 0, why, x.as_slice()))
 }

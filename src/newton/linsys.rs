@@ -38,10 +38,12 @@ fn check(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<()> {
 /// [`Error::Singular`] if a pivot is exactly zero.
 pub fn solve_lu(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<DVector<f64>> {
     check(a, b)?;
+    // ANCHOR: lu_solve
     a.clone().lu().solve(b).ok_or_else(|| Error::Singular {
         what: "the matrix A",
         detail: "LU factorisation met a zero pivot".into(),
     })
+    // ANCHOR_END: lu_solve
 }
 
 /// Solves `A x = b` by Cholesky (`A` symmetric positive definite).
@@ -60,15 +62,23 @@ pub fn solve_cholesky(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<DVector<f64>
 /// [`Error::Singular`] if the inversion fails.
 pub fn solve_via_inverse(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<DVector<f64>> {
     check(a, b)?;
+    // ANCHOR: inverse_then_multiply
     let inv = a.clone().try_inverse().ok_or_else(|| Error::Singular {
         what: "the matrix A",
         detail: "the inversion met a zero pivot".into(),
     })?;
     Ok(inv * b)
+    // ANCHOR_END: inverse_then_multiply
 }
 
 /// The normwise relative residual `‖A x − b‖₂ / (‖A‖_F ‖x‖₂)`: of order `ε`
 /// exactly when `x` is the exact solution of a slightly perturbed system.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for an empty `b`; [`Error::ShapeMismatch`] unless `A` is
+/// `n × n` and `x` and `b` have `n` entries; [`Error::NonFinite`] if an entry of
+/// `A`, `x` or `b` is NaN or infinite.
 pub fn relative_residual(a: &DMatrix<f64>, x: &DVector<f64>, b: &DVector<f64>) -> Result<f64> {
     check(a, b)?;
     check(a, x)?;

@@ -97,10 +97,25 @@ pub trait Objective {
     /// Number of parameters.
     fn dim(&self) -> usize;
     /// `L(w)`.
+    ///
+    /// # Errors
+    ///
+    /// Implementations return [`Error::ShapeMismatch`] when `w` does not have
+    /// [`Objective::dim`] entries and [`Error::NonFinite`] when an entry of `w` is
+    /// NaN or infinite; one that computes on candle tensors also returns
+    /// [`Error::Candle`] if a tensor operation fails.
     fn value(&self, w: &DVector<f64>) -> Result<f64>;
     /// `L(w)` and `∇L(w)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Objective::value`].
     fn value_grad(&self, w: &DVector<f64>) -> Result<(f64, DVector<f64>)>;
     /// `L(w)`, `∇L(w)` and `∇²L(w)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Objective::value`].
     fn value_grad_hess(&self, w: &DVector<f64>) -> Result<(f64, DVector<f64>, DMatrix<f64>)>;
 }
 
@@ -170,12 +185,15 @@ impl Objective for HostLogistic {
     fn value_grad(&self, w: &DVector<f64>) -> Result<(f64, DVector<f64>)> {
         let v = self.value(w)?;
         let z = &self.data.x * w;
+        // ANCHOR: host_gradient
         let r = z.map(sigmoid) - &self.data.y;
         Ok((v, self.data.x.tr_mul(&r) + self.lambda * w))
+        // ANCHOR_END: host_gradient
     }
 
     fn value_grad_hess(&self, w: &DVector<f64>) -> Result<(f64, DVector<f64>, DMatrix<f64>)> {
         let (v, g) = self.value_grad(w)?;
+        // ANCHOR: host_hessian
         let z = &self.data.x * w;
         let s = z.map(|z| {
             let p = sigmoid(z);
@@ -187,6 +205,7 @@ impl Objective for HostLogistic {
         }
         let p = self.dim();
         let h = self.data.x.tr_mul(&xs) + DMatrix::identity(p, p) * self.lambda;
+        // ANCHOR_END: host_hessian
         Ok((v, g, h))
     }
 }
@@ -318,8 +337,10 @@ pub fn irls<O: Objective + ?Sized>(obj: &O, w0: &DVector<f64>, opts: &Options) -
         })
     };
     drive("IRLS", w0, opts, probe, |k, w, pr| {
+        // ANCHOR: irls_step
         let (g, h) = pr.data;
         let p = exact_cholesky(&h)?.solve(&(-&g));
+        // ANCHOR_END: irls_step
         let (alpha, _) = backtrack(
             |u| obj.value(u),
             w,

@@ -30,6 +30,9 @@ fn check(g: Option<&DVector<f64>>, h: &DMatrix<f64>, dx: &DVector<f64>) -> Resul
 
 // ANCHOR: model
 /// The second-order model `m(Δx) = f + gᵀΔx + ½ ΔxᵀH Δx`: a number.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] for sizes that differ; [`Error::NonFinite`] for NaN.
 pub fn quadratic_model(
     f: f64,
     g: &DVector<f64>,
@@ -43,8 +46,10 @@ pub fn quadratic_model(
 
 /// The notes' second-order term `½ H Δx (Δx)ᵀ`, computed as written: an
 /// `n × n` matrix, which cannot be added to the scalars `f` and `Δxᵀ∇f`.
+/// Its trace, `½ ΔxᵀH Δx`, is the correct term.
 ///
-/// Its trace is `½ tr(H Δx Δxᵀ) = ½ ΔxᵀH Δx`, the correct term.
+/// # Errors
+/// [`Error::ShapeMismatch`] for sizes that differ; [`Error::NonFinite`] for NaN.
 pub fn notes_second_order_term(h: &DMatrix<f64>, dx: &DVector<f64>) -> Result<DMatrix<f64>> {
     check(None, h, dx)?;
     Ok(0.5 * h * dx * dx.transpose())

@@ -30,6 +30,7 @@ pub fn newton_step(g: &DVector<f64>, h: &DMatrix<f64>) -> Result<DVector<f64>> {
             got: format!("{}×{}", h.nrows(), h.ncols()),
         });
     }
+    // ANCHOR: newton_solve
     let lu = h.clone().lu();
     let pivots = lu.u().diagonal().map(f64::abs);
     let (small, large) = (pivots.min(), pivots.max());
@@ -43,6 +44,7 @@ pub fn newton_step(g: &DVector<f64>, h: &DMatrix<f64>) -> Result<DVector<f64>> {
         what: "the Hessian",
         detail: "the LU solve met a zero pivot".into(),
     })
+    // ANCHOR_END: newton_solve
 }
 // ANCHOR_END: newton_step
 
@@ -58,6 +60,7 @@ pub fn newton_step(g: &DVector<f64>, h: &DMatrix<f64>) -> Result<DVector<f64>> {
 /// [`Error::Singular`] for a singular Hessian, [`Error::NoConvergence`] with
 /// the last iterate when the budget runs out or the iterates diverge.
 pub fn newton<G: Field + ?Sized>(f: &G, x0: &DVector<f64>, opts: &Options) -> Result<Solution> {
+    // ANCHOR: newton_loop
     let probe = |x: &DVector<f64>| {
         let (value, g, h) = value_gradient_hessian(f, x)?;
         let grad_norm = g.norm();
@@ -71,5 +74,6 @@ pub fn newton<G: Field + ?Sized>(f: &G, x0: &DVector<f64>, opts: &Options) -> Re
         let (g, h) = pr.data;
         newton_step(&g, &h)
     })
+    // ANCHOR_END: newton_loop
 }
 // ANCHOR_END: newton

@@ -74,6 +74,15 @@ pub fn softmax_rows(z: &DMatrix<f64>) -> DMatrix<f64> {
 }
 
 /// The loss of `mlp` on a batch.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] when regression targets are not `(examples, outputs)`
+/// or there is not one class label per example; [`Error::InvalidParameter`] for a
+/// class label not below the number of outputs; [`Error::NonFinite`] for a NaN or
+/// infinite target or input; [`Error::TooFew`] for an empty batch, and
+/// [`Error::ShapeMismatch`] for the wrong number of input columns, as
+/// [`Mlp::check_input`].
 pub fn loss(mlp: &Mlp, x: &DMatrix<f64>, target: Target<'_>) -> Result<f64> {
     check_target(mlp, x, target)?;
     let s = mlp.forward(x)?;
@@ -100,6 +109,13 @@ fn loss_of_output(s: &DMatrix<f64>, target: Target<'_>) -> f64 {
 
 // ANCHOR: backprop
 /// The loss and its gradient with respect to every weight and bias.
+///
+/// # Errors
+///
+/// As [`loss`]: [`Error::ShapeMismatch`] for targets or inputs of the wrong shape,
+/// [`Error::InvalidParameter`] for a class label not below the number of outputs,
+/// [`Error::NonFinite`] for a NaN or infinite target or input, [`Error::TooFew`] for
+/// an empty batch.
 pub fn gradients(mlp: &Mlp, x: &DMatrix<f64>, target: Target<'_>) -> Result<(f64, Grads)> {
     check_target(mlp, x, target)?;
     let t = mlp.trace(x)?;
@@ -140,9 +156,40 @@ pub fn gradients(mlp: &Mlp, x: &DMatrix<f64>, target: Target<'_>) -> Result<(f64
 }
 // ANCHOR_END: backprop
 
-/// One plain gradient-descent step `θ ← θ − η ∇L(θ)`.
+/// Checks that `g` has one gradient per parameter tensor, each of its shape.
+fn check_shapes(mlp: &Mlp, g: &Grads) -> Result<()> {
+    let shape = |m: &DMatrix<f64>| format!("{} × {}", m.nrows(), m.ncols());
+    let layers = mlp.weights().len();
+    if g.weights.len() != layers || g.biases.len() != layers {
+        return Err(Error::ShapeMismatch {
+            what: "gradient and network",
+            expected: format!("{layers} weight and {layers} bias gradients"),
+            got: format!("{} and {}", g.weights.len(), g.biases.len()),
+        });
+    }
+    for (i, (w, b)) in mlp.weights().iter().zip(mlp.biases()).enumerate() {
+        let (gw, gb) = (&g.weights[i], &g.biases[i]);
+        if gw.shape() != w.shape() || gb.len() != b.len() {
+            return Err(Error::ShapeMismatch {
+                what: "gradient of a layer",
+                expected: format!("layer {}: weights {}, {} biases", i + 1, shape(w), b.len()),
+                got: format!("weights {}, {} biases", shape(gw), gb.len()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One plain gradient-descent step `Θ ← Θ − η ∇L(Θ)`.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] if `g` is not shaped like the network's parameters
+/// (as [`gradients`] returns them); [`Error::NonFinite`] if `lr` is NaN or
+/// infinite, or if a parameter of the new network is (the step overflowed).
 pub fn sgd_step(mlp: &Mlp, g: &Grads, lr: f64) -> Result<Mlp> {
     crate::error::ensure_finite("learning rate", &[lr])?;
+    check_shapes(mlp, g)?;
     let w = mlp
         .weights()
         .iter()
@@ -165,8 +212,15 @@ pub fn sgd_step(mlp: &Mlp, g: &Grads, lr: f64) -> Result<Mlp> {
 /// Because `‖P‖` scales like `P` and `‖∇_P L‖` inversely, this step commutes
 /// with the α-rescaling: it is one remedy for the ill-conditioning of GBB 2011
 /// §3. A tensor with zero norm or zero gradient is left unchanged.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] if `g` is not shaped like the network's parameters
+/// (as [`gradients`] returns them); [`Error::NonFinite`] if `lr` is NaN or
+/// infinite, or if a parameter of the new network is (the step overflowed).
 pub fn relative_step(mlp: &Mlp, g: &Grads, lr: f64) -> Result<Mlp> {
     crate::error::ensure_finite("learning rate", &[lr])?;
+    check_shapes(mlp, g)?;
     // ANCHOR: relative_step_core
     fn ratio(p: f64, g: f64) -> f64 {
         if p > 0.0 && g > 0.0 { p / g } else { 0.0 }

@@ -18,6 +18,12 @@ use crate::error::{Error, Result};
 
 // ANCHOR: tanh_to_sigmoid
 /// The sigmoid network computing exactly the function of the tanh network `mlp`.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] unless `mlp` uses [`Activation::Tanh`];
+/// [`Error::NonFinite`] if a converted parameter overflows (weights are multiplied by
+/// up to 4).
 pub fn tanh_to_sigmoid(mlp: &Mlp) -> Result<Mlp> {
     if mlp.activation() != Activation::Tanh {
         return Err(Error::InvalidParameter {
@@ -48,6 +54,11 @@ pub fn tanh_to_sigmoid(mlp: &Mlp) -> Result<Mlp> {
 // ANCHOR_END: tanh_to_sigmoid
 
 /// The inverse map: the tanh network computing exactly the function of the sigmoid network `mlp`.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] unless `mlp` uses [`Activation::Sigmoid`];
+/// [`Error::NonFinite`] if a converted bias overflows.
 pub fn sigmoid_to_tanh(mlp: &Mlp) -> Result<Mlp> {
     if mlp.activation() != Activation::Sigmoid {
         return Err(Error::InvalidParameter {

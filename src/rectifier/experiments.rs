@@ -15,7 +15,10 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal, Uniform};
 
 use super::backprop::{Target, gradients, loss, sgd_step};
+use super::compare::{Decision, Paired};
+use super::construct::{best_piecewise_linear_mse, best_single_relu_fit};
 use super::rescale::{balance, rescale, rescale_biases_by_own_alpha};
+use super::sparse::{MacCount, sparse_forward};
 use super::train::{
     EpochStats, Net, NetAct, Rule, TrainConfig, accuracy, fit_regression, pretrain_first_layer,
     step, train, zero_fraction,
@@ -49,6 +52,8 @@ pub struct Plan {
     pub seeds: u64,
     /// Epochs of each run at the high learning rate in [`deep`].
     pub high_lr_epochs: usize,
+    /// Adam steps of each fit in [`dead_unit`].
+    pub dead_unit_steps: usize,
     /// Epochs of each run in [`sparsity`].
     pub sparse_epochs: usize,
     /// Epochs of autoencoder pre-training in [`pretraining`].
@@ -74,6 +79,7 @@ impl Plan {
             deep_epochs: 40,
             seeds: 5,
             high_lr_epochs: 25,
+            dead_unit_steps: 1500,
             sparse_epochs: 30,
             pre_epochs: 20,
             fine_epochs: 200,
@@ -94,6 +100,7 @@ impl Plan {
             deep_epochs: 2,
             seeds: 1,
             high_lr_epochs: 2,
+            dead_unit_steps: 300,
             sparse_epochs: 2,
             pre_epochs: 1,
             fine_epochs: 2,
@@ -264,20 +271,20 @@ pub struct Curve {
 /// Result of [`ill_conditioning`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ill {
-    /// The rescaling α that maps θ to θ′.
+    /// The rescaling α that maps Θ to Θ′.
     pub alphas: Vec<f64>,
-    /// One plain SGD step in f64: loss before, after the step from θ, after the step from θ′.
+    /// One plain SGD step in f64: loss before, after the step from Θ, after the step from Θ′.
     pub one_step: (f64, f64, f64),
-    /// Six runs in pairs (from θ, from θ′): plain SGD, balanced start, relative steps.
+    /// Six runs in pairs (from Θ, from Θ′): plain SGD, balanced start, relative steps.
     pub curves: Vec<Curve>,
 }
 
-/// One row of the ill-conditioning table: a method run from θ and from θ′.
+/// One row of the ill-conditioning table: a method run from Θ and from Θ′.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IllRow {
-    /// Final training loss from θ and from θ′.
+    /// Final training loss from Θ and from Θ′.
     pub final_loss: (f64, f64),
-    /// Final test accuracy from θ and from θ′.
+    /// Final test accuracy from Θ and from Θ′.
     pub final_accuracy: (f64, f64),
     /// Largest absolute difference between the two training-loss curves.
     pub max_gap: f64,
@@ -319,12 +326,12 @@ pub fn ill_conditioning(plan: &Plan, inputs: &Inputs, device: &Device) -> Result
     let (b2, _) = balance(&theta2)?;
     let mut curves = Vec::new();
     for (name, start, cfg) in [
-        ("SGD from θ", &theta, plain),
-        ("SGD from θ′ = R_α θ", &theta2, plain),
-        ("balanced, then SGD (from θ)", &b1, plain),
-        ("balanced, then SGD (from θ′)", &b2, plain),
-        ("relative steps from θ", &theta, relative),
-        ("relative steps from θ′", &theta2, relative),
+        ("SGD from Θ", &theta, plain),
+        ("SGD from Θ′ = R_α Θ", &theta2, plain),
+        ("balanced, then SGD (from Θ)", &b1, plain),
+        ("balanced, then SGD (from Θ′)", &b2, plain),
+        ("relative steps from Θ", &theta, relative),
+        ("relative steps from Θ′", &theta2, relative),
     ] {
         let net = Net::from_mlp(start, NetAct::Fixed(Activation::Relu), DType::F32, device)?;
         let stats = train(&net, &inputs.train, &inputs.test, &cfg)?;
@@ -341,7 +348,7 @@ pub fn ill_conditioning(plan: &Plan, inputs: &Inputs, device: &Device) -> Result
 }
 
 impl Ill {
-    /// Per method, the final values from θ and θ′ and the largest gap between the curves.
+    /// Per method, the final values from Θ and Θ′ and the largest gap between the curves.
     pub fn rows(&self) -> Vec<(String, IllRow)> {
         let last = |s: &[EpochStats]| {
             s.last()
@@ -358,7 +365,7 @@ impl Ill {
                     .map(|(x, y)| (x.train_loss - y.train_loss).abs())
                     .fold(0.0f64, f64::max);
                 let ((la, aa), (lb, ab)) = (last(a), last(b));
-                let name = pair[0].name.replace(" from θ", "").replace(" (from θ)", "");
+                let name = pair[0].name.replace(" from Θ", "").replace(" (from Θ)", "");
                 let row = IllRow {
                     final_loss: (la, lb),
                     final_accuracy: (aa, ab),
@@ -392,8 +399,8 @@ impl Ill {
         Table {
             header: vec![
                 "method",
-                "final training loss (θ / θ′)",
-                "test accuracy (θ / θ′)",
+                "final training loss (Θ / Θ′)",
+                "test accuracy (Θ / Θ′)",
                 "largest gap between the two loss curves",
             ],
             rows,
@@ -408,11 +415,30 @@ impl Ill {
 pub struct Antisym {
     /// `(k, best ReLU MSE, best tanh MSE)`.
     pub rows: Vec<(usize, f64, f64)>,
+    /// Per row, the least MSE any network of `2k` ReLU units can reach on the
+    /// same points ([`best_piecewise_linear_mse`] with `2k + 1` pieces), however trained.
+    pub relu_2k_bound: Vec<f64>,
 }
 
-/// A 1-k-1 network whose kinks (ReLU) or centres (tanh) are spread uniformly
-/// over [−1, 1]: slope ±[1, 4], position t in [−1, 1], bias −w·t.
-fn spread_kinks(k: usize, act: Activation, rng: &mut StdRng) -> Result<Mlp> {
+/// The points of [`antisymmetric`]: 256 equally spaced `x` in [−1, 1] and `sin(2πx)`.
+pub fn antisym_target() -> (Vec<f64>, Vec<f64>) {
+    let xs: Vec<f64> = (0..256).map(|i| -1.0 + 2.0 * i as f64 / 255.0).collect();
+    let ys = xs
+        .iter()
+        .map(|x| (2.0 * std::f64::consts::PI * x).sin())
+        .collect();
+    (xs, ys)
+}
+
+/// The start of one fit of [`antisymmetric`]: a 1-k-1 network whose kinks
+/// (ReLU) or centres (tanh) are spread uniformly over [−1, 1] (slope ±[1, 4],
+/// position t in [−1, 1], bias −w·t), drawn with `seed`.
+///
+/// # Errors
+///
+/// A width `k` of 0.
+pub fn antisym_start(k: usize, act: Activation, seed: u64) -> Result<Mlp> {
+    let rng = &mut StdRng::seed_from_u64(seed);
     let m = Mlp::glorot(&[1, k, 1], act, rng)?;
     let w1 = m.weights()[0].map(|_| {
         let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
@@ -433,21 +459,18 @@ fn spread_kinks(k: usize, act: Activation, rng: &mut StdRng) -> Result<Mlp> {
 ///
 /// A width of 0 in [`Plan::antisym_ks`], or a training error.
 pub fn antisymmetric(plan: &Plan, device: &Device) -> Result<Antisym> {
-    let xs: Vec<f64> = (0..256).map(|i| -1.0 + 2.0 * i as f64 / 255.0).collect();
-    let ys: Vec<f64> = xs
-        .iter()
-        .map(|x| (2.0 * std::f64::consts::PI * x).sin())
-        .collect();
+    let (xs, ys) = antisym_target();
     let x = to_tensor(&DMatrix::from_column_slice(256, 1, &xs), DType::F32, device)?;
     let y = to_tensor(&DMatrix::from_column_slice(256, 1, &ys), DType::F32, device)?;
-    let mut rows = Vec::new();
+    let (mut rows, mut relu_2k_bound) = (Vec::new(), Vec::new());
     for &k in &plan.antisym_ks {
         ensure_len("hidden units k", k, 1)?;
+        relu_2k_bound.push(best_piecewise_linear_mse(&xs, &ys, 2 * k + 1)?);
         let mut best = [f64::INFINITY; 2];
         for (j, act) in [Activation::Relu, Activation::Tanh].into_iter().enumerate() {
             for restart in 0..plan.antisym_restarts {
                 let seed = plan.seed * 1000 + (k * 10 + restart) as u64;
-                let m = spread_kinks(k, act, &mut StdRng::seed_from_u64(seed))?;
+                let m = antisym_start(k, act, seed)?;
                 let net = Net::from_mlp(&m, NetAct::Fixed(act), DType::F32, device)?;
                 let l = fit_regression(&net, &x, &y, plan.antisym_steps, 0.01)?;
                 best[j] = best[j].min(l);
@@ -455,19 +478,64 @@ pub fn antisymmetric(plan: &Plan, device: &Device) -> Result<Antisym> {
         }
         rows.push((k, best[0], best[1]));
     }
-    Ok(Antisym { rows })
+    Ok(Antisym {
+        rows,
+        relu_2k_bound,
+    })
 }
 
 impl Antisym {
+    /// The smallest `k` of the table from which on (for it and every larger `k`)
+    /// the trained `k` tanh units fit better than any `2k` ReLU units can
+    /// (below [`Antisym::relu_2k_bound`]); `None` if the last `k` is not such.
+    pub fn tanh_beats_any_2k_relu_from(&self) -> Option<usize> {
+        let mut from = None;
+        for (&(k, _, tanh), &bound) in self.rows.iter().zip(&self.relu_2k_bound).rev() {
+            if tanh >= bound {
+                break;
+            }
+            from = Some(k);
+        }
+        from
+    }
+
+    /// The largest `k` up to which (for every `k` whose `2k` is also in the
+    /// table) the best `2k`-unit ReLU fit found is at least as good as the best
+    /// `k`-unit tanh fit; `None` if that fails at the first such `k`.
+    pub fn relu_2k_matches_tanh_up_to(&self) -> Option<usize> {
+        let mut upto = None;
+        for &(k, _, tanh) in &self.rows {
+            let Some(&(_, relu_2k, _)) = self.rows.iter().find(|r| r.0 == 2 * k) else {
+                continue;
+            };
+            if relu_2k > tanh {
+                break;
+            }
+            upto = Some(k);
+        }
+        upto
+    }
+
     /// The table of best errors per width.
     pub fn table(&self) -> Table {
         Table {
-            header: vec!["hidden units k", "ReLU: best MSE", "tanh: best MSE"],
+            header: vec![
+                "hidden units k",
+                "k ReLU units: best MSE found",
+                "k tanh units: best MSE found",
+                "any 2k ReLU units: MSE at least",
+            ],
             rows: self
                 .rows
                 .iter()
-                .map(|&(k, relu, tanh)| {
-                    vec![k.to_string(), format!("{relu:.2e}"), format!("{tanh:.2e}")]
+                .zip(&self.relu_2k_bound)
+                .map(|(&(k, relu, tanh), bound)| {
+                    vec![
+                        k.to_string(),
+                        format!("{relu:.2e}"),
+                        format!("{tanh:.2e}"),
+                        format!("{bound:.2e}"),
+                    ]
                 })
                 .collect(),
         }
@@ -539,8 +607,13 @@ pub fn deep(plan: &Plan, inputs: &Inputs, device: &Device) -> Result<Deep> {
     })
 }
 
-/// Per seed, one Glorot start trained with each activation.
-fn deep_runs(
+/// Per seed, one Glorot start of the [`DEEP`] network trained with each
+/// activation by SGD with momentum 0.9 in minibatches of 32.
+///
+/// # Errors
+///
+/// A training error.
+pub fn deep_runs(
     plan: &Plan,
     inputs: &Inputs,
     device: &Device,
@@ -605,7 +678,160 @@ pub struct DeepSummary {
     pub seconds_per_epoch: f64,
 }
 
+/// A per-run number that two activations are compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Final test accuracy.
+    TestAccuracy,
+    /// Final training loss (mean cross-entropy of the last epoch).
+    TrainLoss,
+    /// First epoch with test accuracy ≥ 90 %; a run that never gets there
+    /// counts as one epoch past its last.
+    EpochTo90,
+}
+
+impl Measure {
+    /// The measure of one run (NaN for a run with no epoch).
+    pub fn of(self, run: &DeepRun) -> f64 {
+        let Some(last) = run.stats.last() else {
+            return f64::NAN;
+        };
+        match self {
+            Measure::TestAccuracy => last.test_accuracy,
+            Measure::TrainLoss => last.train_loss,
+            Measure::EpochTo90 => run
+                .stats
+                .iter()
+                .find(|e| e.test_accuracy >= 0.9)
+                .map_or(last.epoch + 1, |e| e.epoch) as f64,
+        }
+    }
+
+    /// The name a table gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::TestAccuracy => "final test accuracy (points)",
+            Measure::TrainLoss => "final training loss",
+            Measure::EpochTo90 => "epoch reaching 90 %",
+        }
+    }
+
+    /// A value or difference as the tables print it (accuracy in percentage points).
+    pub fn show(self, v: f64) -> String {
+        match self {
+            Measure::TestAccuracy => format!("{:+.1}", 100.0 * v),
+            Measure::TrainLoss => format!("{v:+.4}"),
+            Measure::EpochTo90 => format!("{v:+.1}"),
+        }
+    }
+}
+
+/// The paired comparison `a − b` of `measure` over the seeds of `runs`.
+///
+/// # Errors
+///
+/// Fewer than two seeds with both activations, or a non-finite value (a
+/// diverged run); see [`Paired::new`].
+pub fn paired_runs(runs: &[DeepRun], a: NetAct, b: NetAct, measure: Measure) -> Result<Paired> {
+    let (ra, rb) = (runs_of(runs, a), runs_of(runs, b));
+    let (mut va, mut vb) = (Vec::new(), Vec::new());
+    for x in &ra {
+        if let Some(y) = rb.iter().find(|y| y.seed == x.seed) {
+            va.push(measure.of(x));
+            vb.push(measure.of(y));
+        }
+    }
+    Paired::new(&va, &vb)
+}
+
+const RELU: NetAct = NetAct::Fixed(Activation::Relu);
+const TANH: NetAct = NetAct::Fixed(Activation::Tanh);
+const SIGMOID: NetAct = NetAct::Fixed(Activation::Sigmoid);
+const SOFTPLUS: NetAct = NetAct::Fixed(Activation::Softplus);
+
+/// The paired comparisons the chapter reports at the ordinary learning rate.
+pub const COMPARISONS: [(NetAct, NetAct, Measure); 8] = [
+    (RELU, SOFTPLUS, Measure::TrainLoss),
+    (RELU, SOFTPLUS, Measure::TestAccuracy),
+    (RELU, SIGMOID, Measure::TestAccuracy),
+    (TANH, RELU, Measure::EpochTo90),
+    (TANH, RELU, Measure::TestAccuracy),
+    (NetAct::PRelu, RELU, Measure::EpochTo90),
+    (NetAct::PRelu, RELU, Measure::TrainLoss),
+    (NetAct::PRelu, RELU, Measure::TestAccuracy),
+];
+
+/// The decision of a paired comparison in words, e.g. "ReLU lower".
+pub fn decision_words(p: &Paired, a: NetAct, measure: Measure) -> String {
+    let (higher, lower) = match measure {
+        Measure::EpochTo90 => ("later", "sooner"),
+        _ => ("higher", "lower"),
+    };
+    match p.decision() {
+        Decision::AHigher => format!("{} {higher}", a.name()),
+        Decision::BHigher => format!("{} {lower}", a.name()),
+        Decision::NotDetected => "no difference beyond 2 SE".into(),
+    }
+}
+
 impl Deep {
+    /// The paired comparison `a − b` of `measure` at the ordinary learning rate.
+    ///
+    /// # Errors
+    ///
+    /// See [`paired_runs`].
+    pub fn paired(&self, a: NetAct, b: NetAct, measure: Measure) -> Result<Paired> {
+        paired_runs(&self.normal, a, b, measure)
+    }
+
+    /// The table of [`COMPARISONS`]: per-seed differences, mean ± standard error,
+    /// and the decision of the two-standard-error rule.
+    pub fn comparisons_table(&self) -> Table {
+        let rows = COMPARISONS
+            .iter()
+            .map(|&(a, b, m)| {
+                let pair = format!("{} − {}", a.name(), b.name());
+                match self.paired(a, b, m) {
+                    Ok(p) => {
+                        let each: Vec<String> = p.diffs.iter().map(|d| m.show(*d)).collect();
+                        vec![
+                            pair,
+                            m.name().to_string(),
+                            each.join(", "),
+                            format!(
+                                "{} ± {}",
+                                m.show(p.mean),
+                                m.show(p.se).trim_start_matches('+')
+                            ),
+                            decision_words(&p, a, m),
+                        ]
+                    }
+                    Err(Error::TooFew { .. }) => {
+                        let why = "needs two or more seeds".to_string();
+                        vec![pair, m.name().to_string(), "–".into(), "–".into(), why]
+                    }
+                    Err(e) => vec![
+                        pair,
+                        m.name().to_string(),
+                        "–".into(),
+                        "–".into(),
+                        e.to_string(),
+                    ],
+                }
+            })
+            .collect();
+        Table {
+            header: vec![
+                "difference",
+                "measure",
+                "per seed",
+                "mean ± standard error",
+                "decision (two-standard-error rule)",
+            ],
+            rows,
+        }
+    }
+
     /// One summary per activation at the ordinary learning rate, in run order.
     pub fn summaries(&self) -> Vec<DeepSummary> {
         activations(&self.normal)
@@ -811,12 +1037,125 @@ impl SeedCount {
     }
 }
 
+// ------------------------------------------------------------------ claim 5, constructed
+
+/// Result of [`dead_unit`]: fits of |x| by two units, one of them off on every input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadUnit {
+    /// The least MSE of any one-unit ReLU network plus a constant on the same
+    /// points ([`best_single_relu_fit`], squared): what a ReLU network with one
+    /// dead unit can reach at best.
+    pub one_unit_bound: f64,
+    /// Per activation (ReLU, leaky ReLU 0.01, PReLU), the final MSE per seed.
+    pub fits: Vec<(NetAct, Vec<f64>)>,
+}
+
+/// A 1-2-1 network for |x| on [−1, 1] whose second unit is off on every input
+/// (z = x − 3 ≤ −2); the live first unit (slope ±[0.5, ∞), kink near 0) and
+/// the output weights are drawn with `seed`.
+///
+/// # Errors
+///
+/// Only internal shape errors of the network code.
+pub fn one_dead_unit(seed: u64) -> Result<Mlp> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let normal = Normal::new(0.0, 1.0).map_err(|e| Error::Data(e.to_string()))?;
+    let mut draw = || -> f64 { normal.sample(&mut rng) };
+    let sign = if draw() > 0.0 { 1.0 } else { -1.0 };
+    let (w, b, v) = (
+        sign * (0.5 + draw().abs()),
+        0.3 * draw(),
+        0.5 + 0.5 * draw().abs(),
+    );
+    Mlp::new(
+        vec![
+            DMatrix::from_column_slice(2, 1, &[w, 1.0]),
+            DMatrix::from_row_slice(1, 2, &[v, 0.5 + 0.5 * draw().abs()]),
+        ],
+        vec![
+            DVector::from_vec(vec![b, -3.0]),
+            DVector::from_element(1, 0.0),
+        ],
+        Activation::Relu,
+    )
+}
+
+/// Claim 5, a case where the blocked gradient hurts: fits |x| at 201 points of
+/// [−1, 1] by full-batch Adam ([`Plan::dead_unit_steps`], learning rate 0.02, f64) from
+/// [`one_dead_unit`] starts, one per seed, with ReLU, leaky ReLU and PReLU units.
+///
+/// # Errors
+///
+/// [`Plan::seeds`] of 0, or a training error.
+pub fn dead_unit(plan: &Plan, device: &Device) -> Result<DeadUnit> {
+    ensure_len("seeds", plan.seeds as usize, 1)?;
+    let xs: Vec<f64> = (0..=200).map(|i| -1.0 + i as f64 * 0.01).collect();
+    let ys: Vec<f64> = xs.iter().map(|x| x.abs()).collect();
+    let kinks: Vec<f64> = (0..=6000).map(|i| -3.0 + i as f64 * 1e-3).collect();
+    let one_unit_bound = best_single_relu_fit(&xs, &ys, &kinks)?.powi(2);
+    let column = |v: &[f64]| DMatrix::from_column_slice(v.len(), 1, v);
+    let x = to_tensor(&column(&xs), DType::F64, device)?;
+    let y = to_tensor(&column(&ys), DType::F64, device)?;
+    let mut fits = Vec::new();
+    for act in [
+        NetAct::Fixed(Activation::Relu),
+        NetAct::Fixed(Activation::Leaky(0.01)),
+        NetAct::PRelu,
+    ] {
+        let mut per_seed = Vec::new();
+        for s in 0..plan.seeds {
+            let net = Net::from_mlp(
+                &one_dead_unit(plan.seed + 500 + s)?,
+                act,
+                DType::F64,
+                device,
+            )?;
+            per_seed.push(fit_regression(&net, &x, &y, plan.dead_unit_steps, 0.02)?);
+        }
+        fits.push((act, per_seed));
+    }
+    Ok(DeadUnit {
+        one_unit_bound,
+        fits,
+    })
+}
+
+impl DeadUnit {
+    /// The table of final errors per seed against the one-unit bound.
+    pub fn table(&self) -> Table {
+        let rows = self
+            .fits
+            .iter()
+            .map(|(act, mse)| {
+                let each: Vec<String> = mse.iter().map(|m| format!("{m:.1e}")).collect();
+                let below = mse
+                    .iter()
+                    .filter(|&&m| m < 0.99 * self.one_unit_bound)
+                    .count();
+                vec![
+                    act.name().to_string(),
+                    each.join(", "),
+                    format!("{below} of {}", mse.len()),
+                ]
+            })
+            .collect();
+        Table {
+            header: vec![
+                "units",
+                "final MSE per seed",
+                "seeds below the best one-unit error",
+            ],
+            rows,
+        }
+    }
+}
+
 // ------------------------------------------------------------------ claim 6
 
 /// One run of [`sparsity`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SparseRun {
-    /// Label, e.g. "ReLU, λ = 0.001".
+    /// Label, e.g. "ReLU, β = 0.001".
     pub name: String,
     /// Record key, e.g. "relu_l1_0_001".
     pub key: String,
@@ -824,12 +1163,15 @@ pub struct SparseRun {
     pub at_init: f64,
     /// Statistics per epoch.
     pub stats: Vec<EpochStats>,
+    /// Multiply-adds of the trained network (in f64) on the test digits: dense,
+    /// and done by [`sparse_forward`], which skips exact zeros.
+    pub macs: MacCount,
 }
 
 /// Result of [`sparsity`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sparse {
-    /// ReLU without penalty, with λ = 1e-3 and 1e-2; softplus without and with λ = 1e-2.
+    /// ReLU without penalty, with β = 1e-3 and 1e-2; softplus without and with β = 1e-2.
     pub runs: Vec<SparseRun>,
 }
 
@@ -857,8 +1199,9 @@ pub fn sparsity(plan: &Plan, inputs: &Inputs, device: &Device) -> Result<Sparse>
             ..sgd(0.05, 0.9, 32, plan.sparse_epochs, plan.seed)
         };
         let stats = train(&net, &inputs.train, &inputs.test, &cfg)?;
+        let (_, macs) = sparse_forward(&net.to_mlp()?, &inputs.split.test_x)?;
         let name = if l1 > 0.0 {
-            format!("{}, λ = {l1}", act.name())
+            format!("{}, β = {l1}", act.name())
         } else {
             format!("{}, no penalty", act.name())
         };
@@ -866,13 +1209,14 @@ pub fn sparsity(plan: &Plan, inputs: &Inputs, device: &Device) -> Result<Sparse>
         let key = name
             .replace("ReLU", "relu")
             .replace(", no penalty", "_l1_0")
-            .replace(", λ = ", "_l1_")
+            .replace(", β = ", "_l1_")
             .replace('.', "_");
         runs.push(SparseRun {
             name,
             key,
             at_init,
             stats,
+            macs,
         });
     }
     Ok(Sparse { runs })
@@ -890,6 +1234,7 @@ impl Sparse {
                     r.name.clone(),
                     pct(r.at_init),
                     last.map_or("–".into(), |e| pct(e.zero_fraction)),
+                    pct(r.macs.skipped_fraction(1)),
                     last.map_or("–".into(), |e| pct(e.test_accuracy)),
                 ]
             })
@@ -899,6 +1244,7 @@ impl Sparse {
                 "network",
                 "exact zeros at init",
                 "exact zeros after training",
+                "multiply-adds of layers 2 and 3 skipped after training",
                 "test accuracy",
             ],
             rows,
@@ -939,9 +1285,23 @@ impl PreRow {
         100.0 * (hi - lo)
     }
 
-    /// Whether the mean gain is smaller in size than the seed-to-seed spread.
-    pub fn gain_within_spread(&self) -> bool {
-        self.gain_points().abs() < self.spread_points()
+    /// The paired comparison of the test accuracy with − without pre-training,
+    /// seed by seed (the same initialisation in both).
+    ///
+    /// # Errors
+    ///
+    /// Fewer than two seeds; see [`Paired::new`].
+    pub fn paired(&self) -> Result<Paired> {
+        Paired::new(&self.with, &self.without)
+    }
+
+    /// Whether pre-training raised the test accuracy beyond two standard errors.
+    ///
+    /// # Errors
+    ///
+    /// See [`PreRow::paired`].
+    pub fn improves(&self) -> Result<bool> {
+        Ok(self.paired()?.decision() == Decision::AHigher)
     }
 }
 
@@ -1013,28 +1373,32 @@ impl Pre {
                 pct(hi)
             )
         };
+        let change = |r: &PreRow| match r.paired() {
+            Ok(p) => {
+                let verdict = match p.decision() {
+                    Decision::AHigher => "pre-training better",
+                    Decision::BHigher => "pre-training worse",
+                    Decision::NotDetected => "no difference beyond 2 SE",
+                };
+                format!(
+                    "{:+.1} ± {:.1} points: {verdict}",
+                    r.gain_points_shown(),
+                    100.0 * p.se
+                )
+            }
+            Err(_) => format!("{:+.1} points (one seed: no spread)", r.gain_points_shown()),
+        };
         let rows = self
             .rows
             .iter()
-            .map(|r| {
-                vec![
-                    r.name.clone(),
-                    fmt(&r.without),
-                    fmt(&r.with),
-                    format!(
-                        "{:+.1} points (seed spread {:.1})",
-                        r.gain_points_shown(),
-                        r.spread_points()
-                    ),
-                ]
-            })
+            .map(|r| vec![r.name.clone(), fmt(&r.without), fmt(&r.with), change(r)])
             .collect();
         Table {
             header: vec![
                 "activation",
                 "test accuracy, random init (per seed)",
                 "with first-layer autoencoder pre-training",
-                "change",
+                "change, paired by seed: mean ± standard error",
             ],
             rows,
         }

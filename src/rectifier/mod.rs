@@ -11,15 +11,19 @@
 //! gradients. Operations on parameters each have their own file:
 //! [`rescale`] (the α-rescaling of GBB 2011 §3 and its remedies),
 //! [`convert`] (tanh network → sigmoid network), [`construct`] (exact
-//! rectifier constructions of |x|, x and hard tanh); the data come from
+//! rectifier constructions of |x|, x and hard tanh), [`sparse`] (a forward
+//! pass that skips exact zeros and counts the multiply-adds it saves),
+//! [`compare`] (paired comparisons over seeds); the data come from
 //! [`crate::data::digits`]. [`experiments`] runs every experiment the chapter
 //! reports and builds its tables.
 
 pub mod backprop;
+pub mod compare;
 pub mod construct;
 pub mod convert;
 pub mod experiments;
 pub mod rescale;
+pub mod sparse;
 pub mod train;
 
 use nalgebra::{DMatrix, DVector};
@@ -27,6 +31,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Uniform};
 
 use crate::error::{Error, Result, ensure_finite, ensure_len};
+use crate::numeric::{sigmoid, softplus};
 
 /// The hidden-unit non-linearity. The output layer is always linear.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,8 +57,7 @@ impl Activation {
             Activation::Leaky(a) => z.max(0.0) + a * z.min(0.0),
             Activation::Tanh => z.tanh(),
             Activation::Sigmoid => sigmoid(z),
-            // Stable form: max(z, 0) + log(1 + e^{−|z|}) never overflows.
-            Activation::Softplus => z.max(0.0) + (-z.abs()).exp().ln_1p(),
+            Activation::Softplus => softplus(z),
         }
     }
 
@@ -94,16 +98,6 @@ impl Activation {
     }
 }
 
-/// The logistic sigmoid, evaluated without overflow for large `|z|`.
-pub fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
 /// A multilayer perceptron with hidden activation `act` and a linear output layer.
 ///
 /// Layer `i` (1-based, `i = 1..=n`) maps `h_{i−1}` to
@@ -133,6 +127,14 @@ impl Mlp {
     ///
     /// `weights[i]` has shape `(out_i, in_i)`, `biases[i]` length `out_i`, and
     /// `in_{i+1} = out_i`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooFew`] for no layers or a layer with no units;
+    /// [`Error::ShapeMismatch`] when there is not one bias vector per weight matrix,
+    /// a bias length differs from the rows of its weight matrix, or a layer's inputs
+    /// differ from the outputs of the layer before; [`Error::NonFinite`] for a NaN or
+    /// infinite weight, bias or leaky slope.
     pub fn new(
         weights: Vec<DMatrix<f64>>,
         biases: Vec<DVector<f64>>,
@@ -184,6 +186,12 @@ impl Mlp {
     /// A network with layer sizes `sizes = [d_0, d_1, …, d_n]`, weights drawn
     /// uniformly from `±sqrt(6 / (fan_in + fan_out))` (Glorot & Bengio 2010, eq. 16,
     /// the initialisation GBB 2011 use) and biases zero.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooFew`] for fewer than two layer sizes or a layer of size 0;
+    /// [`Error::NonFinite`] for a [`Activation::Leaky`] slope that is NaN or
+    /// infinite.
     pub fn glorot(sizes: &[usize], act: Activation, rng: &mut impl Rng) -> Result<Mlp> {
         ensure_len("layer sizes", sizes.len(), 2)?;
         if sizes.contains(&0) {
@@ -243,6 +251,12 @@ impl Mlp {
     }
 
     /// Checks a batch `x` (one example per row) against the input size.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooFew`] for an empty batch; [`Error::ShapeMismatch`] when the number
+    /// of columns is not the network's input size; [`Error::NonFinite`] for a NaN or
+    /// infinite input.
     pub fn check_input(&self, x: &DMatrix<f64>) -> Result<()> {
         ensure_len("examples in the batch", x.nrows(), 1)?;
         if x.ncols() != self.weights[0].ncols() {
@@ -257,6 +271,12 @@ impl Mlp {
 
     // ANCHOR: forward
     /// Runs the network on a batch and keeps every intermediate value.
+    ///
+    /// # Errors
+    ///
+    /// As [`Mlp::check_input`]: [`Error::TooFew`] for an empty batch,
+    /// [`Error::ShapeMismatch`] for the wrong number of input columns,
+    /// [`Error::NonFinite`] for a NaN or infinite input.
     pub fn trace(&self, x: &DMatrix<f64>) -> Result<Trace> {
         self.check_input(x)?;
         let n = self.depth();
@@ -283,6 +303,12 @@ impl Mlp {
     // ANCHOR_END: forward
 
     /// The network's output `s` for a batch (one example per row).
+    ///
+    /// # Errors
+    ///
+    /// As [`Mlp::check_input`]: [`Error::TooFew`] for an empty batch,
+    /// [`Error::ShapeMismatch`] for the wrong number of input columns,
+    /// [`Error::NonFinite`] for a NaN or infinite input.
     pub fn forward(&self, x: &DMatrix<f64>) -> Result<DMatrix<f64>> {
         let mut t = self.trace(x)?;
         Ok(t.values.pop().unwrap_or_default())

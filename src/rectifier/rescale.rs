@@ -49,6 +49,12 @@ pub fn cumulative(alphas: &[f64]) -> Vec<f64> {
 ///
 /// Any non-zero `α` is accepted, so that the conditions can be broken on
 /// purpose; [`preserves_function`] says when the result computes the same function.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless there is one `α` per layer; [`Error::NonFinite`]
+/// for a NaN or infinite `α`, or when a rescaled parameter overflows;
+/// [`Error::InvalidParameter`] for an `α` equal to 0.
 pub fn rescale(mlp: &Mlp, alphas: &[f64]) -> Result<Mlp> {
     check_alphas(mlp, alphas)?;
     // ANCHOR: rescale_core
@@ -83,6 +89,11 @@ pub fn preserves_function(mlp: &Mlp, alphas: &[f64]) -> bool {
 /// from the balanced network cannot depend on which one was given.
 ///
 /// Returns the balanced network and the `α` used.
+///
+/// # Errors
+///
+/// [`Error::Singular`] when a layer's weights are all zero (no `α` balances it);
+/// [`Error::NonFinite`] when the norms or the rescaled parameters overflow.
 pub fn balance(mlp: &Mlp) -> Result<(Mlp, Vec<f64>)> {
     let norms: Vec<f64> = mlp.weights().iter().map(|w| w.norm()).collect();
     if let Some(i) = norms.iter().position(|&v| v == 0.0) {
@@ -99,6 +110,13 @@ pub fn balance(mlp: &Mlp) -> Result<(Mlp, Vec<f64>)> {
 
 /// Each layer value of `mlp` on `x` rescaled by `c_i` (the notes' `s' = s/∏α`
 /// read layer by layer): `h_i · (1 / c_i)` for `i = 1..=n`.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless there is one `α` per layer, or for the wrong
+/// number of input columns; [`Error::NonFinite`] for a NaN or infinite `α` or input;
+/// [`Error::InvalidParameter`] for an `α` equal to 0; [`Error::TooFew`] for an empty
+/// batch.
 pub fn predicted_layer_values(
     mlp: &Mlp,
     x: &DMatrix<f64>,
@@ -116,6 +134,12 @@ pub fn predicted_layer_values(
 /// A copy of `mlp` with biases scaled by their own layer's `α_i` only
 /// (`b_i' = b_i / α_i`): the tempting but wrong variant of the rescaling,
 /// kept to show in tests that the notes' cumulative product is needed.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless there is one `α` per layer; [`Error::NonFinite`]
+/// for a NaN or infinite `α`, or when a rescaled parameter overflows;
+/// [`Error::InvalidParameter`] for an `α` equal to 0.
 pub fn rescale_biases_by_own_alpha(mlp: &Mlp, alphas: &[f64]) -> Result<Mlp> {
     check_alphas(mlp, alphas)?;
     let w = mlp

@@ -70,6 +70,10 @@ impl Net {
     ///
     /// The parameters are copied; `act` decides the non-linearity (it may
     /// differ from `mlp`'s, so one initialisation serves several activations).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Candle`] if a tensor cannot be created on `device` with `dtype`.
     pub fn from_mlp(mlp: &Mlp, act: NetAct, dtype: DType, device: &Device) -> Result<Net> {
         let mut ws = Vec::new();
         let mut bs = Vec::new();
@@ -96,8 +100,14 @@ impl Net {
         })
     }
 
-    /// The parameters back as an [`Mlp`] (PReLU becomes a leaky ReLU only if
-    /// all its slopes are equal; otherwise this fails).
+    /// The parameters back as an [`Mlp`], for a network with a fixed activation.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for a PReLU network: its per-unit slopes have no
+    /// fixed-activation [`Mlp`] form (even when they are all equal);
+    /// [`Error::Candle`] if a parameter cannot be read back; [`Error::NonFinite`] if
+    /// a parameter is NaN or infinite (training diverged).
     pub fn to_mlp(&self) -> Result<Mlp> {
         let mut w = Vec::new();
         let mut b = Vec::new();
@@ -171,6 +181,12 @@ impl Net {
 
     // ANCHOR: candle_forward
     /// Runs the network on a batch `(examples, features)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Candle`] if a tensor operation fails: `x` is not 2-D, its number of
+    /// columns is not the first layer's inputs, or its dtype or device differs from
+    /// the network's.
     pub fn forward(&self, x: &Tensor) -> Result<Forward> {
         let n = self.ws.len();
         let (mut pre, mut hidden) = (Vec::new(), Vec::new());
@@ -197,6 +213,12 @@ impl Net {
     /// Mean softmax cross-entropy (labels as a `u32` tensor) and candle's gradients,
     /// returned in the reference layout for comparison with
     /// [`super::backprop::gradients`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Candle`] if a tensor operation fails (inputs of the wrong shape,
+    /// dtype or device, or labels that are not one in-range `u32` per example);
+    /// [`Error::Data`] if candle returns no gradient for a parameter.
     pub fn loss_and_grads_classes(&self, x: &Tensor, labels: &Tensor) -> Result<(f64, Grads)> {
         let f = self.forward(x)?;
         let loss = candle_nn::loss::cross_entropy(&f.out, labels)?;
@@ -204,6 +226,12 @@ impl Net {
     }
 
     /// Mean squared error against `y` and candle's gradients.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Candle`] if a tensor operation fails (inputs of the wrong shape,
+    /// dtype or device, or `y` not shaped like the output); [`Error::Data`] if candle
+    /// returns no gradient for a parameter.
     pub fn loss_and_grads_regression(&self, x: &Tensor, y: &Tensor) -> Result<(f64, Grads)> {
         let f = self.forward(x)?;
         let loss = candle_nn::loss::mse(&f.out, y)?;
@@ -257,7 +285,7 @@ pub struct TrainConfig {
     pub lr: f64,
     /// Update rule.
     pub rule: Rule,
-    /// Weight `λ` of the activation penalty `λ · (1/B) Σ_examples Σ_hidden |h|`.
+    /// Weight `β` of the activation penalty `β · (1/B) Σ_examples Σ_hidden |h|`.
     pub l1: f64,
     /// Seed of the minibatch order.
     pub seed: u64,
@@ -265,6 +293,12 @@ pub struct TrainConfig {
 
 impl TrainConfig {
     /// Checks the settings.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooFew`] for 0 epochs or a batch size of 0; [`Error::NonFinite`] for
+    /// a NaN or infinite learning rate or L1 penalty; [`Error::InvalidParameter`] for
+    /// a learning rate that is not positive.
     pub fn validate(&self) -> Result<()> {
         ensure_len("epochs", self.epochs, 1)?;
         ensure_len("batch size", self.batch, 1)?;
@@ -312,11 +346,22 @@ pub struct EpochStats {
 }
 
 /// Classification accuracy of `net` on `data`.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for a data set with no examples; [`Error::Candle`] if a tensor
+/// operation fails (the inputs do not fit the network, or the labels do not match the
+/// examples).
 pub fn accuracy(net: &Net, data: &Data) -> Result<f64> {
     crate::nn::metrics::accuracy(&net.forward(&data.x)?.out, &data.y)
 }
 
 /// Mean cross-entropy of `net` on `data`.
+///
+/// # Errors
+///
+/// [`Error::Candle`] if a tensor operation fails (the inputs do not fit the network,
+/// or the labels are not one in-range class per example).
 pub fn mean_loss(net: &Net, data: &Data) -> Result<f64> {
     let f = net.forward(&data.x)?;
     scalar(&candle_nn::loss::cross_entropy(&f.out, &data.y)?)
@@ -325,6 +370,10 @@ pub fn mean_loss(net: &Net, data: &Data) -> Result<f64> {
 /// Number of hidden units whose pre-activation is ≤ 0 on every example of
 /// `data`: for a ReLU these output 0 everywhere and receive no gradient
 /// (GBB 2011 §3, "hard saturation at 0").
+///
+/// # Errors
+///
+/// [`Error::Candle`] if a tensor operation fails (the inputs do not fit the network).
 pub fn dead_units(net: &Net, data: &Data) -> Result<usize> {
     let f = net.forward(&data.x)?;
     let mut dead = 0.0;
@@ -335,6 +384,10 @@ pub fn dead_units(net: &Net, data: &Data) -> Result<usize> {
 }
 
 /// Fraction of hidden activations (all hidden layers, all examples) that are exactly 0.
+///
+/// # Errors
+///
+/// [`Error::Candle`] if a tensor operation fails (the inputs do not fit the network).
 pub fn zero_fraction(net: &Net, data: &Data) -> Result<f64> {
     let f = net.forward(&data.x)?;
     let (mut zeros, mut total) = (0.0, 0.0);
@@ -386,6 +439,14 @@ pub fn step(net: &Net, x: &Tensor, y: &Tensor, cfg: &TrainConfig, sgd: &mut Sgd)
 /// Stops early if an epoch's loss is NaN or infinite (a diverging learning
 /// rate): the last entry then carries the non-finite loss, so a caller sees
 /// where training broke down instead of getting no curve at all.
+///
+/// # Errors
+///
+/// Invalid settings as [`TrainConfig::validate`] reports them ([`Error::TooFew`],
+/// [`Error::NonFinite`], [`Error::InvalidParameter`]), also for a momentum that is
+/// negative or not finite; [`Error::TooFew`] for a training or evaluation set with no
+/// examples; [`Error::Candle`] if a tensor operation fails (the data do not fit the
+/// network, or a label is out of range).
 pub fn train(net: &Net, train: &Data, eval: &Data, cfg: &TrainConfig) -> Result<Vec<EpochStats>> {
     let mut sgd = cfg.sgd(net.vars().len())?;
     let mut batches = Batches::new(train.n, cfg.batch, cfg.seed)?;
@@ -426,6 +487,12 @@ pub fn train(net: &Net, train: &Data, eval: &Data, cfg: &TrainConfig) -> Result<
 
 /// Fits `net` to regression targets `y` by full-batch Adam (Kingma & Ba 2015)
 /// on the mean squared error; returns the final loss.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for `steps == 0`; [`Error::Candle`] if a tensor operation
+/// fails (`x` or `y` do not fit the network) or Adam cannot be set up;
+/// [`Error::NonFinite`] if the final loss is NaN or infinite (the fit diverged).
 pub fn fit_regression(net: &Net, x: &Tensor, y: &Tensor, steps: usize, lr: f64) -> Result<f64> {
     ensure_len("steps", steps, 1)?;
     let mut opt = adam(net.vars(), lr)?;
@@ -442,6 +509,13 @@ pub fn fit_regression(net: &Net, x: &Tensor, y: &Tensor, steps: usize, lr: f64) 
 /// trains an autoencoder `x ↦ W' φ(W_1 x + b_1) + c` on the unlabelled inputs
 /// `x` by Adam for `epochs` full passes in minibatches of 64, then leaves the
 /// learned `W_1, b_1` in `net`. Returns the final reconstruction error.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for `epochs == 0` or no examples in `x`; [`Error::Candle`]
+/// if a tensor operation fails (`x` is not 2-D or does not fit the first layer);
+/// [`Error::NonFinite`] if the final reconstruction error is NaN or infinite
+/// (training diverged).
 pub fn pretrain_first_layer(
     net: &Net,
     x: &Tensor,

@@ -25,6 +25,12 @@ fn check_binary(f: &[f64], y: &[usize]) -> Result<()> {
 /// Best training accuracy of a two-class softmax on fixed 1-D features
 /// *without* bias: the decision is the sign of `(w₁ − w₂) f`, so only the
 /// sign of `f` can separate the classes.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for no features; [`Error::NonFinite`] for a NaN or infinite
+/// feature; [`Error::ShapeMismatch`] when `f` and `y` differ in length;
+/// [`Error::InvalidParameter`] for a label other than 0 or 1.
 pub fn best_accuracy_without_bias(f: &[f64], y: &[usize]) -> Result<f64> {
     check_binary(f, y)?;
     let n = f.len() as f64;
@@ -46,6 +52,12 @@ pub fn best_accuracy_without_bias(f: &[f64], y: &[usize]) -> Result<f64> {
 
 /// Best training accuracy *with* a bias: the logit difference
 /// `(w₁ − w₂) f + (b₁ − b₂)` can put its threshold anywhere.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for no features; [`Error::NonFinite`] for a NaN or infinite
+/// feature; [`Error::ShapeMismatch`] when `f` and `y` differ in length;
+/// [`Error::InvalidParameter`] for a label other than 0 or 1.
 pub fn best_accuracy_with_bias(f: &[f64], y: &[usize]) -> Result<f64> {
     check_binary(f, y)?;
     let mut v: Vec<(f64, usize)> = f.iter().copied().zip(y.iter().copied()).collect();
@@ -87,6 +99,12 @@ pub fn best_accuracy_with_bias(f: &[f64], y: &[usize]) -> Result<f64> {
 /// by projected gradient descent on the convex function
 /// `−p·z + log Σ e^{z_j}` (step 1, which is below 2/L for L ≤ 1/2).
 /// With a free bias the minimum is the entropy `H(p)`, reached at `z = log p`.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for fewer than two classes; [`Error::NonFinite`] for a NaN or
+/// infinite prior or `s`; [`Error::InvalidParameter`] unless every prior probability
+/// is positive, they sum to 1 (within `1e-9`) and `s ≥ 0`.
 pub fn min_loss_bounded_logits(prior: &[f64], s: f64) -> Result<f64> {
     ensure_len("classes", prior.len(), 2)?;
     ensure_finite("prior", prior)?;

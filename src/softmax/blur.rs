@@ -9,6 +9,12 @@ use crate::error::{Error, Result, ensure_finite};
 /// standard deviation `sigma` pixels. The kernel is renormalized over the
 /// pixels inside the image at each position, so a constant image stays
 /// constant and no intensity leaks out at the border. `sigma = 0` is the identity.
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] for a NaN or infinite `sigma` or pixel;
+/// [`Error::InvalidParameter`] for a negative `sigma`; [`Error::ShapeMismatch`]
+/// unless `x` has `side²` columns.
 pub fn gaussian_blur(x: &DMatrix<f64>, side: usize, sigma: f64) -> Result<DMatrix<f64>> {
     ensure_finite("sigma", &[sigma])?;
     ensure_finite("images", x.as_slice())?;

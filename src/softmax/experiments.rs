@@ -38,7 +38,7 @@ pub const SGD_LR: f64 = 0.05;
 pub const DIM: usize = 16;
 /// The NormFace scale in the imbalance experiment.
 pub const NORMFACE_S: f64 = 10.0;
-/// The target mean loss ε of the NormFace scale experiment.
+/// The target mean loss ℓ* of the NormFace scale experiment.
 pub const EPS_TARGET: f64 = 0.05;
 /// The digits' classes.
 pub const CLASSES: usize = 10;
@@ -77,7 +77,7 @@ impl Plan {
             seed,
             epochs: 40,
             imb_epochs: 60,
-            seeds: 3,
+            seeds: 5,
             train_rows: None,
             imb_divisor: 1,
             scales: vec![0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0],
@@ -90,7 +90,7 @@ impl Plan {
             seed,
             epochs: 2,
             imb_epochs: 2,
-            seeds: 1,
+            seeds: 3,
             train_rows: Some(300),
             imb_divisor: 10,
             scales: vec![1.0, 8.0],
@@ -164,6 +164,67 @@ impl Digits {
 
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
+}
+
+// ANCHOR: seed_stats
+/// One quantity measured once per seed: the values, their mean, sample
+/// standard deviation and standard error of the mean.
+///
+/// The chapter's decision rule for every empirical claim: a mean differs from
+/// a reference value `x` when it lies more than two standard errors from it
+/// ([`SeedStats::above`], [`SeedStats::below`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedStats {
+    /// One value per seed.
+    pub values: Vec<f64>,
+    /// Their mean.
+    pub mean: f64,
+    /// Their sample standard deviation (divisor n − 1).
+    pub sd: f64,
+    /// The standard error of the mean, `sd/√n`.
+    pub se: f64,
+}
+
+impl SeedStats {
+    /// The statistics of `values`.
+    ///
+    /// # Errors
+    /// [`Error::TooFew`] for fewer than 2 values (no spread);
+    /// [`Error::NonFinite`] for a non-finite value.
+    pub fn new(values: Vec<f64>) -> Result<SeedStats> {
+        ensure_len("seeds", values.len(), 2)?;
+        ensure_finite("values over seeds", &values)?;
+        let n = values.len() as f64;
+        let m = mean(&values);
+        let sd = (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        Ok(SeedStats {
+            mean: m,
+            sd,
+            se: sd / n.sqrt(),
+            values,
+        })
+    }
+
+    /// The mean lies more than two standard errors above `x`.
+    pub fn above(&self, x: f64) -> bool {
+        self.mean - 2.0 * self.se > x
+    }
+
+    /// The mean lies more than two standard errors below `x`.
+    pub fn below(&self, x: f64) -> bool {
+        self.mean + 2.0 * self.se < x
+    }
+
+    /// "mean ± sd" with `digits` decimals.
+    pub fn show(&self, digits: usize) -> String {
+        format!("{:.*} ± {:.*}", digits, self.mean, digits, self.sd)
+    }
+}
+// ANCHOR_END: seed_stats
+
+/// Paired differences `a[s] − b[s]` over seeds.
+fn paired(a: &[f64], b: &[f64]) -> Result<SeedStats> {
+    SeedStats::new(a.iter().zip(b).map(|(x, y)| x - y).collect())
 }
 
 // ---------------------------------------------------------------------------
@@ -247,7 +308,7 @@ pub fn opt_name(opt: Opt) -> &'static str {
 }
 
 /// Test accuracy of one head and optimizer on imbalanced data, mean over seeds.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImbalanceRow {
     /// The head.
     pub head: Head,
@@ -257,6 +318,12 @@ pub struct ImbalanceRow {
     pub accuracy: f64,
     /// Mean test accuracy of the three classes with the fewest training examples.
     pub rare_accuracy: f64,
+    /// [`ImbalanceRow::rare_accuracy`] of each seed.
+    pub rare_each: Vec<f64>,
+    /// The prior the network learned, per seed: Spearman's ρ between the class
+    /// sizes `N_j` and the mean predicted probability of class `j` over the
+    /// balanced test split (0: no preference for large classes).
+    pub prior_rho_each: Vec<f64>,
 }
 
 /// How the softmax head's weight norms follow the class sizes under one optimizer.
@@ -283,6 +350,9 @@ impl RankCorrelation {
     }
 }
 
+/// `(n_j, ‖w_j‖)` for each class `j`.
+pub type Norms = Vec<(f64, f64)>;
+
 /// Everything the imbalance experiment measures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Imbalance {
@@ -296,6 +366,9 @@ pub struct Imbalance {
     pub early_norms: Vec<(f64, f64)>,
     /// `(n_j, ‖w_j‖)` after the last epoch (softmax, SGD, first seed).
     pub final_norms: Vec<(f64, f64)>,
+    /// `(n_j, ‖w_j‖)` after the first and after the last epoch, sorted by
+    /// `n_j`, one pair of lists per seed (softmax, SGD).
+    pub norms_each: Vec<(Norms, Norms)>,
 }
 
 impl Imbalance {
@@ -323,6 +396,76 @@ impl Imbalance {
         }
     }
 
+    /// The row of `head` under `opt`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if the experiment did not train that pair.
+    pub fn row(&self, head: Head, opt: Opt) -> Result<&ImbalanceRow> {
+        self.rows
+            .iter()
+            .find(|r| r.head == head && r.opt == opt)
+            .ok_or_else(|| Error::InvalidParameter {
+                name: "head and optimizer",
+                reason: format!("{} with {} was not trained", head.name(), opt_name(opt)),
+            })
+    }
+
+    /// ρ between ‖w_j‖ and `N_j` after the last epoch under `opt`, over seeds
+    /// (the decision for "larger classes get larger norms": above 0 by more
+    /// than two standard errors).
+    ///
+    /// # Errors
+    /// As [`Imbalance::rho_for`]; [`Error::TooFew`] for fewer than 2 seeds.
+    pub fn norm_rho(&self, opt: Opt) -> Result<SeedStats> {
+        SeedStats::new(self.rho_for(opt)?.last())
+    }
+
+    /// What weight normalization changes under `opt`, paired over seeds.
+    ///
+    /// # Errors
+    /// As [`Imbalance::row`]; [`Error::TooFew`] for fewer than 2 seeds.
+    pub fn weight_norm_effect(&self, opt: Opt) -> Result<WeightNormEffect> {
+        let plain = self.row(Head::Softmax { bias: false }, opt)?;
+        let wn = self.row(Head::WeightNorm, opt)?;
+        Ok(WeightNormEffect {
+            opt,
+            prior_plain: SeedStats::new(plain.prior_rho_each.clone())?,
+            prior_wn: SeedStats::new(wn.prior_rho_each.clone())?,
+            prior_drop: paired(&plain.prior_rho_each, &wn.prior_rho_each)?,
+            rare_gain: paired(&wn.rare_each, &plain.rare_each)?,
+        })
+    }
+
+    /// The table of [`Imbalance::weight_norm_effect`] under both optimizers.
+    ///
+    /// # Errors
+    /// As [`Imbalance::weight_norm_effect`].
+    pub fn weight_norm_table(&self) -> Result<Table> {
+        let mut rows = Vec::new();
+        for opt in IMBALANCE_OPTS {
+            let e = self.weight_norm_effect(opt)?;
+            rows.push(vec![
+                opt_name(opt).into(),
+                e.prior_plain.show(2),
+                e.prior_wn.show(2),
+                e.prior_drop.show(2),
+                e.rare_gain.show(3),
+                e.verdict().into(),
+            ]);
+        }
+        Ok(Table {
+            header: vec![
+                "optimizer",
+                "prior ρ, softmax",
+                "prior ρ, weight-normalized",
+                "drop of ρ (paired)",
+                "rare-class accuracy gain (paired)",
+                "decision",
+            ],
+            rows,
+        })
+    }
+
     /// The rank correlations under `opt`.
     ///
     /// # Errors
@@ -338,11 +481,58 @@ impl Imbalance {
     }
 }
 
+/// The mean softmax probability of each class over the inputs of `data`.
+///
+/// # Errors
+/// [`Error::Candle`] if the data do not fit the network; the head's validation error.
+pub fn mean_probabilities(net: &FeatureNet, data: &Data, head: &Head) -> Result<Vec<f64>> {
+    let z = net.logits(&data.x, Some(&data.y), head, 0.0)?;
+    let p = candle_nn::ops::softmax(&z, 1)?
+        .mean(0)?
+        .to_dtype(DType::F64)?;
+    Ok(p.to_vec1()?)
+}
+
+/// Weight normalization against the plain softmax head on imbalanced data,
+/// one optimizer, paired over seeds (same class sizes, data order and
+/// initialisation for both heads).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightNormEffect {
+    /// The optimizer.
+    pub opt: Opt,
+    /// The learned prior ([`ImbalanceRow::prior_rho_each`]) of the plain head.
+    pub prior_plain: SeedStats,
+    /// The same for the weight-normalized head.
+    pub prior_wn: SeedStats,
+    /// Plain minus weight-normalized prior ρ, per seed.
+    pub prior_drop: SeedStats,
+    /// Weight-normalized minus plain rare-class accuracy, per seed.
+    pub rare_gain: SeedStats,
+}
+
+impl WeightNormEffect {
+    /// The decision rule: normalization reduces the prior when the paired drop
+    /// of ρ lies more than two standard errors above 0.
+    pub fn reduces_prior(&self) -> bool {
+        self.prior_drop.above(0.0)
+    }
+
+    /// The decision in words, for the table.
+    pub fn verdict(&self) -> &'static str {
+        if self.reduces_prior() {
+            "reduces the prior"
+        } else {
+            "no reduction beyond 2 SE"
+        }
+    }
+}
+
 /// One network of the imbalance experiment: its accuracies and, for the softmax
 /// head, ρ after every epoch and the `(n_j, ‖w_j‖)` pairs after the first and last.
 struct ImbalanceNet {
     accuracy: f64,
     rare_accuracy: f64,
+    prior_rho: f64,
     rho: Vec<f64>,
     early: Vec<(f64, f64)>,
     last: Vec<(f64, f64)>,
@@ -388,12 +578,37 @@ fn imbalance_net(
     rare.sort_by_key(|&j| sizes[j]);
     let rare = &rare[..3];
     Ok(ImbalanceNet {
+        prior_rho: spearman(&mean_probabilities(&net, test, &head)?, &nj)?,
         accuracy: accuracy(&net, test, &head)?,
         rare_accuracy: rare.iter().map(|&j| ca[j]).sum::<f64>() / rare.len() as f64,
         rho,
         early,
         last,
     })
+}
+
+/// The class sizes of seed `s`: `base` divided by the plan's divisor, in an
+/// order shuffled by the seed, reshuffled (same generator) until every class
+/// of `labels` has enough examples for its size.
+fn seed_sizes(plan: &Plan, s: u64, base: &[usize], labels: &[usize]) -> Result<Vec<usize>> {
+    let have: Vec<usize> = (0..base.len())
+        .map(|c| labels.iter().filter(|&&y| y == c).count())
+        .collect();
+    let mut rng = StdRng::seed_from_u64(plan.seed + 77 + s);
+    let mut sizes = base.to_vec();
+    for _ in 0..1000 {
+        sizes.shuffle(&mut rng);
+        let scaled: Vec<usize> = sizes
+            .iter()
+            .map(|&v| (v / plan.imb_divisor).max(1))
+            .collect();
+        if scaled.iter().zip(&have).all(|(n, h)| n <= h) {
+            return Ok(scaled);
+        }
+    }
+    Err(Error::Data(format!(
+        "no order of the class sizes {base:?} fits the training split's classes {have:?}"
+    )))
 }
 
 /// Trains each head of [`IMBALANCE_HEADS`] with each optimizer of
@@ -410,12 +625,9 @@ pub fn imbalance(plan: &Plan, data: &Digits, device: &Device) -> Result<Imbalanc
     let mut nets: Vec<(Head, Opt, ImbalanceNet)> = Vec::new();
     let mut early_norms = Vec::new();
     let mut final_norms = Vec::new();
+    let mut norms_each = Vec::new();
     for s in 0..plan.seeds {
-        let mut sizes = base.clone();
-        sizes.shuffle(&mut StdRng::seed_from_u64(plan.seed + 77 + s));
-        for v in sizes.iter_mut() {
-            *v = (*v / plan.imb_divisor).max(1);
-        }
+        let sizes = seed_sizes(plan, s, &base, &data.split.train_y)?;
         let (x, y) = subset(&data.split.train_x, &data.split.train_y, &sizes)?;
         let trd = Data::new(&x, &y, DType::F32, device)?;
         for (head, opt) in IMBALANCE_HEADS
@@ -423,9 +635,17 @@ pub fn imbalance(plan: &Plan, data: &Digits, device: &Device) -> Result<Imbalanc
             .flat_map(|h| IMBALANCE_OPTS.iter().map(move |o| (*h, *o)))
         {
             let r = imbalance_net(plan, s, (head, opt), (&trd, &data.test), &sizes, device)?;
-            if s == 0 && head == (Head::Softmax { bias: false }) && opt != Opt::Adam {
-                early_norms = r.early.clone();
-                final_norms = r.last.clone();
+            if head == (Head::Softmax { bias: false }) && opt != Opt::Adam {
+                if s == 0 {
+                    early_norms = r.early.clone();
+                    final_norms = r.last.clone();
+                }
+                let by_size = |v: &[(f64, f64)]| {
+                    let mut v = v.to_vec();
+                    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    v
+                };
+                norms_each.push((by_size(&r.early), by_size(&r.last)));
             }
             nets.push((head, opt, r));
         }
@@ -444,6 +664,8 @@ pub fn imbalance(plan: &Plan, data: &Digits, device: &Device) -> Result<Imbalanc
                 opt,
                 accuracy: v.iter().map(|a| a.accuracy).sum::<f64>() / k,
                 rare_accuracy: v.iter().map(|a| a.rare_accuracy).sum::<f64>() / k,
+                rare_each: v.iter().map(|a| a.rare_accuracy).collect(),
+                prior_rho_each: v.iter().map(|a| a.prior_rho).collect(),
             });
         }
     }
@@ -464,12 +686,17 @@ pub fn imbalance(plan: &Plan, data: &Digits, device: &Device) -> Result<Imbalanc
         rho,
         early_norms,
         final_norms,
+        norms_each,
     })
 }
 
 // ---------------------------------------------------------------------------
 // Item 3: biases
 // ---------------------------------------------------------------------------
+
+/// The accuracy difference (absolute, on the test split) below which a head
+/// bias counts as useless, see [`Biases::useless`].
+pub const BIAS_EQUIVALENCE: f64 = 0.02;
 
 /// Test accuracies of one head over seeds.
 #[derive(Debug, Clone, PartialEq)]
@@ -513,6 +740,26 @@ impl Biases {
     /// Mean accuracy with bias minus mean accuracy without.
     pub fn difference(&self) -> f64 {
         self.rows[1].mean() - self.rows[0].mean()
+    }
+
+    /// The accuracy gained by the bias, paired over seeds (the same
+    /// initialisation and data order with and without it).
+    ///
+    /// # Errors
+    /// [`Error::TooFew`] for fewer than 2 seeds.
+    pub fn gain(&self) -> Result<SeedStats> {
+        paired(&self.rows[1].accuracies, &self.rows[0].accuracies)
+    }
+
+    /// The decision rule for "biases are useless": the bias's paired gain,
+    /// with two standard errors either side, lies within
+    /// ±[`BIAS_EQUIVALENCE`] of 0.
+    ///
+    /// # Errors
+    /// As [`Biases::gain`].
+    pub fn useless(&self) -> Result<bool> {
+        let g = self.gain()?;
+        Ok(g.mean.abs() + 2.0 * g.se < BIAS_EQUIVALENCE)
     }
 
     /// The accuracy table.
@@ -686,6 +933,78 @@ pub fn class_spread(f: &DMatrix<f64>, y: &[usize]) -> Result<ClassSpread> {
 }
 // ANCHOR_END: class_spread
 
+/// How much a class's features are a line: the elongation `√(λ₁/λ₂)` of
+/// the two largest eigenvalues of the class's covariance, averaged over the
+/// classes with at least three features. A thick line (a ray) has a large
+/// elongation, a round cluster about 1.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] if `y` and the rows of `f` differ in number or the
+/// features have fewer than 2 coordinates; [`Error::NonFinite`] for a
+/// non-finite feature; [`Error::TooFew`] if no class has three features or a
+/// class has no spread at all.
+pub fn elongation(f: &DMatrix<f64>, y: &[usize]) -> Result<f64> {
+    if f.nrows() != y.len() || f.ncols() < 2 {
+        return Err(Error::ShapeMismatch {
+            what: "labels vs features (at least 2 coordinates)",
+            expected: format!("{} rows", y.len()),
+            got: format!("{}×{}", f.nrows(), f.ncols()),
+        });
+    }
+    ensure_finite("features", f.as_slice())?;
+    let classes = y.iter().max().map_or(0, |&m| m + 1);
+    let mut ratios = Vec::new();
+    for c in 0..classes {
+        let rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == c).collect();
+        if rows.len() < 3 {
+            continue;
+        }
+        let x = f.select_rows(&rows);
+        let centred = DMatrix::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] - x.column(j).mean());
+        let cov = centred.transpose() * &centred / (x.nrows() - 1) as f64;
+        let mut ev: Vec<f64> = cov.symmetric_eigenvalues().iter().copied().collect();
+        ev.sort_by(|a, b| b.total_cmp(a));
+        if ev[1] <= 0.0 {
+            return Err(Error::TooFew {
+                name: "directions of spread in a class",
+                needed: 2,
+                got: 1,
+            });
+        }
+        ratios.push((ev[0] / ev[1]).sqrt());
+    }
+    ensure_len("classes with three features", ratios.len(), 1)?;
+    Ok(mean(&ratios))
+}
+
+/// The rows of `f` scaled to norm 1.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for a zero row (it has no direction).
+pub fn unit_rows(f: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+    let mut out = f.clone();
+    for i in 0..f.nrows() {
+        let r = f.row(i).norm();
+        if r == 0.0 {
+            return Err(Error::InvalidParameter {
+                name: "features",
+                reason: format!("feature {i} is the zero vector and has no direction"),
+            });
+        }
+        out.set_row(i, &(f.row(i) / r));
+    }
+    Ok(out)
+}
+
+/// The elongation ([`elongation`]) of the classes of 3-D softmax features, per seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    /// Raw features.
+    pub raw: Vec<f64>,
+    /// The same features after L2 normalization.
+    pub unit: Vec<f64>,
+}
+
 /// Spread and verification scores of softmax features of one dimension, mean over seeds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RadialRow {
@@ -695,6 +1014,19 @@ pub struct RadialRow {
     pub norm_cv: f64,
     /// [`ClassSpread::angle_rms`] (radians).
     pub angle_rms: f64,
+    /// TAR at FAR 10⁻² with negative Euclidean distance.
+    pub tar_euclidean: f64,
+    /// TAR at FAR 10⁻² with cosine similarity.
+    pub tar_cosine: f64,
+    /// AUC with negative Euclidean distance.
+    pub auc_euclidean: f64,
+    /// AUC with cosine similarity.
+    pub auc_cosine: f64,
+}
+
+/// Verification scores of one network's features.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verification {
     /// TAR at FAR 10⁻² with negative Euclidean distance.
     pub tar_euclidean: f64,
     /// TAR at FAR 10⁻² with cosine similarity.
@@ -725,11 +1057,36 @@ pub struct Radial {
     pub roc: Vec<RocCurve>,
     /// The 2-D test features of the first seed (one row per test digit).
     pub features_2d: DMatrix<f64>,
+    /// The shape of the classes of the 3-D features, before and after L2
+    /// normalization, one value per seed.
+    pub shape: Shape,
+    /// Per dimension (2, then 3), one entry per seed.
+    pub verify_each: Vec<Vec<Verification>>,
     /// Their labels.
     pub labels: Vec<usize>,
 }
 
 impl Radial {
+    /// Cosine minus Euclidean TAR at FAR 10⁻² of the `k`-th dimension
+    /// (0: d = 2, 1: d = 3), paired over seeds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a `k` the experiment did not train;
+    /// [`Error::TooFew`] for fewer than 2 seeds.
+    pub fn cosine_gain(&self, k: usize) -> Result<SeedStats> {
+        let v = self
+            .verify_each
+            .get(k)
+            .ok_or_else(|| Error::InvalidParameter {
+                name: "dimension index",
+                reason: format!(
+                    "the experiment trained {} dimensions",
+                    self.verify_each.len()
+                ),
+            })?;
+        SeedStats::new(v.iter().map(|r| r.tar_cosine - r.tar_euclidean).collect())
+    }
+
     /// The spread and verification table.
     pub fn table(&self) -> Table {
         Table {
@@ -773,22 +1130,36 @@ pub fn radial(plan: &Plan, data: &Digits, device: &Device) -> Result<Radial> {
     let mut rows = Vec::new();
     let mut curves = Vec::new();
     let mut first2 = None;
+    let (mut shape_raw, mut shape_unit) = (Vec::new(), Vec::new());
+    let mut verify_each = Vec::new();
     for dim in [2usize, 3] {
         let (mut t_e, mut t_c, mut a_e, mut a_c, mut cv, mut ang) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        let mut aucs = Vec::new();
         for s in 0..plan.seeds {
             let net = FeatureNet::new(INPUTS, HIDDEN, dim, CLASSES, 300 + s, device)?;
             let cfg = plan.config(plan.epochs, plan.seed + s);
             train(&net, &head, &data.train, &data.test, &cfg)?;
             let f = feature_matrix(&net, &data.test.x)?;
             let sp = class_spread(&f, test_y)?;
+            if dim == 3 {
+                shape_raw.push(elongation(&f, test_y)?);
+                shape_unit.push(elongation(&unit_rows(&f)?, test_y)?);
+            }
             cv += sp.norm_cv;
             ang += sp.angle_rms;
             let (ge, ie) = pair_scores(&f, test_y, Similarity::NegEuclidean)?;
             let (gc, ic) = pair_scores(&f, test_y, Similarity::Cosine)?;
-            t_e += tar_at_far(&ge, &ie, 1e-2)?;
-            t_c += tar_at_far(&gc, &ic, 1e-2)?;
-            a_e += auc(&ge, &ie)?;
-            a_c += auc(&gc, &ic)?;
+            let v = Verification {
+                tar_euclidean: tar_at_far(&ge, &ie, 1e-2)?,
+                tar_cosine: tar_at_far(&gc, &ic, 1e-2)?,
+                auc_euclidean: auc(&ge, &ie)?,
+                auc_cosine: auc(&gc, &ic)?,
+            };
+            t_e += v.tar_euclidean;
+            t_c += v.tar_cosine;
+            a_e += v.auc_euclidean;
+            a_c += v.auc_cosine;
+            aucs.push(v);
             if s == 0 {
                 for (similarity, (g, i)) in [
                     (Similarity::NegEuclidean, (&ge, &ie)),
@@ -816,11 +1187,17 @@ pub fn radial(plan: &Plan, data: &Digits, device: &Device) -> Result<Radial> {
             auc_euclidean: a_e / k,
             auc_cosine: a_c / k,
         });
+        verify_each.push(aucs);
     }
     Ok(Radial {
         rows,
         roc: curves,
         features_2d: first2.unwrap_or_else(|| DMatrix::zeros(0, 2)),
+        shape: Shape {
+            raw: shape_raw,
+            unit: shape_unit,
+        },
+        verify_each,
         labels: test_y.clone(),
     })
 }
@@ -843,7 +1220,7 @@ pub struct ScaleRow {
 }
 
 impl ScaleRow {
-    /// The decision rule of the table's last column: the loss reached the target ε.
+    /// The decision rule of the table's last column: the loss reached the target ℓ*.
     pub fn reaches(&self, eps: f64) -> bool {
         self.loss <= eps
     }
@@ -852,9 +1229,9 @@ impl ScaleRow {
 /// NormFace: the loss reached against the scale, and the bound.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NormFaceScale {
-    /// The target loss ε.
+    /// The target loss ℓ*.
     pub eps: f64,
-    /// The smallest scale at which the bound allows ε.
+    /// The smallest scale at which the bound allows ℓ*.
     pub min_scale: f64,
     /// One row per scale of the plan.
     pub rows: Vec<ScaleRow>,
@@ -863,7 +1240,7 @@ pub struct NormFaceScale {
 }
 
 impl NormFaceScale {
-    /// The table, with the verdict "loss ≤ ε" per scale.
+    /// The table, with the verdict "loss ≤ ℓ*" per scale.
     pub fn table(&self) -> Table {
         Table {
             header: vec![
@@ -871,7 +1248,7 @@ impl NormFaceScale {
                 "lower bound on the loss",
                 "training loss reached",
                 "test accuracy",
-                "loss ≤ ε",
+                "loss ≤ ℓ*",
             ],
             rows: self
                 .rows
@@ -939,13 +1316,13 @@ pub fn normface_scale(plan: &Plan, data: &Digits, device: &Device) -> Result<Nor
 // Item 6: blur
 // ---------------------------------------------------------------------------
 
-/// The blur widths σ (pixels) of the blur experiment.
+/// The blur widths `r_blur` (pixels) of the blur experiment.
 pub const BLUR_SIGMAS: [f64; 8] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0];
 
-/// Features of blurred test digits at one σ.
+/// Features of blurred test digits at one r_blur.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BlurPoint {
-    /// The blur width σ (pixels).
+    /// The blur width r_blur (pixels).
     pub sigma: f64,
     /// Mean feature norm of the blurred test digits over that of the sharp ones.
     pub norm_ratio: f64,
@@ -958,7 +1335,7 @@ pub struct BlurPoint {
 pub struct BlurCurve {
     /// The head.
     pub head: Head,
-    /// One point per σ of [`BLUR_SIGMAS`].
+    /// One point per r_blur of [`BLUR_SIGMAS`].
     pub points: Vec<BlurPoint>,
     /// The norm ratio of the limit of infinite blur: every image replaced by its
     /// mean intensity.
@@ -973,7 +1350,7 @@ pub struct Blur {
 }
 
 impl Blur {
-    /// The table: one row per head and σ.
+    /// The table: one row per head and r_blur.
     pub fn table(&self) -> Table {
         let mut rows = Vec::new();
         for c in &self.curves {
@@ -989,7 +1366,7 @@ impl Blur {
         Table {
             header: vec![
                 "head (d = 16)",
-                "blur σ (pixels)",
+                "r_blur (pixels)",
                 "mean feature norm / clean",
                 "test accuracy",
             ],
@@ -1044,4 +1421,149 @@ pub fn blur(plan: &Plan, data: &Digits, device: &Device) -> Result<Blur> {
         });
     }
     Ok(Blur { curves })
+}
+
+// ---------------------------------------------------------------------------
+// Item 7: training on blurred digits
+// ---------------------------------------------------------------------------
+
+/// The blur widths `r_blur` (pixels) of the training set in [`blur_training`];
+/// `f64::INFINITY` stands for the limit, every image replaced by its mean
+/// intensity.
+pub const BLUR_TRAIN: [f64; 6] = [0.0, 1.0, 2.0, 3.0, 5.0, f64::INFINITY];
+
+/// Networks trained on digits blurred with one `r_blur`, over seeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlurTrainRow {
+    /// The blur width (pixels; infinite: flat images).
+    pub r_blur: f64,
+    /// Mean feature norm on the blurred training digits over that of the
+    /// network trained on sharp digits (same seed and initialisation).
+    pub norm_ratio: SeedStats,
+    /// Mean norm of the logits `W x` over that of the sharp network.
+    pub logit_ratio: SeedStats,
+    /// Test accuracy on equally blurred test digits.
+    pub accuracy: SeedStats,
+}
+
+/// Softmax networks trained on blurred digits (the DeepFace note).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlurTraining {
+    /// One row per width of [`BLUR_TRAIN`], sharp first.
+    pub rows: Vec<BlurTrainRow>,
+}
+
+/// The feature-norm ratio below which the descriptor counts as driven towards
+/// `0`: at most this fraction of the sharp network's norm, by more than two
+/// standard errors.
+pub const TOWARDS_ZERO: f64 = 0.5;
+
+impl BlurTrainRow {
+    /// The decision rule: the feature norm is driven towards 0 when its ratio
+    /// lies more than two standard errors below [`TOWARDS_ZERO`].
+    pub fn towards_zero(&self) -> bool {
+        self.norm_ratio.below(TOWARDS_ZERO)
+    }
+}
+
+impl BlurTraining {
+    /// The table: one row per blur width.
+    pub fn table(&self) -> Table {
+        Table {
+            header: vec![
+                "r_blur of the training digits (pixels)",
+                "feature norm / sharp",
+                "logit norm / sharp",
+                "test accuracy (equally blurred)",
+                "norm driven towards 0",
+            ],
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        if r.r_blur.is_finite() {
+                            format!("{}", r.r_blur)
+                        } else {
+                            "∞ (flat images)".into()
+                        },
+                        r.norm_ratio.show(2),
+                        r.logit_ratio.show(2),
+                        r.accuracy.show(3),
+                        if r.towards_zero() { "yes" } else { "no" }.into(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `x` blurred with width `r` (pixels); infinite `r`: each image replaced by
+/// its mean intensity.
+fn blurred(x: &DMatrix<f64>, r: f64) -> Result<DMatrix<f64>> {
+    if r.is_finite() {
+        gaussian_blur(x, 8, r)
+    } else {
+        Ok(DMatrix::from_fn(x.nrows(), x.ncols(), |i, _| {
+            x.row(i).mean()
+        }))
+    }
+}
+
+/// Mean feature norm, mean logit norm and accuracy of one network trained on
+/// `train` and evaluated on it and on `test`.
+fn blur_net(plan: &Plan, s: u64, train_set: &Data, test: &Data) -> Result<(f64, f64, f64)> {
+    let head = Head::Softmax { bias: false };
+    let net = FeatureNet::new(INPUTS, HIDDEN, DIM, CLASSES, 1100 + s, train_set.x.device())?;
+    train(
+        &net,
+        &head,
+        train_set,
+        test,
+        &plan.config(plan.epochs, plan.seed + s),
+    )?;
+    let f = feature_matrix(&net, &train_set.x)?;
+    let z = &f * weight_matrix(&net)?.transpose();
+    let norms =
+        |m: &DMatrix<f64>| (0..m.nrows()).map(|i| m.row(i).norm()).sum::<f64>() / m.nrows() as f64;
+    Ok((norms(&f), norms(&z), accuracy(&net, test, &head)?))
+}
+
+/// Trains bias-free softmax networks (d = 16) on training digits blurred with
+/// each width of [`BLUR_TRAIN`], `plan.seeds` seeds each, and compares their
+/// feature norms with those of the network trained on sharp digits.
+///
+/// # Errors
+/// [`Error::TooFew`] for a plan with fewer than 2 seeds or no epoch; training errors.
+pub fn blur_training(plan: &Plan, data: &Digits, device: &Device) -> Result<BlurTraining> {
+    plan.check()?;
+    let sp = &data.split;
+    let mut per: Vec<[Vec<f64>; 3]> = vec![Default::default(); BLUR_TRAIN.len()];
+    for s in 0..plan.seeds {
+        let mut sharp = (1.0, 1.0);
+        for (k, &r) in BLUR_TRAIN.iter().enumerate() {
+            let tr = Data::new(&blurred(&sp.train_x, r)?, &sp.train_y, DType::F32, device)?;
+            let te = Data::new(&blurred(&sp.test_x, r)?, &sp.test_y, DType::F32, device)?;
+            let (fnorm, znorm, acc) = blur_net(plan, s, &tr, &te)?;
+            if k == 0 {
+                sharp = (fnorm, znorm);
+            }
+            per[k][0].push(fnorm / sharp.0);
+            per[k][1].push(znorm / sharp.1);
+            per[k][2].push(acc);
+        }
+    }
+    let rows = BLUR_TRAIN
+        .iter()
+        .zip(per)
+        .map(|(&r_blur, [n, z, a])| {
+            Ok(BlurTrainRow {
+                r_blur,
+                norm_ratio: SeedStats::new(n)?,
+                logit_ratio: SeedStats::new(z)?,
+                accuracy: SeedStats::new(a)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(BlurTraining { rows })
 }

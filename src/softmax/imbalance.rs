@@ -6,6 +6,11 @@ use crate::error::{Error, Result, ensure_finite, ensure_len};
 
 /// Class sizes spread geometrically from `smallest` (class 0) to `largest`
 /// (class `classes − 1`): `n_j = round(smallest · (largest/smallest)^{j/(C−1)})`.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for fewer than two classes; [`Error::InvalidParameter`] unless
+/// `1 ≤ smallest ≤ largest`.
 pub fn geometric_sizes(classes: usize, smallest: usize, largest: usize) -> Result<Vec<usize>> {
     ensure_len("classes", classes, 2)?;
     if smallest == 0 || largest < smallest {
@@ -20,7 +25,13 @@ pub fn geometric_sizes(classes: usize, smallest: usize, largest: usize) -> Resul
         .collect())
 }
 
-/// The first `sizes[j]` examples of each class `j` (fails if a class has fewer).
+/// The first `sizes[j]` examples of each class `j`.
+///
+/// # Errors
+///
+/// [`Error::Data`] when a class has fewer examples than `sizes` asks for. Labels at
+/// or above `sizes.len()` are skipped; `y` must not have more entries than `x` has
+/// rows (not checked).
 pub fn subset(
     x: &DMatrix<f64>,
     y: &[usize],
@@ -70,6 +81,13 @@ fn ranks(v: &[f64]) -> Vec<f64> {
 // ANCHOR: spearman
 /// Spearman's rank correlation: Pearson's correlation of the ranks (ties
 /// get their average rank).
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for fewer than two values; [`Error::NonFinite`] for a NaN or
+/// infinite value; [`Error::ShapeMismatch`] when `a` and `b` differ in length;
+/// [`Error::InvalidParameter`] when all values of `a`, or all of `b`, are equal (no
+/// rank correlation).
 pub fn spearman(a: &[f64], b: &[f64]) -> Result<f64> {
     ensure_len("values", a.len(), 2)?;
     ensure_finite("values", a)?;

@@ -1,5 +1,6 @@
 //! Softmax weight imbalance and normalization (chapter "Softmax weight imbalance and normalization").
 //!
+//! * [`crossentropy`]: the softmax cross-entropy of a bias-free head, from its definition;
 //! * [`twoclass`]: the notes' two-class derivation, with the exact gradient;
 //! * [`imbalance`]: imbalanced subsets and Spearman's rank correlation;
 //! * [`normface`]: NormFace's lower bound on the loss with normalized features;
@@ -14,6 +15,7 @@
 
 pub mod bias;
 pub mod blur;
+pub mod crossentropy;
 pub mod experiments;
 pub mod imbalance;
 pub mod normface;

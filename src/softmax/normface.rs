@@ -16,6 +16,11 @@ fn check_n(n: usize) -> Result<()> {
 
 // ANCHOR: bound
 /// `log(1 + (n − 1) e^{−s n/(n−1)})`, the smallest mean loss reachable with scale `s`.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for fewer than two classes; [`Error::NonFinite`] for a NaN or
+/// infinite `s`.
 pub fn loss_lower_bound(n: usize, s: f64) -> Result<f64> {
     check_n(n)?;
     ensure_finite("scale", &[s])?;
@@ -25,6 +30,12 @@ pub fn loss_lower_bound(n: usize, s: f64) -> Result<f64> {
 
 /// The smallest scale for which the bound allows a mean loss `ε`:
 /// `s ≥ (n−1)/n · log((n − 1)/(e^ε − 1))` (solve the bound for `s`).
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for fewer than two classes; [`Error::NonFinite`] for a NaN or
+/// infinite `eps`; [`Error::InvalidParameter`] for `eps ≤ 0` (a softmax loss is
+/// positive).
 pub fn min_scale(n: usize, eps: f64) -> Result<f64> {
     check_n(n)?;
     ensure_finite("target loss", &[eps])?;
@@ -41,6 +52,13 @@ pub fn min_scale(n: usize, eps: f64) -> Result<f64> {
 
 /// Mean loss of one feature per class, `x_i` on the unit sphere, against unit
 /// weights `w` (rows), logits `s · x_i·w_j` (stable log-sum-exp).
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for fewer than two classes (rows of `w`); [`Error::NonFinite`]
+/// for a NaN or infinite feature or weight; [`Error::ShapeMismatch`] unless `x` has
+/// the shape of `w` (one feature per class); [`Error::InvalidParameter`] for a zero
+/// row, which cannot be normalized.
 pub fn balanced_loss(x: &DMatrix<f64>, w: &DMatrix<f64>, s: f64) -> Result<f64> {
     ensure_len("classes", w.nrows(), 2)?;
     ensure_finite("features", x.as_slice())?;
@@ -81,6 +99,10 @@ pub fn balanced_loss(x: &DMatrix<f64>, w: &DMatrix<f64>, s: f64) -> Result<f64> 
 
 /// The vertices of a regular simplex with `n` unit vectors in `n` dimensions
 /// (`e_i − 1/n`, normalized): pairwise cosine `−1/(n−1)`.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for `n < 2`.
 pub fn simplex(n: usize) -> Result<DMatrix<f64>> {
     check_n(n)?;
     let nf = n as f64;

@@ -14,8 +14,8 @@ use candle_core::{DType, Device, Tensor, Var};
 use nalgebra::DMatrix;
 
 use super::geometry::{
-    paper_binary_bound, paper_binary_intra_inter, paper_multiclass_intra_inter, region_criterion,
-    uniform_directions,
+    binary_margin, paper_binary_bound, paper_binary_intra_inter, paper_multiclass_intra_inter,
+    region_criterion, regions_on_circle, uniform_directions,
 };
 use super::projection::MapFrame;
 use super::train::Head;
@@ -27,6 +27,7 @@ use crate::nn::feature::{feature_matrix, weight_matrix};
 use crate::nn::metrics::{Similarity, auc, pair_scores, roc, tar_at_far};
 use crate::nn::train::train;
 use crate::nn::{Data, EpochStats, FeatureNet, TrainConfig, to_tensor};
+use crate::softmax::experiments::SeedStats;
 use crate::softmax::verify::{FeatureCriterion, angles_to_own_weight, feature_criterion};
 
 /// Points `(x, y)` of a curve.
@@ -77,7 +78,7 @@ impl Plan {
             grid: 5760,
             thetas: 36,
             epochs: 40,
-            seeds: 3,
+            seeds: 5,
             seed,
             train_rows: None,
             bench_reps: 30,
@@ -198,6 +199,84 @@ pub fn head_key(h: &Head) -> String {
         Head::ASoftmax { m, .. } => format!("m{m}"),
         Head::WeightNorm => "wn".to_string(),
     }
+}
+
+// ---------------------------------------------------------------------------
+// The binary regions (Figure 5.1)
+// ---------------------------------------------------------------------------
+
+/// Two class weights `θ₁₂` apart and their A-Softmax decision regions, as
+/// Figure 5.1 draws them: the regions found on a grid of the circle (where
+/// `ψ(θ_i) > cos θ_j`), and the closed-form angles the caption quotes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MarginDiagram {
+    /// The margin parameter.
+    pub m: u32,
+    /// The angle between the two class weights (radians).
+    pub theta12: f64,
+    /// Directions of `W_1` and `W_2` (radians), symmetric about the vertical.
+    pub alphas: [f64; 2],
+    /// Each class's region as an arc `(from, to)` of directions (radians,
+    /// counter-clockwise), found on the grid.
+    pub arcs: [(f64, f64); 2],
+    /// Closed form: how far a region reaches towards the other weight, `θ₁₂/(m+1)`.
+    pub toward: f64,
+    /// Closed form: how far it reaches away from the other weight, `θ₁₂/(m−1)`.
+    pub away: f64,
+    /// Closed form: the band between the regions, `(m−1)θ₁₂/(m+1)`.
+    pub band: f64,
+    /// The grid spacing (radians): the arcs agree with the closed forms to this.
+    pub step: f64,
+}
+
+/// The regions of two classes `θ₁₂` apart for margin `m`, on a grid of
+/// `grid` directions.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for `m < 2` (the regions are then half-planes
+/// with no band), or when a region does not fit the closed form's reach
+/// (`θ₁₂ + θ₁₂/(m−1) > π`), or for `θ₁₂` outside `(0, π]`;
+/// [`Error::TooFew`] for a grid of fewer than 8 directions.
+pub fn margin_diagram(m: u32, theta12: f64, grid: usize) -> Result<MarginDiagram> {
+    let band = binary_margin(m, theta12)?;
+    if m < 2 || theta12 + theta12 / f64::from(m - 1) > PI {
+        return Err(Error::InvalidParameter {
+            name: "margin diagram",
+            reason: format!("needs m ≥ 2 and θ₁₂·m/(m−1) ≤ π, got m = {m}, θ₁₂ = {theta12}"),
+        });
+    }
+    let alphas = [PI / 2.0 + theta12 / 2.0, PI / 2.0 - theta12 / 2.0];
+    let regions = regions_on_circle(&alphas, m, grid)?;
+    let mut arcs = [(0.0, 0.0); 2];
+    for (i, region) in regions.iter().enumerate() {
+        // Offsets from the class's own weight, in (−π, π].
+        let offsets = region.iter().map(|&phi| {
+            let d = (phi - alphas[i]).rem_euclid(2.0 * PI);
+            if d > PI { d - 2.0 * PI } else { d }
+        });
+        let (lo, hi) = offsets.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), d| {
+            (l.min(d), h.max(d))
+        });
+        if !lo.is_finite() {
+            return Err(Error::TooFew {
+                name: "grid directions in a class region",
+                needed: 1,
+                got: 0,
+            });
+        }
+        arcs[i] = (alphas[i] + lo, alphas[i] + hi);
+    }
+    let mf = f64::from(m);
+    Ok(MarginDiagram {
+        m,
+        theta12,
+        alphas,
+        arcs,
+        toward: theta12 / (mf + 1.0),
+        away: theta12 / (mf - 1.0),
+        band,
+        step: 2.0 * PI / grid as f64,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1259,4 +1338,154 @@ pub fn bench_table(rows: &[BenchRow]) -> Table {
             })
             .collect(),
     }
+}
+
+// ---------------------------------------------------------------------------
+// Seen against unseen digits, over seeds (closed set vs open set)
+// ---------------------------------------------------------------------------
+
+/// The heads of [`seen_unseen`]: softmax without bias, then A-Softmax `m = 4`
+/// with the published annealing.
+pub fn seen_unseen_heads() -> [Head; 2] {
+    [
+        Head::Softmax { bias: false },
+        Head::ASoftmax {
+            m: 4,
+            anneal: Anneal::sphereface(),
+        },
+    ]
+}
+
+/// One head of [`seen_unseen`]: one value per seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenUnseenHead {
+    /// The head.
+    pub head: Head,
+    /// Accuracy on the training digits (the seen classes).
+    pub train_acc: Vec<f64>,
+    /// Cosine AUC on pairs of test digits of the seen classes.
+    pub auc_seen: Vec<f64>,
+    /// Cosine AUC on pairs of the unseen digits.
+    pub auc_unseen: Vec<f64>,
+    /// Mean angle (degrees) between a seen test feature and its class weight.
+    pub angle_deg: Vec<f64>,
+    /// Seeds in which the strict criterion (max intra < min inter angle) held
+    /// on the seen test digits or on the unseen digits.
+    pub criterion_holds: usize,
+}
+
+impl SeenUnseenHead {
+    /// `auc_seen − auc_unseen`, paired over seeds.
+    ///
+    /// # Errors
+    /// [`Error::TooFew`] for fewer than 2 seeds.
+    pub fn gap(&self) -> Result<SeedStats> {
+        let d = self
+            .auc_seen
+            .iter()
+            .zip(&self.auc_unseen)
+            .map(|(a, b)| a - b);
+        SeedStats::new(d.collect())
+    }
+}
+
+/// Features trained to classify the seen digits, verified on seen and unseen ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenUnseen {
+    /// Softmax, then A-Softmax ([`seen_unseen_heads`]).
+    pub heads: Vec<SeenUnseenHead>,
+}
+
+impl SeenUnseen {
+    /// Softmax's mean angle to the class weight minus A-Softmax's, paired over seeds.
+    ///
+    /// # Errors
+    /// [`Error::TooFew`] for fewer than 2 seeds.
+    pub fn angle_gap(&self) -> Result<SeedStats> {
+        let (a, b) = (&self.heads[0].angle_deg, &self.heads[1].angle_deg);
+        SeedStats::new(a.iter().zip(b).map(|(x, y)| x - y).collect())
+    }
+
+    /// The table: one row per head, mean ± sd over seeds.
+    ///
+    /// # Errors
+    /// As [`SeenUnseenHead::gap`].
+    pub fn table(&self) -> Result<Table> {
+        let st = |v: &[f64], d: usize| Ok::<_, Error>(SeedStats::new(v.to_vec())?.show(d));
+        let mut rows = Vec::new();
+        for h in &self.heads {
+            rows.push(vec![
+                head_label(&h.head),
+                st(&h.train_acc, 3)?,
+                st(&h.auc_seen, 3)?,
+                st(&h.auc_unseen, 3)?,
+                h.gap()?.show(3),
+                st(&h.angle_deg, 1)?,
+                format!("{} of {}", h.criterion_holds, h.auc_seen.len()),
+            ]);
+        }
+        Ok(Table {
+            header: vec![
+                "head (d = 8)",
+                "training accuracy",
+                "AUC, seen digits",
+                "AUC, unseen digits",
+                "seen − unseen (paired)",
+                "angle to own weight (°)",
+                "strict criterion met",
+            ],
+            rows,
+        })
+    }
+}
+
+/// Trains each of [`seen_unseen_heads`] on the digits below [`SEEN`] with
+/// `plan.seeds` seeds and verifies pairs of held-out seen digits and of the
+/// unseen digits by cosine similarity.
+///
+/// # Errors
+/// [`Error::TooFew`] for fewer than 2 seeds; [`open_split`]'s, the trainer's
+/// and the metrics' errors.
+pub fn seen_unseen(plan: &Plan, data: &Digits) -> Result<SeenUnseen> {
+    plan.check()?;
+    ensure_len("seeds", plan.seeds as usize, 2)?;
+    let o = open_split(&data.split, SEEN)?;
+    let tr = Data::new(&o.seen_train.0, &o.seen_train.1, DType::F32, &plan.device)?;
+    let te = Data::new(&o.seen_test.0, &o.seen_test.1, DType::F32, &plan.device)?;
+    let (ux, uy) = (&o.unseen.0, &o.unseen.1);
+    let ux_t = to_tensor(ux, DType::F32, &plan.device)?;
+    let sets = Sets {
+        tr: &tr,
+        te: &te,
+        test_y: &o.seen_test.1,
+    };
+    let cos_auc = |f: &DMatrix<f64>, y: &[usize]| -> Result<f64> {
+        let (g, i) = pair_scores(f, y, Similarity::Cosine)?;
+        auc(&g, &i)
+    };
+    let mut heads = Vec::new();
+    for head in seen_unseen_heads() {
+        let mut h = SeenUnseenHead {
+            head,
+            train_acc: Vec::new(),
+            auc_seen: Vec::new(),
+            auc_unseen: Vec::new(),
+            angle_deg: Vec::new(),
+            criterion_holds: 0,
+        };
+        for k in 0..plan.seeds {
+            let (m, net) = fit(plan, head, (OPEN_DIM, SEEN), plan.seed + k, &sets)?;
+            let fu = feature_matrix(&net, &ux_t)?;
+            h.train_acc.push(m.train_acc);
+            h.auc_seen.push(cos_auc(&m.test_feats, &o.seen_test.1)?);
+            h.auc_unseen.push(cos_auc(&fu, uy)?);
+            h.angle_deg
+                .push(m.angles.iter().sum::<f64>() / m.angles.len() as f64 * 180.0 / PI);
+            if m.crit.holds() || feature_criterion(&fu, uy)?.holds() {
+                h.criterion_holds += 1;
+            }
+        }
+        heads.push(h);
+    }
+    Ok(SeenUnseen { heads })
 }

@@ -6,6 +6,7 @@
 //! (a degree of longitude is as long as a degree of latitude; one feature unit
 //! as long on both axes), so angles in the picture are the angles in the data.
 
+use std::f64::consts::PI;
 use std::path::Path;
 
 use plotters::coord::Shift;
@@ -14,7 +15,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_backend::{BackendCoord, DrawingErrorKind};
 
-use super::experiments::FeaturePanel;
+use super::experiments::{FeaturePanel, MarginDiagram};
 use crate::error::{Error, Result};
 use crate::plot::{self, Axis, GRID, INK, MINOR_GRID, WIDTH};
 
@@ -368,4 +369,137 @@ fn rings(chart: &mut Chart<'_, '_>, weights: &[(f64, f64)]) -> std::result::Resu
             .map_err(e)?;
     }
     Ok(())
+}
+
+/// Draws Figure 5.1: the circle of directions, the two class weights as
+/// arrows, their A-Softmax regions as shaded sectors (edges dashed), the band
+/// between them in grey, and the plain softmax boundary (the bisector) dotted.
+/// The regions are the ones found on the grid; the angle labels are the
+/// closed forms.
+///
+/// # Errors
+/// [`Error::Io`] or [`Error::Plot`] if the file cannot be written.
+pub fn draw_margin_diagram(path: &Path, d: &MarginDiagram) -> Result<()> {
+    let err = |e| plot::plot_err(path, e);
+    let (w, h) = (620u32, 470u32);
+    let root = plot::svg_root(path, (w, h))?;
+    let (cx, cy, r) = (f64::from(w) / 2.0, 255.0, 170.0);
+    let at = |phi: f64, rho: f64| -> (i32, i32) {
+        (
+            (cx + rho * phi.cos()).round() as i32,
+            (cy - rho * phi.sin()).round() as i32,
+        )
+    };
+    let arc = |from: f64, to: f64, rho: f64| -> Vec<(i32, i32)> {
+        (0..=60)
+            .map(|k| at(from + (to - from) * f64::from(k) / 60.0, rho))
+            .collect()
+    };
+    let centre = at(0.0, 0.0);
+    let sector = |from: f64, to: f64| -> Vec<(i32, i32)> {
+        std::iter::once(centre).chain(arc(from, to, r)).collect()
+    };
+    let title = format!(
+        "A-Softmax regions, m = {}, θ₁₂ = {:.0}°",
+        d.m,
+        d.theta12.to_degrees()
+    );
+    let centred = |size: u32| {
+        TextStyle::from((plot::FONT, size).into_font())
+            .color(&INK)
+            .pos(Pos::new(HPos::Center, VPos::Center))
+    };
+    root.draw(&Text::new(
+        title,
+        (w as i32 / 2, 22),
+        plot::title_style().pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(err)?;
+    // The band between the two regions, then the regions.
+    let band = (d.arcs[1].1, d.arcs[0].0);
+    root.draw(&Polygon::new(
+        sector(band.0, band.1),
+        GRID.mix(0.9).filled(),
+    ))
+    .map_err(err)?;
+    for (i, &(from, to)) in d.arcs.iter().enumerate() {
+        root.draw(&Polygon::new(
+            sector(from, to),
+            plot::color(i).mix(0.35).filled(),
+        ))
+        .map_err(err)?;
+        for edge in [from, to] {
+            root.draw(&PathElement::new(
+                vec![centre, at(edge, r)],
+                plot::dashed_stroke(plot::color(i), 2),
+            ))
+            .map_err(err)?;
+        }
+    }
+    root.draw(&PathElement::new(
+        arc(0.0, 2.0 * PI, r),
+        INK.mix(0.45).stroke_width(1),
+    ))
+    .map_err(err)?;
+    // The plain softmax boundary: the bisector, dotted.
+    let (top, bottom) = (cy - 1.05 * r, cy + 1.05 * r);
+    for k in 0..24 {
+        let y = |t: f64| (bottom + (top - bottom) * t).round() as i32;
+        let (a, b) = (f64::from(k) / 24.0, (f64::from(k) + 0.45) / 24.0);
+        root.draw(&PathElement::new(
+            vec![(cx as i32, y(a)), (cx as i32, y(b))],
+            INK.mix(0.7).stroke_width(1),
+        ))
+        .map_err(err)?;
+    }
+    // The class weights, as arrows.
+    for (i, &alpha) in d.alphas.iter().enumerate() {
+        let tip = at(alpha, 0.82 * r);
+        root.draw(&PathElement::new(vec![centre, tip], INK.stroke_width(3)))
+            .map_err(err)?;
+        let head = vec![tip, at(alpha - 0.09, 0.72 * r), at(alpha + 0.09, 0.72 * r)];
+        root.draw(&Polygon::new(head, INK.filled())).map_err(err)?;
+        let name = if i == 0 { "w₁" } else { "w₂" };
+        root.draw(&Text::new(name, at(alpha, 0.92 * r), centred(20)))
+            .map_err(err)?;
+        // Between the arrow and the region's far edge, clear of both.
+        let far = if i == 0 { d.arcs[0].1 } else { d.arcs[1].0 };
+        let label = format!("class {}", i + 1);
+        root.draw(&Text::new(
+            label,
+            at(0.5 * (alpha + far), 0.66 * r),
+            centred(16),
+        ))
+        .map_err(err)?;
+    }
+    // Angle labels: the reach of class 1's region towards W₂ and away from it,
+    // and the band (closed forms).
+    let deg = |x: f64| format!("{:.0}°", x.to_degrees());
+    let a1 = d.alphas[0];
+    for (from, to, rho, text) in [
+        (a1 - d.toward, a1, 1.07 * r, deg(d.toward)),
+        (a1, a1 + d.away, 1.07 * r, deg(d.away)),
+        (band.0, band.1, 0.74 * r, format!("band {}", deg(d.band))),
+    ] {
+        root.draw(&PathElement::new(arc(from, to, rho), INK.stroke_width(1)))
+            .map_err(err)?;
+        if rho > r {
+            // Ticks at the ends, so the two arcs read as two angles.
+            for end in [from, to] {
+                let tick = vec![at(end, rho - 6.0), at(end, rho + 6.0)];
+                root.draw(&PathElement::new(tick, INK.stroke_width(1)))
+                    .map_err(err)?;
+            }
+        }
+        let out = if rho > r { 18.0 } else { 16.0 };
+        let pos = at(0.5 * (from + to), rho + out);
+        root.draw(&Text::new(text, pos, centred(15))).map_err(err)?;
+    }
+    root.draw(&Text::new(
+        "softmax (m = 1) boundary",
+        (cx as i32, (cy + r * 1.05 + 16.0) as i32),
+        centred(15),
+    ))
+    .map_err(err)?;
+    plot::finish(root, path)
 }

@@ -28,6 +28,11 @@ pub fn circ_dist(a: f64, b: f64) -> f64 {
 /// between them: class 1's boundary `cos(mθ₁) = cos θ₂ = cos(θ₁₂ − θ₁)` lies at
 /// `θ₁ = θ₁₂/(m+1)`, class 2's at `θ₂ = θ₁₂/(m+1)`, so the angular margin
 /// (the band that belongs to neither class) is `(m−1)/(m+1) · θ₁₂`.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for `m = 0` or `θ₁₂` outside `(0, π]`;
+/// [`Error::NonFinite`] for a NaN or infinite `θ₁₂`.
 pub fn binary_margin(m: u32, theta12: f64) -> Result<f64> {
     check_m(m)?;
     check_theta12(theta12)?;
@@ -51,6 +56,11 @@ fn check_theta12(theta12: f64) -> Result<()> {
 /// `t ∈ (0, θ₁₂)` of `ψ(t) − cos(θ₁₂ − t)`, a strictly decreasing function
 /// (`ψ` decreases, `cos(θ₁₂ − t)` increases), by bisection to `1e-14`.
 /// An independent check of [`binary_margin`] that uses `ψ` itself.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for `m = 0` or `θ₁₂` outside `(0, π]`;
+/// [`Error::NonFinite`] for a NaN or infinite `θ₁₂`.
 pub fn binary_boundary_numeric(m: u32, theta12: f64) -> Result<f64> {
     check_m(m)?;
     check_theta12(theta12)?;
@@ -73,6 +83,12 @@ pub fn binary_boundary_numeric(m: u32, theta12: f64) -> Result<f64> {
 /// The A-Softmax decision regions of classes with weight directions
 /// `alphas` (radians), sampled at `grid` equally spaced directions: entry
 /// `i` lists the directions `φ` with `ψ(θ_i) > cos θ_j` for all `j ≠ i`.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for `m = 0`; [`Error::TooFew`] for fewer than two
+/// classes or a grid of fewer than 8 directions; [`Error::NonFinite`] for a NaN or
+/// infinite weight direction.
 pub fn regions_on_circle(alphas: &[f64], m: u32, grid: usize) -> Result<Vec<Vec<f64>>> {
     check_m(m)?;
     ensure_len("classes", alphas.len(), 2)?;
@@ -139,6 +155,12 @@ impl Criterion {
 // ANCHOR: criterion
 /// "Max intra-class angle < min inter-class angle" over the A-Softmax decision
 /// regions of the classes with weight directions `alphas`.
+///
+/// # Errors
+///
+/// As [`regions_on_circle`]: [`Error::InvalidParameter`] for `m = 0`,
+/// [`Error::TooFew`] for fewer than two classes or a grid of fewer than 8 directions,
+/// [`Error::NonFinite`] for a NaN or infinite weight direction.
 pub fn region_criterion(alphas: &[f64], m: u32, grid: usize) -> Result<Criterion> {
     let regions = regions_on_circle(alphas, m, grid)?;
     let max_intra = regions.iter().map(|r| max_intra(r)).fold(0.0, f64::max);

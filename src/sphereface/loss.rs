@@ -69,6 +69,14 @@ fn norm_and_cosines(x: &DVector<f64>, w: &DMatrix<f64>) -> (f64, Vec<f64>) {
 // ANCHOR: logits
 /// The A-Softmax logits of every example: `‖x_i‖ cos θ_{j,i}` for `j ≠ y_i`
 /// and the annealed target `(λ‖x_i‖ cos θ_{y_i,i} + ‖x_i‖ ψ(θ_{y_i,i}))/(1+λ)`.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for `m = 0`, a label not below the number of
+/// classes, or a zero weight row (its direction is undefined); [`Error::TooFew`] for
+/// an empty batch or fewer than two classes; [`Error::NonFinite`] for a NaN or
+/// infinite feature, weight or `λ`; [`Error::ShapeMismatch`] when features and
+/// weights differ in dimension, or there is not one label per example.
 pub fn logits(
     x: &DMatrix<f64>,
     w: &DMatrix<f64>,
@@ -97,6 +105,12 @@ pub fn logits(
 
 /// Mean cross-entropy `(1/N) Σ_i −log softmax(logits_i)[y_i]`, with a stable
 /// log-sum-exp (the largest logit is subtracted first).
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for an empty batch; [`Error::NonFinite`] for a NaN or infinite
+/// logit; [`Error::ShapeMismatch`] unless there is one label per row;
+/// [`Error::InvalidParameter`] for a label not below the number of columns.
 pub fn cross_entropy(logits: &DMatrix<f64>, labels: &[usize]) -> Result<f64> {
     ensure_len("batch", logits.nrows(), 1)?;
     ensure_finite("logits", logits.as_slice())?;
@@ -124,6 +138,12 @@ pub fn cross_entropy(logits: &DMatrix<f64>, labels: &[usize]) -> Result<f64> {
 }
 
 /// The A-Softmax loss (SphereFace Eq. 7 when `λ = 0`).
+///
+/// # Errors
+///
+/// As [`logits`] ([`Error::InvalidParameter`], [`Error::TooFew`],
+/// [`Error::NonFinite`], [`Error::ShapeMismatch`] for bad inputs), and
+/// [`Error::NonFinite`] when a logit overflows.
 pub fn a_softmax_loss(
     x: &DMatrix<f64>,
     w: &DMatrix<f64>,
@@ -139,6 +159,14 @@ pub fn a_softmax_loss(
 /// `e^{‖x_j‖ cos θ_{j,i}}`, with the norm of `x_j`, read here as the `j`-th
 /// feature of the batch (the only reading that gives the symbol a value;
 /// it needs at least as many examples as classes).
+///
+/// # Errors
+///
+/// As [`logits`]: [`Error::InvalidParameter`] for `m = 0`, an out-of-range label
+/// or a zero weight row; [`Error::ShapeMismatch`] for mismatched dimensions or
+/// labels; [`Error::NonFinite`] for a NaN or infinite feature or weight, or an
+/// overflowing logit; [`Error::TooFew`] for fewer than two classes, or fewer examples
+/// than classes (the notes' `‖x_j‖` needs one example per class).
 pub fn notes_literal_loss(
     x: &DMatrix<f64>,
     w: &DMatrix<f64>,

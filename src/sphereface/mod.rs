@@ -31,6 +31,10 @@ pub mod projection;
 pub mod train;
 
 /// Checks the margin parameter: the paper defines `ψ` for integer `m ≥ 1`.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for `m = 0`.
 pub fn check_m(m: u32) -> Result<()> {
     if m == 0 {
         return Err(Error::InvalidParameter {
@@ -45,6 +49,11 @@ pub fn check_m(m: u32) -> Result<()> {
 /// `ψ(θ) = (−1)^k cos(mθ) − 2k` for `θ ∈ [kπ/m, (k+1)π/m]`, `k = 0, …, m−1`
 /// (SphereFace, Eq. 7). At a breakpoint `θ = kπ/m` both pieces give `1 − 2k`,
 /// so the choice of `k` there does not matter.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for `m = 0` or `θ` outside `[0, π]`;
+/// [`Error::NonFinite`] for a NaN or infinite `θ`.
 pub fn psi(theta: f64, m: u32) -> Result<f64> {
     check_m(m)?;
     ensure_finite("theta", &[theta])?;
@@ -69,6 +78,11 @@ pub fn psi(theta: f64, m: u32) -> Result<f64> {
 /// and `k` counts the breakpoints `cos(jπ/m)`, `j = 1..m−1`, that `c` lies at
 /// or below. This is how the SphereFace Caffe layer computes it (there for
 /// `m ≤ 4`), and how [`train::psi_tensor`] computes it on tensors.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for `m = 0`; [`Error::NonFinite`] for a NaN `c`
+/// (an infinite `c` is clamped to `±1`, like any `c` outside `[−1, 1]`).
 pub fn psi_from_cos(c: f64, m: u32) -> Result<f64> {
     check_m(m)?;
     let c = c.clamp(-1.0, 1.0);
@@ -134,6 +148,12 @@ impl Anneal {
     }
 
     /// `λ` at iteration `t ≥ 1`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NonFinite`] for a NaN or infinite `base`, `gamma`, `power` or
+    /// `lambda_min`; [`Error::InvalidParameter`] for a negative `base`, `gamma` or
+    /// `lambda_min`.
     pub fn lambda(&self, t: u64) -> Result<f64> {
         ensure_finite(
             "annealing parameters",
@@ -151,6 +171,12 @@ impl Anneal {
 }
 
 /// The mixed target logit `(λ ‖x‖ cos θ + ‖x‖ ψ(θ)) / (1 + λ)`.
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] for a NaN or infinite `norm`, `λ` or `θ`;
+/// [`Error::InvalidParameter`] for a negative `norm` or `λ`, for `m = 0`, or for
+/// `θ` outside `[0, π]`.
 pub fn mixed_target_logit(norm: f64, theta: f64, m: u32, lambda: f64) -> Result<f64> {
     ensure_finite("feature norm and λ", &[norm, lambda])?;
     if norm < 0.0 || lambda < 0.0 {

@@ -58,8 +58,10 @@ fn check_x(x: f64) -> Result<()> {
 /// Sums `Σ_{k≥0} x^k/k!` term by term in `f64`, stopping once the terms
 /// decrease (`k > |x|`) and adding one no longer changes the sum.
 ///
-/// Fails with [`Error::NonFinite`] for a non-finite `x` and with
-/// [`Error::InvalidParameter`] for `|x| > 700`.
+/// # Errors
+///
+/// [`Error::NonFinite`] if `x` is NaN or infinite; [`Error::InvalidParameter`] for
+/// `|x| > 700` (`e^x` leaves the `f64` range beyond about 709).
 pub fn exp_series_direct(x: f64) -> Result<SeriesSum> {
     check_x(x)?;
     // ANCHOR: exp_series_loop
@@ -103,6 +105,11 @@ pub fn exp_series_error_bound(s: &SeriesSum, x: f64) -> f64 {
 /// `e^x` from the series without cancellation: the direct sum for `x ≥ 0`,
 /// `1 / Σ (−x)^k/k!` for `x < 0`. Relative error at most `γ_{3N+1}` plus the
 /// relative truncation error (see [`exp_series_relative_bound`]).
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] if `x` is NaN or infinite; [`Error::InvalidParameter`] for
+/// `|x| > 700`, as [`exp_series_direct`].
 pub fn exp_series_reciprocal(x: f64) -> Result<SeriesSum> {
     if x >= 0.0 {
         return exp_series_direct(x);

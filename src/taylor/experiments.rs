@@ -164,20 +164,51 @@ pub fn exp_partial_sum_errors() -> Result<Vec<PartialSumError>> {
         .collect()
 }
 
-/// How many terms of the exp series at 0 (at most 24) the partial sum at `x` needs to
-/// be within one machine epsilon (relative) of e^x; 25 if 24 terms do not suffice.
+/// The most terms [`exp_terms_for_eps`] sums: enough that the truncation error at
+/// |x| ≤ 3 (below 3⁴⁰/40! ≈ 1.5e-29) is far under one machine epsilon, so what is left
+/// is rounding.
+pub const EXP_EPS_MAX_TERMS: usize = 40;
+
+/// How close the floating-point partial sums of the exp series at 0 come to e^x.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpTermsForEps {
+    /// The point `x`.
+    pub x: f64,
+    /// The number of terms summed, [`EXP_EPS_MAX_TERMS`].
+    pub max_terms: usize,
+    /// The fewest terms whose partial sum is within one machine epsilon (relative) of
+    /// e^x, or `None` if no partial sum of up to `max_terms` terms is: then rounding,
+    /// not truncation, keeps the sum off.
+    pub within_eps: Option<usize>,
+    /// The number of terms after which adding more no longer changes the sum.
+    pub settles_after: usize,
+    /// The relative error of the settled sum, `(S − e^x)/e^x`, in units of ε.
+    pub settled_error_eps: f64,
+}
+
+/// Sums the exp series at 0 term by term at `x`, up to [`EXP_EPS_MAX_TERMS`] terms, and
+/// reports the first partial sum within one machine epsilon of e^x (if any), where the
+/// sum stops changing, and how far off it stops.
 ///
 /// # Errors
 /// [`Error::NonFinite`] if `x` is not finite.
-pub fn exp_terms_for_eps(x: f64) -> Result<usize> {
+pub fn exp_terms_for_eps(x: f64) -> Result<ExpTermsForEps> {
     ensure_finite("x", &[x])?;
-    let c = taylor_coefficients::<24, _>(&Exp, 0.0)?;
+    let c = taylor_coefficients::<EXP_EPS_MAX_TERMS, _>(&Exp, 0.0)?;
     let s = partial_sums(&c, 0.0, x)?;
-    let n = s
-        .iter()
-        .position(|v| (v - x.exp()).abs() <= f64::EPSILON * x.exp())
-        .unwrap_or(s.len());
-    Ok(n + 1)
+    let e = x.exp();
+    let last = s[s.len() - 1];
+    let settled = s.iter().rposition(|&v| v != last).map_or(0, |i| i + 1);
+    Ok(ExpTermsForEps {
+        x,
+        max_terms: s.len(),
+        within_eps: s
+            .iter()
+            .position(|v| (v - e).abs() <= f64::EPSILON * e)
+            .map(|i| i + 1),
+        settles_after: settled + 1,
+        settled_error_eps: (last - e) / e / f64::EPSILON,
+    })
 }
 
 /// `|R_n(x)|` of the exp series and Lagrange's bound for it, against the degree.

@@ -24,8 +24,13 @@ use crate::diff::ScalarFn;
 // ANCHOR: central_difference
 /// `(f(x+h) − f(x−h)) / (2h)` with the representable step `h = fl(x+h) − x`.
 ///
-/// Returns the estimate and the step used. Fails with [`Error::InvalidParameter`]
-/// unless `h > 0`, and with [`Error::NonFinite`] for a non-finite input or value.
+/// Returns the estimate and the step used.
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] if `x`, `h`, `f(x + h)` or `f(x − h)` is NaN or
+/// infinite; [`Error::InvalidParameter`] unless `h > 0`, or when `h` is so small
+/// that `x + h` rounds to `x`.
 pub fn central_difference<G: ScalarFn + ?Sized>(f: &G, x: f64, h: f64) -> Result<(f64, f64)> {
     ensure_finite("x and h", &[x, h])?;
     if h <= 0.0 {

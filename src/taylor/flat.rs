@@ -32,6 +32,10 @@ pub fn polynomial(n: usize) -> Vec<f64> {
 // ANCHOR_END: flat_polynomial
 
 /// `f(x) = e^{−1/x²}`, `f(0) = 0`.
+///
+/// # Errors
+///
+/// [`crate::Error::NonFinite`] if `x` is NaN or infinite.
 pub fn value(x: f64) -> Result<f64> {
     derivative(0, x)
 }
@@ -42,6 +46,11 @@ pub fn value(x: f64) -> Result<f64> {
 /// product is formed in logarithms: with `d = deg P_n` and `P_n(u) = u^d s`,
 /// `s = Σ p_k x^{d−k}` is evaluated by Horner in `x` (bounded for `|x| ≤ 1`),
 /// and `f^{(n)}(x) = sign(s·u^d) · exp(d ln|u| + ln|s| − u²)`.
+///
+/// # Errors
+///
+/// [`crate::Error::NonFinite`] if `x` is NaN or infinite, or when the result is not
+/// finite (for large `n` the coefficients of `P_n` overflow).
 pub fn derivative(n: usize, x: f64) -> Result<f64> {
     ensure_finite("x", &[x])?;
     if x == 0.0 {

@@ -150,9 +150,12 @@ pub struct SmoothField {
 impl SmoothField {
     /// Builds the field; `w` has one row of length `dim` per amplitude in `a`.
     ///
-    /// Fails with [`crate::Error::TooFew`] for `dim == 0`, with
-    /// [`crate::Error::ShapeMismatch`] if the lengths disagree, and with
-    /// [`crate::Error::NonFinite`] for a non-finite parameter.
+    /// # Errors
+    ///
+    /// [`crate::Error::TooFew`] for `dim == 0`; [`crate::Error::ShapeMismatch`]
+    /// when `w` or `b` does not have one entry per amplitude, or a row of `w` does
+    /// not have `dim` entries; [`crate::Error::NonFinite`] when an amplitude, phase,
+    /// frequency or `gamma` is NaN or infinite.
     pub fn new(
         dim: usize,
         a: Vec<f64>,

@@ -43,10 +43,13 @@ use crate::error::{Result, ensure_finite};
 // ANCHOR: taylor_coefficients
 /// The Taylor coefficients `c_k = f^{(k)}(a)/k!`, `k = 0, …, N−1`, of `f` at `a`.
 ///
-/// Evaluates `f` once on the jet of `a + t`. Fails with
-/// [`crate::Error::NonFinite`] if `a` is not finite or if a coefficient is not
-/// (the formula is undefined at `a`, e.g. `ln` of a non-positive number, or a
-/// coefficient overflows).
+/// Evaluates `f` once on the jet of `a + t`.
+///
+/// # Errors
+///
+/// [`crate::Error::NonFinite`] if `a` is not finite or if a coefficient is not (the
+/// formula is undefined at `a`, e.g. `ln` of a non-positive number, or a coefficient
+/// overflows).
 pub fn taylor_coefficients<const N: usize, G: ScalarFn + ?Sized>(
     f: &G,
     a: f64,
@@ -58,6 +61,12 @@ pub fn taylor_coefficients<const N: usize, G: ScalarFn + ?Sized>(
 }
 
 /// The derivatives `f(a), f'(a), …, f^{(N−1)}(a)`, as `k!·c_k`.
+///
+/// # Errors
+///
+/// [`crate::Error::NonFinite`] if `a` is not finite, or if a coefficient or a
+/// derivative `k!·c_k` is not (the formula is undefined at `a`, or the value
+/// overflows), as [`taylor_coefficients`].
 pub fn derivatives<const N: usize, G: ScalarFn + ?Sized>(f: &G, a: f64) -> Result<[f64; N]> {
     let mut d = taylor_coefficients::<N, G>(f, a)?;
     let mut factorial = 1.0;

@@ -42,8 +42,11 @@ pub struct QuadraticModel {
 impl QuadraticModel {
     /// The model of `f` at `x` (value, gradient and Hessian by hyper-dual numbers).
     ///
-    /// Fails with [`Error::ShapeMismatch`] if `x` does not have `f.dim()`
-    /// coordinates and with [`Error::NonFinite`] if `x` or a derivative is not finite.
+    /// # Errors
+    ///
+    /// [`Error::TooFew`] for an empty `x`; [`Error::ShapeMismatch`] if `x` does not
+    /// have `f.dim()` coordinates; [`Error::NonFinite`] if `x`, the value or a
+    /// derivative is not finite.
     pub fn at<G: Field + ?Sized>(f: &G, x: &DVector<f64>) -> Result<Self> {
         let (value, gradient, hessian) = diff::value_gradient_hessian(f, x)?;
         Ok(QuadraticModel {
@@ -54,7 +57,12 @@ impl QuadraticModel {
         })
     }
 
-    /// `m(Δ)`; fails with [`Error::ShapeMismatch`] for a step of the wrong length.
+    /// `m(Δ)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] for a step whose length is not that of the expansion
+    /// point; [`Error::NonFinite`] for a step with a NaN or infinite entry.
     pub fn eval(&self, step: &DVector<f64>) -> Result<f64> {
         self.check_step(step)?;
         // ANCHOR: model_value
@@ -63,6 +71,12 @@ impl QuadraticModel {
     }
 
     /// `R(Δ) = f(x + Δ) − m(Δ)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] for a step whose length is not that of the expansion
+    /// point; [`Error::NonFinite`] for a step with a NaN or infinite entry, or when
+    /// `f(x + Δ)` is not finite.
     pub fn remainder<G: Field + ?Sized>(&self, f: &G, step: &DVector<f64>) -> Result<f64> {
         let m = self.eval(step)?;
         let y = &self.x + step;
@@ -88,7 +102,9 @@ impl QuadraticModel {
 /// The notes' quadratic term `½ H Δ Δᵀ`, taken literally: an `n × n` matrix,
 /// not a number. Its trace is the correct term `½ ΔᵀHΔ`.
 ///
-/// Fails with [`Error::ShapeMismatch`] unless `H` is `n × n` for a step of length `n`.
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless `H` is `n × n` for a step of length `n`.
 pub fn notes_hessian_term(hessian: &DMatrix<f64>, step: &DVector<f64>) -> Result<DMatrix<f64>> {
     let n = step.len();
     if hessian.shape() != (n, n) {
@@ -106,6 +122,12 @@ pub fn notes_hessian_term(hessian: &DMatrix<f64>, step: &DVector<f64>) -> Result
 
 /// The Taylor coefficients `c_0, …, c_{N−1}` of `g(s) = f(x + sΔ)` at `s = 0`,
 /// by evaluating `f` on the jets `x_i + s Δ_i`; `6 c_3 = D³f(x)[Δ, Δ, Δ]`.
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for an empty `x`; [`Error::ShapeMismatch`] unless `x` and `dir`
+/// both have `f.dim()` coordinates; [`Error::NonFinite`] if `x`, `dir` or a
+/// coefficient is NaN or infinite.
 pub fn directional_coefficients<const N: usize, G: Field + ?Sized>(
     f: &G,
     x: &DVector<f64>,
@@ -141,8 +163,11 @@ pub fn directional_coefficients<const N: usize, G: Field + ?Sized>(
 // ANCHOR: loglog_slope
 /// The least-squares slope of `ln r` against `ln t`: the order `p` in `r ≈ C t^p`.
 ///
-/// Fails with [`Error::TooFew`] for fewer than two points and with
-/// [`Error::InvalidParameter`] unless every `t` and `r` is positive and finite.
+/// # Errors
+///
+/// [`Error::TooFew`] for fewer than two points; [`Error::InvalidParameter`] unless
+/// every `t` and `r` is positive and finite, or when all `t` are equal (no slope to
+/// fit).
 pub fn loglog_slope(points: &[(f64, f64)]) -> Result<f64> {
     ensure_len("points", points.len(), 2)?;
     if let Some(&(t, r)) = points

@@ -36,9 +36,13 @@ pub struct RadiusEstimate {
 /// Estimates the radius of convergence from `coeffs[from..]`, taking the
 /// largest `|c_n|` of each block of `block` consecutive indices.
 ///
-/// Fails with [`Error::TooFew`] if fewer than 4 blocks have a nonzero
-/// coefficient (three parameters need at least one point to spare), and with
-/// [`Error::InvalidParameter`] for `block == 0` or `from ≥ coeffs.len()`.
+/// # Errors
+///
+/// [`Error::NonFinite`] if a coefficient is NaN or infinite;
+/// [`Error::InvalidParameter`] for `block == 0` or `from ≥ coeffs.len()`;
+/// [`Error::TooFew`] if fewer than 4 blocks have a nonzero coefficient (three
+/// parameters need at least one point to spare); [`Error::Singular`] if the
+/// least-squares fit of the envelope cannot be solved.
 pub fn estimate_radius(coeffs: &[f64], from: usize, block: usize) -> Result<RadiusEstimate> {
     ensure_finite("coefficients", coeffs)?;
     if block == 0 || from >= coeffs.len() {

@@ -13,8 +13,10 @@ use crate::error::{Result, ensure_finite, ensure_len};
 // ANCHOR: horner
 /// `T(x) = Σ_k c_k (x − a)^k` by Horner's rule (`n` multiplications and additions).
 ///
-/// Fails with [`Error::TooFew`] for no coefficients and [`Error::NonFinite`]
-/// for a non-finite input.
+/// # Errors
+///
+/// [`Error::TooFew`] for no coefficients; [`Error::NonFinite`] if a coefficient, `a`
+/// or `x` is NaN or infinite.
 pub fn evaluate(coeffs: &[f64], a: f64, x: f64) -> Result<f64> {
     ensure_len("coefficients", coeffs.len(), 1)?;
     ensure_finite("coefficients", coeffs)?;
@@ -26,6 +28,11 @@ pub fn evaluate(coeffs: &[f64], a: f64, x: f64) -> Result<f64> {
 
 /// The partial sums `S_0(x), …, S_{N−1}(x)`, `S_n = Σ_{k=0}^{n} c_k (x − a)^k`
 /// (`S_n` is the sum of the first `n + 1` terms, the notes' red curves).
+///
+/// # Errors
+///
+/// [`Error::TooFew`] for no coefficients; [`Error::NonFinite`] if a coefficient, `a`
+/// or `x` is NaN or infinite.
 pub fn partial_sums(coeffs: &[f64], a: f64, x: f64) -> Result<Vec<f64>> {
     ensure_len("coefficients", coeffs.len(), 1)?;
     ensure_finite("coefficients", coeffs)?;
@@ -48,7 +55,11 @@ pub fn partial_sums(coeffs: &[f64], a: f64, x: f64) -> Result<Vec<f64>> {
 /// `|f^{(n+1)}|` between `a` and `x`.
 ///
 /// The power and factorial are formed as one product `Π_{k=1}^{n+1} |x−a|/k`,
-/// which neither overflows nor underflows early. Fails with
+/// which neither overflows nor underflows early.
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] if `M`, `a` or `x` is NaN or infinite;
 /// [`Error::InvalidParameter`] for a negative `M`.
 pub fn lagrange_bound(m: f64, a: f64, x: f64, n: usize) -> Result<f64> {
     ensure_finite("M, a and x", &[m, a, x])?;
@@ -68,6 +79,11 @@ pub fn lagrange_bound(m: f64, a: f64, x: f64, n: usize) -> Result<f64> {
 /// The remainder `R_n(x) = e^x − T_n(x)` of the exponential at 0, summed as
 /// its tail `Σ_{k>n} x^k/k!` (no subtraction of nearly equal numbers when the
 /// tail's terms decrease from the start, i.e. for `n + 1 > |x|`).
+///
+/// # Errors
+///
+/// [`Error::NonFinite`] if `x` is NaN or infinite; [`Error::NoConvergence`] if the
+/// terms of the tail are still not negligible after 100 000 of them.
 pub fn exp_remainder(x: f64, n: usize) -> Result<f64> {
     ensure_finite("x", &[x])?;
     let mut term: f64 = (1..=n + 1).map(|k| x / k as f64).product();
