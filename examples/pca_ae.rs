@@ -78,13 +78,14 @@ fn bench_pca(dir: &std::path::Path, seed: u64) -> Result<()> {
     let t = ex::tables(&Plan::full(seed))?;
     let x = &t.onehot.train;
     let mut times = Vec::new();
+    let mut singular = Vec::new();
     for i in 0..8 {
         let t0 = std::time::Instant::now();
         let pca = papernotes::pca_ae::pca::Pca::fit(x)?;
         if i > 0 {
             times.push(t0.elapsed().as_secs_f64());
         }
-        std::hint::black_box(pca);
+        singular = std::hint::black_box(pca).singular;
     }
     times.sort_by(f64::total_cmp);
     let rows: Vec<String> = x
@@ -102,11 +103,13 @@ fn bench_pca(dir: &std::path::Path, seed: u64) -> Result<()> {
         path: path.display().to_string(),
         source,
     })?;
+    let singular: Vec<String> = singular.iter().map(|v| format!("{v:e}")).collect();
     println!(
-        "{{\"rows\": {}, \"cols\": {}, \"median_seconds\": {}}}",
+        "{{\"rows\": {}, \"cols\": {}, \"median_seconds\": {}, \"singular\": [{}]}}",
         x.nrows(),
         x.ncols(),
-        times[times.len() / 2]
+        times[times.len() / 2],
+        singular.join(", ")
     );
     Ok(())
 }
@@ -198,6 +201,7 @@ fn record_table(run: &mut Run, plan: &Plan, r: &TableResult) -> Result<()> {
     run.number(&format!("lin_seconds_{e}"), l.seconds, Fmt::Fixed(1));
     run.snippet(&format!("lin_reaches_{e}"), yes(l.reaches_optimum));
     run.number(&format!("lin_gap_{e}"), 100.0 * l.gap, Fmt::Fixed(1));
+    run.number(&format!("lin_bound_{e}"), l.subspace_bound, Fmt::Sci(1));
     run.snippet(&format!("pca_wins_q_{e}"), r.winners(true));
     run.snippet(&format!("ae_wins_q_{e}"), r.winners(false));
     table(run, &format!("sweep_{e}"), &ex::sweep_table(&r.pca, &r.ae));

@@ -304,6 +304,9 @@ pub struct LinearCheck {
     /// The relative spectral gap `(γ_q − γ_{q+1}) / γ_q` that pins the
     /// optimal subspace down (0: many subspaces are optimal).
     pub gap: f64,
+    /// The largest subspace distance the measured excess allows:
+    /// `√(n d (E_ae − E_q) / (γ_q² − γ_{q+1}²))` (see [`subspace_bound`]).
+    pub subspace_bound: f64,
     /// Whether `excess ≤ LINEAR_TOLERANCE`.
     pub reaches_optimum: bool,
     /// Wall time of the training.
@@ -347,6 +350,7 @@ pub fn linear_check(
     // ANCHOR_END: baldi_hornik
     let optimum = pca.eckart_young(k)?;
     let excess = (fit.train_mse - optimum) / optimum;
+    let entries = (x.nrows() * x.ncols()) as f64;
     Ok(LinearCheck {
         k,
         optimum,
@@ -359,11 +363,37 @@ pub fn linear_check(
         gap: pca.singular.get(k).map_or(1.0, |next| {
             (pca.singular[k - 1] - next) / pca.singular[k - 1]
         }),
+        subspace_bound: subspace_bound(&pca.singular, k, entries * (fit.train_mse - optimum)),
         reaches_optimum: excess <= LINEAR_TOLERANCE,
         seconds: fit.seconds,
     })
 }
 // ANCHOR_END: linear
+
+/// The largest distance between an optimal subspace and the decoder's
+/// subspace `S` of a linear code whose squared training error exceeds the
+/// Eckart–Young optimum by `excess` (a sum over all entries):
+/// `√(excess / (γ_q² − γ_{q+1}²))`, infinite without a gap.
+///
+/// Why: any affine decoder into `S` errs at least by the projection of the
+/// centred rows onto `S`, and with `a_i = v_iᵀ P_S v_i ∈ [0, 1]`, `Σ a_i = q`,
+/// the projection keeps `Σ γ_i² a_i ≤ Σ_{i≤q} γ_i² − (γ_q² − γ_{q+1}²)·s`,
+/// where `s = q − Σ_{i≤q} a_i = ‖P_S − P_V‖²_F / 2` is the squared distance.
+/// A small excess pins the subspace down only where the gap is large.
+pub fn subspace_bound(singular: &[f64], q: usize, excess: f64) -> f64 {
+    let (Some(a), b) = (
+        singular.get(q.wrapping_sub(1)),
+        singular.get(q).copied().unwrap_or(0.0),
+    ) else {
+        return f64::INFINITY;
+    };
+    let gap = a * a - b * b;
+    if gap > 0.0 {
+        (excess.max(0.0) / gap).sqrt()
+    } else {
+        f64::INFINITY
+    }
+}
 
 /// One trained autoencoder.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
