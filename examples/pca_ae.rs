@@ -208,22 +208,33 @@ fn record_table(run: &mut Run, plan: &Plan, r: &TableResult) -> Result<()> {
     Ok(())
 }
 
-/// PCA's curves, the Eckart–Young optimum dashed, and each architecture's
-/// held-out error over seeds with a band, against k.
+/// PCA's curves up to code size `q_max`, the Eckart–Young optimum dashed, and
+/// each architecture's held-out error over seeds with a band, against k. The
+/// y axis is logarithmic where the errors span more than a decade.
 fn error_chart(
     title: &str,
     pca: &PcaSweep,
     ae: &ex::AeSweep,
     plan_archs: &[papernotes::pca_ae::autoencoder::Arch],
     ks: &[usize],
+    q_max: usize,
 ) -> Result<LineChart> {
     let mut chart = LineChart::new(title, "code size q", "mean squared error per entry");
     let pts = |v: &[f64]| {
         v.iter()
+            .take(q_max)
             .enumerate()
             .map(|(i, &e)| ((i + 1) as f64, e))
             .collect()
     };
+    let shown = pca.test.iter().chain(&pca.optimum).take(q_max);
+    let shown: Vec<f64> = shown
+        .chain(ae.runs.iter().map(|r| &r.test_mse))
+        .copied()
+        .collect();
+    let (lo, hi) = shown.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| {
+        (lo.min(v), hi.max(v))
+    });
     chart.push(
         Series::line(
             "theory: Eckart–Young optimum (training)",
@@ -248,7 +259,9 @@ fn error_chart(
         let s = Series::summary(label, &xs, &runs, c + 1, Summary::MeanMinMax)?;
         chart.push(s.with_mark(Mark::LinePoints));
     }
-    chart.y_scale = Scale::Log;
+    if hi > 10.0 * lo {
+        chart.y_scale = Scale::Log;
+    }
     Ok(chart)
 }
 
@@ -262,7 +275,8 @@ fn draw_table(run: &mut Run, plan: &Plan, r: &TableResult) -> Result<()> {
         &format!("Ames, {name} table: reconstruction error against code size q, PCA (held-out, and the Eckart–Young training optimum dashed) and the tanh autoencoders (held-out, mean over seeds, band from the lowest to the highest seed)"),
     );
     let title = format!("Ames {name} table (d = {})", r.pca.dim);
-    error_chart(&title, &r.pca, &r.ae, &plan.archs, &plan.ks)?.save(&path)
+    let q_max = plan.ks.iter().copied().max().unwrap_or(1);
+    error_chart(&title, &r.pca, &r.ae, &plan.archs, &plan.ks, q_max)?.save(&path)
 }
 
 fn record_curved(run: &mut Run, c: &CurvedResult) {
@@ -314,7 +328,14 @@ fn draw_curved(run: &mut Run, plan: &Plan, c: &CurvedResult) -> Result<()> {
         c.curve.span(),
         c.curve.dim
     );
-    let mut chart = error_chart(&title, &c.pca, &c.ae, &plan.archs, &plan.curve_ks)?;
+    let mut chart = error_chart(
+        &title,
+        &c.pca,
+        &c.ae,
+        &plan.archs,
+        &plan.curve_ks,
+        c.pca.rank,
+    )?;
     chart.x_scale = Scale::Linear;
     chart.save(&path)
 }
