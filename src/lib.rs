@@ -22,7 +22,7 @@
 //! | [`nn`] | candle plumbing: tensors ↔ nalgebra, the data-set type, optimisers, the training loop and its `Head` trait, metrics |
 //!
 //! The topics, one per chapter: [`taylor`], [`newton`], [`rectifier`],
-//! [`softmax`], [`sphereface`], [`alignment`], [`oecnn`], [`review`].
+//! [`softmax`], [`sphereface`], [`alignment`], [`oecnn`], [`pca_ae`], [`review`].
 //!
 //! ## Allowed dependencies
 //!
@@ -59,6 +59,7 @@ pub mod run;
 pub mod alignment;
 pub mod newton;
 pub mod oecnn;
+pub mod pca_ae;
 pub mod rectifier;
 pub mod review;
 pub mod softmax;

@@ -232,6 +232,56 @@ fn oecnn_models_are_the_same_on_cpu_and_gpu() {
 }
 
 #[test]
+fn autoencoder_is_the_same_on_cpu_and_gpu() {
+    use papernotes::pca_ae::autoencoder::{Arch, Autoencoder};
+    let Some(gpu) = accelerator("pca_ae autoencoder") else {
+        return;
+    };
+    let x = batch(12, 10, 4);
+    for arch in [Arch::linear(), Arch::tanh(&[16, 8])] {
+        let pass = |device: &Device| {
+            let ae = Autoencoder::new(10, 3, &arch, 5, device).unwrap();
+            let xt = to_tensor(&x, DType::F32, device).unwrap();
+            let out = ae.decode(&ae.encode(&xt).unwrap()).unwrap();
+            let loss = candle_nn::loss::mse(&out, &xt).unwrap();
+            let grads = loss.backward().unwrap();
+            let g: Vec<DMatrix<f64>> = ae
+                .vars()
+                .iter()
+                .map(|v| {
+                    let t = grads
+                        .get(v.as_tensor())
+                        .expect("every variable gets a gradient");
+                    let t = if t.rank() == 1 {
+                        t.unsqueeze(D::Minus1).unwrap()
+                    } else {
+                        t.clone()
+                    };
+                    to_matrix(&t).unwrap()
+                })
+                .collect();
+            let loss = loss
+                .to_dtype(DType::F64)
+                .unwrap()
+                .to_scalar::<f64>()
+                .unwrap();
+            (to_matrix(&out).unwrap(), loss, g)
+        };
+        let (o_cpu, loss_cpu, g_cpu) = pass(&Device::Cpu);
+        let (o_gpu, loss_gpu, g_gpu) = pass(&gpu);
+        let name = arch.name();
+        assert!(rel_diff(&o_cpu, &o_gpu) < TOL, "{name}: outputs differ");
+        assert!((loss_cpu - loss_gpu).abs() < TOL * loss_cpu.abs().max(1.0));
+        for (i, (a, b)) in g_cpu.iter().zip(&g_gpu).enumerate() {
+            assert!(
+                rel_diff(a, b) < TOL,
+                "{name}: gradient of variable {i} differs"
+            );
+        }
+    }
+}
+
+#[test]
 fn review_conv_classifier_is_the_same_on_cpu_and_gpu() {
     use papernotes::review::cnn::ConvNet;
     let Some(gpu) = accelerator("review convolutional classifier") else {

