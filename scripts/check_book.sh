@@ -51,6 +51,11 @@ for md in book/src/*.md; do
     prose=$(perl -0pe 's{<pre\b.*?</pre>}{}gs; s{<code\b.*?</code>}{}gs; s{<annotation\b.*?</annotation>}{}gs' "$page")
     grep -qE '\$\$' <<<"$prose" && problem "$page contains raw \$\$ (unrendered display math)"
 done
+# 5b. Markdown reads two "~" in a paragraph as strikethrough; KaTeX writes \tilde's accent
+#    as a literal "~", so two \tilde in one paragraph strike the text between them and
+#    break the formula's HTML (write \widetilde). No page means to strike anything out.
+del=$(grep -lE '<del>' book/book/*.html | grep -v print.html || true)
+[ -n "$del" ] && { echo "$del" >&2; problem "struck-out text (<del>) in the HTML above: two ~ in one paragraph"; }
 # 6. Figures: every image the HTML shows exists, and every committed SVG is shown.
 while read -r page src; do
     dir=$(dirname "$page")
