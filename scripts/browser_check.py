@@ -52,6 +52,9 @@ SEARCH_TERMS = {
     "softmax.html": "NormFace",
     "sphereface.html": "A-Softmax",
     "alignment.html": "Delaunay",
+    "oecnn.html": "DeepID2",
+    "pca_ae.html": "Baldi",
+    "review.html": "Dauphin",
 }
 
 # Raw TeX that must not be visible in prose (outside code, outside rendered math).
