@@ -5,7 +5,8 @@
 # Slow (one incremental build and one test run per mutant), so not part of CI.
 #
 # Usage: bash scripts/mutants.sh [module...]
-#   modules: taylor newton rectifier softmax sphereface alignment core (default: all of them)
+#   modules: taylor newton rectifier softmax sphereface alignment oecnn pca_ae review core
+#            (default: all of them)
 # env:     MUTANTS_TIMEOUT  seconds per test run before a mutant counts as a timeout (default 120)
 #          MUTANTS_SHARD    e.g. 0/20: every 20th mutant of each module, a sample (default: all)
 #
@@ -24,7 +25,7 @@ if ! command -v cargo-mutants >/dev/null || ! cargo mutants --version | grep -q 
 fi
 
 modules=("$@")
-[ ${#modules[@]} -gt 0 ] || modules=(taylor newton rectifier softmax sphereface alignment core)
+[ ${#modules[@]} -gt 0 ] || modules=(taylor newton rectifier softmax sphereface alignment oecnn pca_ae review core)
 
 tree=$root/target/mutants-tree
 if [ ! -d "$tree" ]; then
@@ -42,7 +43,7 @@ for m in "${modules[@]}"; do
             files=(-f src/numeric.rs -f src/diff.rs -f src/functions.rs -f src/error.rs
                    -f 'src/nn/*.rs' -f src/run.rs)
             tests=(--test foundation --test plot) ;;
-        taylor | newton | rectifier | softmax | sphereface | alignment)
+        taylor | newton | rectifier | softmax | sphereface | alignment | oecnn | pca_ae | review)
             files=(-f "src/$m/*.rs")
             tests=(--test "$m") ;;
         *)
