@@ -8,7 +8,7 @@
 //! accelerator cannot be selected, and each test says so and returns: the CPU
 //! path is checked against independent references by the chapters' own tests.
 
-use candle_core::{D, DType, Device, Tensor, Var};
+use candle_core::{DType, Device, Tensor, Var};
 use nalgebra::DMatrix;
 use papernotes::device::{DeviceChoice, select};
 use papernotes::nn::{FeatureNet, Head as _, to_matrix, to_tensor};
@@ -61,6 +61,29 @@ fn labels(n: usize, classes: usize, device: &Device) -> Tensor {
 
 /// Logits, loss and one gradient matrix per variable of a feature network
 /// with `head`, on `device`.
+/// The loss as a number and the gradient of each of `vars`, every gradient as a
+/// matrix with its first dimension as rows (a bias becomes one column, a
+/// convolution kernel one row per output channel).
+fn loss_and_grads(loss: &Tensor, vars: &[Var]) -> (f64, Vec<DMatrix<f64>>) {
+    let grads = loss.backward().unwrap();
+    let g = vars
+        .iter()
+        .map(|v| {
+            let t = grads
+                .get(v.as_tensor())
+                .expect("every variable gets a gradient");
+            let rows = t.dim(0).unwrap();
+            to_matrix(&t.reshape((rows, ())).unwrap()).unwrap()
+        })
+        .collect();
+    let loss = loss
+        .to_dtype(DType::F64)
+        .unwrap()
+        .to_scalar::<f64>()
+        .unwrap();
+    (loss, g)
+}
+
 fn feature_net_pass(head: &Head, device: &Device) -> (DMatrix<f64>, f64, Vec<DMatrix<f64>>) {
     let (n, input, classes) = (12, 16, 4);
     let net = FeatureNet::new(input, 20, 3, classes, 7, device).unwrap();
@@ -70,27 +93,7 @@ fn feature_net_pass(head: &Head, device: &Device) -> (DMatrix<f64>, f64, Vec<DMa
         .logits(&x, Some(&y), head, head.schedule(1).unwrap())
         .unwrap();
     let loss = candle_nn::loss::cross_entropy(&logits, &y).unwrap();
-    let grads = loss.backward().unwrap();
-    let g = net
-        .vars(head)
-        .iter()
-        .map(|v: &Var| {
-            let t = grads
-                .get(v.as_tensor())
-                .expect("every variable gets a gradient");
-            let t = if t.rank() == 1 {
-                t.unsqueeze(D::Minus1).unwrap()
-            } else {
-                t.clone()
-            };
-            to_matrix(&t).unwrap()
-        })
-        .collect();
-    let loss = loss
-        .to_dtype(DType::F64)
-        .unwrap()
-        .to_scalar::<f64>()
-        .unwrap();
+    let (loss, g) = loss_and_grads(&loss, &net.vars(head));
     (to_matrix(&logits).unwrap(), loss, g)
 }
 
@@ -182,29 +185,9 @@ fn oecnn_pass(method: OeMethod, device: &Device) -> (f64, Vec<DMatrix<f64>>) {
     let ages: Vec<f64> = (0..n).map(|i| i as f64 / (n - 1) as f64).collect();
     let z = to_tensor(&DMatrix::from_column_slice(n, 1, &ages), DType::F32, device).unwrap();
     let loss = model.batch_loss(&x, &y, &z, 0.5).unwrap();
-    let grads = loss.backward().unwrap();
     let mut vars = model.net.vars(&SoftmaxHead::Softmax { bias: false });
     vars.extend(model.readout.iter().cloned());
-    let g = vars
-        .iter()
-        .map(|v| {
-            let t = grads
-                .get(v.as_tensor())
-                .expect("every variable gets a gradient");
-            let t = if t.rank() == 1 {
-                t.unsqueeze(D::Minus1).unwrap()
-            } else {
-                t.clone()
-            };
-            to_matrix(&t).unwrap()
-        })
-        .collect();
-    let loss = loss
-        .to_dtype(DType::F64)
-        .unwrap()
-        .to_scalar::<f64>()
-        .unwrap();
-    (loss, g)
+    loss_and_grads(&loss, &vars)
 }
 
 #[test]
@@ -244,27 +227,7 @@ fn autoencoder_is_the_same_on_cpu_and_gpu() {
             let xt = to_tensor(&x, DType::F32, device).unwrap();
             let out = ae.decode(&ae.encode(&xt).unwrap()).unwrap();
             let loss = candle_nn::loss::mse(&out, &xt).unwrap();
-            let grads = loss.backward().unwrap();
-            let g: Vec<DMatrix<f64>> = ae
-                .vars()
-                .iter()
-                .map(|v| {
-                    let t = grads
-                        .get(v.as_tensor())
-                        .expect("every variable gets a gradient");
-                    let t = if t.rank() == 1 {
-                        t.unsqueeze(D::Minus1).unwrap()
-                    } else {
-                        t.clone()
-                    };
-                    to_matrix(&t).unwrap()
-                })
-                .collect();
-            let loss = loss
-                .to_dtype(DType::F64)
-                .unwrap()
-                .to_scalar::<f64>()
-                .unwrap();
+            let (loss, g) = loss_and_grads(&loss, &ae.vars());
             (to_matrix(&out).unwrap(), loss, g)
         };
         let (o_cpu, loss_cpu, g_cpu) = pass(&Device::Cpu);
@@ -298,23 +261,7 @@ fn review_conv_classifier_is_the_same_on_cpu_and_gpu() {
         let y = labels(n, classes, device);
         let logits = net.logits(&x).unwrap();
         let loss = candle_nn::loss::cross_entropy(&logits, &y).unwrap();
-        let grads = loss.backward().unwrap();
-        let g: Vec<DMatrix<f64>> = net
-            .vars()
-            .iter()
-            .map(|v| {
-                let t = grads
-                    .get(v.as_tensor())
-                    .expect("every variable gets a gradient");
-                let rows = t.dim(0).unwrap();
-                to_matrix(&t.reshape((rows, ())).unwrap()).unwrap()
-            })
-            .collect();
-        let loss = loss
-            .to_dtype(DType::F64)
-            .unwrap()
-            .to_scalar::<f64>()
-            .unwrap();
+        let (loss, g) = loss_and_grads(&loss, &net.vars());
         (to_matrix(&logits).unwrap(), loss, g)
     };
     let (l_cpu, loss_cpu, g_cpu) = pass(&Device::Cpu);
