@@ -1290,27 +1290,20 @@ pub fn bench(plan: &Plan) -> Result<Vec<BenchRow>> {
                 anneal: Anneal::sphereface(),
             },
         ] {
-            let mut times = Vec::new();
-            for rep in 0..plan.bench_reps + 2 {
-                let t0 = Instant::now();
+            let [p10_ms, median_ms, p90_ms] = time_steps(plan.bench_reps, || {
                 let z = head.logits(x.as_tensor(), w.as_tensor(), &bias, Some(&y), 5.0)?;
-                let loss = candle_nn::loss::cross_entropy(&z, &y)?;
-                let g = loss.backward()?;
+                let g = candle_nn::loss::cross_entropy(&z, &y)?.backward()?;
                 let _ = g.get(x.as_tensor());
-                if rep >= 2 {
-                    times.push(1000.0 * t0.elapsed().as_secs_f64());
-                }
-            }
-            times.sort_by(f64::total_cmp);
-            let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+                Ok(())
+            })?;
             rows.push(BenchRow {
                 head: head.name(),
                 batch: b,
                 dim: d,
                 classes: c,
-                median_ms: q(0.5),
-                p10_ms: q(0.1),
-                p90_ms: q(0.9),
+                median_ms,
+                p10_ms,
+                p90_ms,
             });
         }
     }
@@ -1354,28 +1347,37 @@ pub fn bench_head_parts(reps: usize, device: &Device) -> Result<Vec<BenchRow>> {
     ];
     let mut rows = Vec::new();
     for (name, loss) in parts {
-        let mut times = Vec::new();
-        for rep in 0..reps + 2 {
-            let t0 = Instant::now();
-            let g = loss()?.backward()?;
-            let _ = g.get(xt);
-            if rep >= 2 {
-                times.push(1000.0 * t0.elapsed().as_secs_f64());
-            }
-        }
-        times.sort_by(f64::total_cmp);
-        let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        let [p10_ms, median_ms, p90_ms] = time_steps(reps, || {
+            let _ = loss()?.backward()?.get(xt);
+            Ok(())
+        })?;
         rows.push(BenchRow {
             head: name.into(),
             batch: b,
             dim: d,
             classes: c,
-            median_ms: q(0.5),
-            p10_ms: q(0.1),
-            p90_ms: q(0.9),
+            median_ms,
+            p10_ms,
+            p90_ms,
         });
     }
     Ok(rows)
+}
+
+/// Runs `step` twice to warm up, then `reps` times, and returns the 10th, 50th
+/// and 90th percentiles of its wall time in milliseconds.
+fn time_steps(reps: usize, mut step: impl FnMut() -> Result<()>) -> Result<[f64; 3]> {
+    let mut times = Vec::new();
+    for rep in 0..reps + 2 {
+        let t0 = Instant::now();
+        step()?;
+        if rep >= 2 {
+            times.push(1000.0 * t0.elapsed().as_secs_f64());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    Ok([q(0.1), q(0.5), q(0.9)])
 }
 
 /// The table `bench` of the chapter.
