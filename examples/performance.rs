@@ -46,6 +46,14 @@ struct Args {
     /// factors (comma-separated), one JSON line each, sources beside --warp-out.
     #[arg(long, value_delimiter = ',')]
     warp_scales: Vec<f64>,
+    /// Only time (for `benches/scaling_peer.py`) a Newton step's Cholesky
+    /// solve and explicit inverse at these orders, and print them as JSON.
+    #[arg(long, value_delimiter = ',')]
+    newton_bench: Vec<usize>,
+    /// Only time (for `benches/scaling_peer.py`) the PCA fit on Gaussian
+    /// matrices of these shapes (ROWSxCOLS, comma-separated), JSON per shape.
+    #[arg(long, value_delimiter = ',')]
+    pca_bench: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -64,6 +72,12 @@ fn run() -> Result<()> {
             &args.warp_scales,
         );
     }
+    if !args.newton_bench.is_empty() {
+        return newton_bench(args.newton_bench, args.common.seed);
+    }
+    if !args.pca_bench.is_empty() {
+        return pca_bench(&args.pca_bench, args.common.seed);
+    }
     let device = papernotes::device::select(args.common.device)?;
     if let Some(reps) = args.bench_head_parts {
         let rows = papernotes::sphereface::experiments::bench_head_parts(reps, &device)?;
@@ -79,30 +93,9 @@ fn run() -> Result<()> {
         &args.common,
         &papernotes::device::describe(&device),
     )?;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/warp_scaling.json");
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.display().to_string(),
-        source,
-    })?;
-    let data: Value = serde_json::from_str(&text).map_err(|e| Error::Data(e.to_string()))?;
-    let rows = data["scaling"]
-        .as_array()
-        .ok_or_else(|| Error::Data(format!("{}: no `scaling` array", path.display())))?;
+    let data = read_json("benches/warp_scaling.json")?;
     // (megapixels, median ms) of one column of the sweep.
-    let series = |key: &str| -> Result<Vec<(f64, f64)>> {
-        rows.iter()
-            .map(
-                |r| match (r["pixels"].as_f64(), r[key]["median"].as_f64()) {
-                    (Some(px), Some(ms)) => Ok((px / 1e6, ms)),
-                    _ => Err(Error::Data(format!(
-                        "{}: a row lacks `{key}`",
-                        path.display()
-                    ))),
-                },
-            )
-            .collect()
-    };
+    let series = |key: &str| points(&data["scaling"], "pixels", 1e-6, &[key, "median"]);
     let mut chart = LineChart::new(
         "Bilinear warp (7° rotation, zoom 0.9), one thread, median per image size",
         "source and output size (megapixels)",
@@ -124,6 +117,7 @@ fn run() -> Result<()> {
         "Bilinear warp time against image size: papernotes and OpenCV, one thread each, and the image copy",
     ))?;
     run.record("warp_scaling", &data["scaling"])?;
+    draw_peer_scaling(&mut run)?;
     run.finish()
 }
 
@@ -203,4 +197,156 @@ fn print_timing(
         "matrix": [row(0), row(1)], "src": src,
     });
     println!("{timing}");
+}
+
+/// Reads a JSON file of the repository (a bench driver's output).
+fn read_json(rel: &str) -> Result<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+        action: "read",
+        path: path.display().to_string(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Data(format!("{rel}: {e}")))
+}
+
+/// `(x · x_scale, y)` for each row of `rows`, `y` found by following `y_path`.
+fn points(rows: &Value, x_key: &str, x_scale: f64, y_path: &[&str]) -> Result<Vec<(f64, f64)>> {
+    let rows = rows
+        .as_array()
+        .ok_or_else(|| Error::Data(format!("no rows for `{}`", y_path.join("."))))?;
+    rows.iter()
+        .map(|r| {
+            let y = y_path.iter().fold(r, |v, k| &v[*k]);
+            match (r[x_key].as_f64(), y.as_f64()) {
+                (Some(x), Some(y)) => Ok((x * x_scale, y)),
+                _ => Err(Error::Data(format!(
+                    "a row lacks `{x_key}` or `{}`",
+                    y_path.join(".")
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// The Newton step cost and the PCA fit against size, papernotes and its
+/// peers (`benches/scaling_peer.json`, written by `benches/scaling_peer.py`).
+fn draw_peer_scaling(run: &mut Run) -> Result<()> {
+    let data = read_json("benches/scaling_peer.json")?;
+    let fit = |key: &str| data["fits"][key].as_f64().unwrap_or(f64::NAN);
+    let mut chart = LineChart::new(
+        "Newton step with an n × n Hessian, one thread, best time",
+        "order n",
+        "time (ms)",
+    );
+    (chart.x_scale, chart.y_scale) = (Scale::Log, Scale::Log);
+    chart.legend = Legend::Below;
+    let lines = [
+        (
+            "papernotes (nalgebra): Cholesky solve",
+            "ours_cholesky_ms",
+            0,
+            "ours_cholesky",
+        ),
+        (
+            "SciPy (LAPACK): Cholesky solve",
+            "peer_cholesky_ms",
+            1,
+            "peer_cholesky",
+        ),
+        (
+            "papernotes (nalgebra): inverse, then multiply",
+            "ours_inverse_ms",
+            2,
+            "ours_inverse",
+        ),
+        (
+            "NumPy (LAPACK): inverse, then multiply",
+            "peer_inverse_ms",
+            3,
+            "peer_inverse",
+        ),
+    ];
+    for (label, key, colour, slope) in lines {
+        let label = format!("{label} (slope {:.2})", fit(slope));
+        let pts = points(&data["newton"], "n", 1.0, &[key, "median"])?;
+        chart.push(Series::line(label, pts, colour).with_mark(Mark::LinePoints));
+    }
+    chart.save(&run.figure(
+        "newton_scaling.svg",
+        "Newton step cost against the order: papernotes and SciPy/NumPy (LAPACK), one thread each",
+    ))?;
+    let mut chart = LineChart::new(
+        "PCA fit by the SVD, one thread, median per shape",
+        "rows × columns² (the SVD's flop count, up to a constant)",
+        "time (ms)",
+    );
+    (chart.x_scale, chart.y_scale) = (Scale::Log, Scale::Log);
+    chart.legend = Legend::Below;
+    for (sweep, what) in [("rows", "more rows"), ("cols", "more columns")] {
+        for (side, colour) in [("ours", 0), ("peer", 1)] {
+            let who = if side == "ours" {
+                "papernotes (nalgebra)"
+            } else {
+                "scikit-learn (LAPACK)"
+            };
+            let rows = &data["pca"][sweep];
+            let pts = points(rows, "work", 1.0, &[&format!("{side}_ms"), "median"])?;
+            let mark = if sweep == "rows" {
+                Mark::LinePoints
+            } else {
+                Mark::Line
+            };
+            chart.push(
+                Series::line(
+                    format!("{who}, {what}"),
+                    pts,
+                    colour + 2 * usize::from(sweep == "cols"),
+                )
+                .with_mark(mark),
+            );
+        }
+    }
+    chart.save(&run.figure(
+        "pca_scaling.svg",
+        "PCA fit time against the matrix shape: papernotes and scikit-learn, one thread each",
+    ))?;
+    run.record("newton_scaling", &data["newton"])?;
+    run.record("pca_scaling", &data["pca"])
+}
+
+/// Prints the Newton step's solve timings at each order as one JSON line.
+fn newton_bench(sizes: Vec<usize>, seed: u64) -> Result<()> {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let rows = sizes
+        .into_iter()
+        .map(|n| {
+            let (cholesky_s, inverse_s) = papernotes::newton::experiments::solve_cost(n, &mut rng)?;
+            Ok(serde_json::json!({"n": n, "cholesky_s": cholesky_s, "inverse_s": inverse_s}))
+        })
+        .collect::<Result<Vec<Value>>>()?;
+    println!("{}", serde_json::json!({ "rows": rows }));
+    Ok(())
+}
+
+/// Prints the PCA fit's timings, one JSON line per `ROWSxCOLS` shape.
+fn pca_bench(shapes: &[String], seed: u64) -> Result<()> {
+    for s in shapes {
+        let parsed = s
+            .split_once('x')
+            .and_then(|(r, c)| Some((r.parse().ok()?, c.parse().ok()?)));
+        let Some((rows, cols)) = parsed else {
+            return Err(Error::InvalidParameter {
+                name: "--pca-bench",
+                reason: format!("{s}: expected ROWSxCOLS, e.g. 1758x321"),
+            });
+        };
+        let t = papernotes::pca_ae::experiments::fit_timing(rows, cols, 5, seed)?;
+        println!(
+            "{}",
+            serde_json::to_string(&t).map_err(|e| Error::Data(e.to_string()))?
+        );
+    }
+    Ok(())
 }

@@ -3,9 +3,15 @@
 
 Usage: python3 scripts/mutants_report.py target/mutants mutants
 
-Reads <in>/<module>/mutants.out/{caught,missed,unviable,timeout}.txt (one mutant per line,
-`file:line:col: description`), writes <out>/<module>.md (the missed mutants, with the
-explanations kept from an earlier report) and <out>/REPORT.md (counts per module and file).
+Reads <in>/<module>/<pass>/mutants.out/{caught,missed,unviable,timeout}.txt (one mutant per
+line, `file:line:col: description`), where a pass is the whole module ("all"), one
+round-robin shard of it ("shard-k-of-N"; passes add up), or "recheck" (the earlier passes'
+survivors run again after new tests: `MUTANTS_RECHECK=1 bash scripts/mutants.sh`), and
+<in>/<module>/total.txt (the module's mutants in all). Writes <out>/<module>.md (the
+mutants still missed, with their explanations) and <out>/REPORT.md.
+
+"Before" counts are the first outcome of each mutant; "after" counts replace the outcome of
+each survivor (missed or timeout) by its recheck outcome where it was rechecked.
 Explanations of equivalent mutants live in <out>/explained.txt, one per line:
 `file:line: description || why no test can notice it`.
 """
@@ -26,6 +32,11 @@ def key(line):
     return f"{parts[0]}:{parts[1]}:{parts[3]}" if len(parts) == 4 else line
 
 
+def outcomes(pass_dir):
+    """{mutant: kind} of one pass."""
+    return {line: kind for kind in KINDS for line in read(pass_dir / "mutants.out" / f"{kind}.txt")}
+
+
 def main():
     src, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
@@ -34,41 +45,80 @@ def main():
         if "||" in l:
             k, why = l.split("||", 1)
             explained[k.strip()] = why.strip()
-    rows, totals = [], collections.Counter()
-    for mdir in sorted(p for p in src.iterdir() if (p / "mutants.out").is_dir()):
+    rows, totals, sample, commits = [], collections.Counter(), [], set()
+    for mdir in sorted(p for p in src.iterdir() if p.is_dir()):
         module = mdir.name
-        per_file = collections.defaultdict(collections.Counter)
-        missed = []
-        for kind in KINDS:
-            for line in read(mdir / "mutants.out" / f"{kind}.txt"):
-                per_file[line.split(":", 1)[0]][kind] += 1
-                if kind == "missed":
-                    missed.append(line)
-        for f, c in sorted(per_file.items()):
-            n_expl = sum(1 for l in missed if l.startswith(f + ":") and key(l) in explained)
-            rows.append((module, f, c, n_expl))
-            totals.update(c)
+        passes = sorted(p.parent.name for p in mdir.glob("*/mutants.out") if p.parent.name != "recheck")
+        if not passes:
+            continue
+        for p in passes + ["recheck"]:
+            commits.update(read(mdir / p / "commit.txt"))
+        before = {}
+        for p in passes:
+            for line, kind in outcomes(mdir / p).items():
+                before.setdefault(line, kind)  # a mutant tested in two passes counts once
+        recheck = outcomes(mdir / "recheck")
+        after = {line: recheck.get(line, kind) if kind in ("missed", "timeout") else kind
+                 for line, kind in before.items()}
+        total = read(mdir / "total.txt")
+        sample.append((module, len(before), int(total[0]) if total else None, passes,
+                       sum(1 for l, k in before.items() if k in ("missed", "timeout") and l in recheck)))
+        files = sorted({l.split(":", 1)[0] for l in before})
+        for f in files:
+            b = collections.Counter(k for l, k in before.items() if l.startswith(f + ":"))
+            a = collections.Counter(k for l, k in after.items() if l.startswith(f + ":"))
+            n_expl = sum(1 for l, k in after.items()
+                         if l.startswith(f + ":") and k == "missed" and key(l) in explained)
+            rows.append((module, f, b, a, n_expl))
+            totals.update({f"a_{k}": v for k, v in a.items()})
+            totals.update({f"b_{k}": v for k, v in b.items()})
             totals["explained"] += n_expl
-        lines = [f"# Missed mutants: {module}", ""]
+        missed = sorted((l for l, k in after.items() if k == "missed"),
+                        key=lambda l: (l.split(":")[0], int(l.split(":")[1])))
+        lines = [f"# Missed mutants: {module}", "",
+                 "Mutants no test of the chapter notices (after the recheck); an equivalent one",
+                 "changes nothing a caller can observe, and says why.", ""]
         for l in missed:
             why = explained.get(key(l))
             lines.append(f"- `{l}`" + (f": equivalent, {why}" if why else ""))
+        if not missed:
+            lines.append("None.")
         (out / f"{module}.md").write_text("\n".join(lines) + "\n")
     table = ["# Mutation testing", "",
              "Written by `scripts/mutants_report.py` from the output of `bash scripts/mutants.sh`",
-             "(cargo-mutants, each module's mutants against that chapter's tests). A *missed*",
-             "mutant changes the code without any of the tests noticing; *explained* counts the",
-             "missed ones listed in `mutants/explained.txt` as equivalent (no observable change).",
-             "Each module's missed mutants are listed in `mutants/<module>.md`.", "",
-             "| module | file | caught | missed | explained | unviable | timeout |",
-             "|---|---|---|---|---|---|---|"]
-    for module, f, c, n_expl in rows:
-        table.append(f"| {module} | `{f}` | {c['caught']} | {c['missed']} | {n_expl} | "
-                     f"{c['unviable']} | {c['timeout']} |")
-    table.append(f"| **all** | | {totals['caught']} | {totals['missed']} | {totals['explained']} | "
-                 f"{totals['unviable']} | {totals['timeout']} |")
+             "(cargo-mutants 27.1.0, each module's mutants against that chapter's tests; the",
+             "shared core against `tests/foundation.rs` and `tests/plot.rs`). A *missed* mutant",
+             "changes the code without any of those tests noticing; *explained* counts the missed",
+             "ones listed in `mutants/explained.txt` as equivalent (no observable change). Each",
+             "module's missed mutants are listed in `mutants/<module>.md`.", "",
+             f"Code tested: commit {', '.join(sorted(commits)) or 'unknown'}.", "",
+             "Drawing code (`figure.rs`, `src/plot*`) is not mutated: no ledger row relies on how",
+             "a figure is drawn. The modules were run in round-robin shards (`MUTANTS_SHARD=k/N`:",
+             "every N-th mutant in cargo-mutants' order, starting at the k-th), so the counts below",
+             "are **a sample** of each module, not the whole of it. *Before* is each mutant's first",
+             "outcome; the survivors were then run again against the tests added for them",
+             "(`MUTANTS_RECHECK=1`), and *after* counts their new outcome.", "",
+             "| module | mutants in all | tested | share | passes | survivors rechecked |",
+             "|---|---|---|---|---|---|"]
+    for module, n, total, passes, rechecked in sample:
+        share = f"{100 * n / total:.1f} %" if total else "?"
+        table.append(f"| {module} | {total if total else '?'} | {n} | {share} | "
+                     f"{', '.join(passes)} | {rechecked} |")
+    n_all = sum(s[1] for s in sample)
+    t_all = sum(s[2] for s in sample if s[2])
+    table.append(f"| **all** | {t_all} | {n_all} | {100 * n_all / max(t_all, 1):.1f} % | | "
+                 f"{sum(s[4] for s in sample)} |")
+    table += ["",
+              "| module | file | caught (after) | missed before | missed after | explained | unviable | timeout before | timeout after |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for module, f, b, a, n_expl in rows:
+        table.append(f"| {module} | `{f}` | {a['caught']} | {b['missed']} | {a['missed']} | {n_expl} | "
+                     f"{a['unviable']} | {b['timeout']} | {a['timeout']} |")
+    table.append(f"| **all** | | {totals['a_caught']} | {totals['b_missed']} | {totals['a_missed']} | "
+                 f"{totals['explained']} | {totals['a_unviable']} | {totals['b_timeout']} | "
+                 f"{totals['a_timeout']} |")
     (out / "REPORT.md").write_text("\n".join(table) + "\n")
-    print("\n".join(table[-1:]))
+    print(table[-1])
 
 
 if __name__ == "__main__":

@@ -1325,6 +1325,17 @@ mod experiments {
         assert!(ex::step_cost(&bad, &mut StdRng::seed_from_u64(1)).is_err());
     }
 
+    /// The solve timing of one order: both ways timed; order 0 is refused.
+    #[test]
+    fn solve_cost_times_both_ways_and_refuses_order_zero() {
+        let (chol, inv) = ex::solve_cost(24, &mut StdRng::seed_from_u64(3)).unwrap();
+        assert!(chol > 0.0 && inv > 0.0 && chol.is_finite() && inv.is_finite());
+        assert!(matches!(
+            ex::solve_cost(0, &mut StdRng::seed_from_u64(3)),
+            Err(papernotes::Error::TooFew { .. })
+        ));
+    }
+
     /// IRLS on the host and on candle take the same steps; gradient descent
     /// needs more iterations; the fit classifies the training set well.
     #[test]

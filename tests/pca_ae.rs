@@ -587,3 +587,27 @@ fn bad_files_and_models_get_typed_errors() {
     };
     assert!(matches!(sample(&c), Err(Error::NonFinite { .. })));
 }
+
+#[test]
+fn fit_timing_times_the_svd_path_and_orders_its_statistics() {
+    let t = ex::fit_timing(40, 7, 3, 5).unwrap();
+    assert_eq!((t.rows, t.cols, t.reps), (40, 7, 3));
+    assert!(t.by_svd, "a Gaussian matrix is full rank: the SVD path");
+    assert!(t.best_s > 0.0 && t.best_s <= t.median_s && t.median_s.is_finite());
+}
+
+#[test]
+fn fit_timing_rejects_no_repetition_and_too_few_rows() {
+    assert!(matches!(
+        ex::fit_timing(40, 7, 0, 5),
+        Err(Error::TooFew { .. })
+    ));
+    assert!(matches!(
+        ex::fit_timing(1, 7, 3, 5),
+        Err(Error::TooFew { .. })
+    ));
+    assert!(matches!(
+        ex::fit_timing(40, 0, 3, 5),
+        Err(Error::TooFew { .. })
+    ));
+}

@@ -15,7 +15,7 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 
 use crate::diff::hessian;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ensure_len};
 use crate::functions::{ChainedRosenbrock, Rosenbrock};
 pub use crate::run::Table;
 
@@ -631,12 +631,12 @@ pub fn step_cost(plan: &Plan, rng: &mut impl Rng) -> Result<StepCost> {
     }
     let mut rows = vec![];
     for &n in sizes {
-        let m = DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal));
-        let a = m.tr_mul(&m) / n as f64 + DMatrix::identity(n, n);
-        let b = DVector::from_fn(n, |_, _| rng.sample::<f64, _>(StandardNormal));
-        let reps = (2e8 / (n as f64).powi(3)).clamp(3.0, 50.0) as usize;
-        let cholesky_s = best_of(reps, || a.clone().cholesky().map(|c| c.solve(&b)));
-        let inverse_s = best_of(reps, || a.clone().try_inverse().map(|inv| inv * &b));
+        // The step's linear algebra, timed by `solve_cost` (which the
+        // Performance appendix's comparison with LAPACK calls too): a
+        // Cholesky solve, and the explicit inverse then a product, on a
+        // random symmetric positive definite matrix of order n, each the best
+        // of a number of repetitions that shrinks as n grows.
+        let (cholesky_s, inverse_s) = solve_cost(n, rng)?;
         let hessian_s = if n <= plan.hessian_max {
             let f = ChainedRosenbrock { n };
             let x = DVector::from_fn(n, |_, _| rng.random_range(-1.0..1.0));
@@ -860,4 +860,46 @@ pub fn step_picture(points: usize) -> Result<StepPicture> {
         next: (x1, f(x1)?),
         minimiser: s.m,
     })
+}
+
+/// Times the two ways of taking a Newton step with an `n × n` Hessian on a
+/// random symmetric positive definite `A = MᵀM/n + I` (`M` standard normal):
+/// Cholesky factorisation and solve, and explicit inverse then multiply.
+/// Returns `(cholesky_s, inverse_s)`, each the best of
+/// `clamp(2·10⁸/n³, 3, 50)` repetitions.
+///
+/// # Errors
+/// [`Error::TooFew`] for `n = 0`; [`Error::Singular`] if one of nalgebra's
+/// factorisations fails (neither does for such `A`: its eigenvalues are ≥ 1).
+pub fn solve_cost(n: usize, rng: &mut impl Rng) -> Result<(f64, f64)> {
+    ensure_len("order n", n, 1)?;
+    let m = DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal));
+    let a = m.tr_mul(&m) / n as f64 + DMatrix::identity(n, n);
+    let b = DVector::from_fn(n, |_, _| rng.sample::<f64, _>(StandardNormal));
+    let reps = (2e8 / (n as f64).powi(3)).clamp(3.0, 50.0) as usize;
+    let mut ok = (true, true);
+    let cholesky_s = best_of(reps, || {
+        let x = a.clone().cholesky().map(|c| c.solve(&b));
+        ok.0 &= x.is_some();
+        x
+    });
+    let inverse_s = best_of(reps, || {
+        let x = a.clone().try_inverse().map(|inv| inv * &b);
+        ok.1 &= x.is_some();
+        x
+    });
+    match ok {
+        (true, true) => Ok((cholesky_s, inverse_s)),
+        (chol, _) => Err(Error::Singular {
+            what: "the step-cost Hessian",
+            detail: format!(
+                "nalgebra's {} failed at order {n}",
+                if chol {
+                    "inverse"
+                } else {
+                    "Cholesky factorisation"
+                }
+            ),
+        }),
+    }
 }

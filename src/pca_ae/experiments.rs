@@ -772,3 +772,55 @@ pub fn sweep_table(pca: &PcaSweep, ae: &AeSweep) -> BookTable {
 pub fn tensor(x: &DMatrix<f64>, device: &Device) -> Result<Tensor> {
     to_tensor(x, DType::F32, device)
 }
+
+/// Wall times of [`Pca::fit`] on one matrix: the Performance appendix's
+/// scaling sweep against scikit-learn.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FitTiming {
+    /// Rows of the matrix.
+    pub rows: usize,
+    /// Columns of the matrix.
+    pub cols: usize,
+    /// Fastest fit, seconds.
+    pub best_s: f64,
+    /// Median fit, seconds.
+    pub median_s: f64,
+    /// Fits timed (after one untimed warm-up fit).
+    pub reps: usize,
+    /// Whether the fit used the SVD (not the covariance fallback).
+    pub by_svd: bool,
+}
+
+/// Times [`Pca::fit`] on a `rows × cols` matrix of standard normal entries
+/// (drawn from `seed`; full rank, so the SVD path is taken): one warm-up fit,
+/// then `reps` timed fits. The time of an SVD depends on the shape, not on the
+/// entries, which is what lets a peer time its own matrix of the same shape.
+///
+/// # Errors
+/// [`Error::TooFew`] for `reps = 0`, and as [`Pca::fit`] (fewer than 2 rows or
+/// no column).
+pub fn fit_timing(rows: usize, cols: usize, reps: usize, seed: u64) -> Result<FitTiming> {
+    use rand::{Rng, SeedableRng};
+    ensure_len("timed fits", reps, 1)?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let x = DMatrix::from_fn(rows, cols, |_, _| {
+        rng.sample::<f64, _>(rand_distr::StandardNormal)
+    });
+    let warm = Pca::fit(&x)?;
+    let mut times: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            let pca = Pca::fit(&x);
+            std::hint::black_box(pca).map(|_| t.elapsed().as_secs_f64())
+        })
+        .collect::<Result<_>>()?;
+    times.sort_by(f64::total_cmp);
+    Ok(FitTiming {
+        rows,
+        cols,
+        best_s: times[0],
+        median_s: times[times.len() / 2],
+        reps,
+        by_svd: warm.via == super::pca::Decomposition::Svd,
+    })
+}
