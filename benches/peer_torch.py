@@ -185,9 +185,24 @@ def check_head_agreement():
         assert abs(float(z[i, j]) - float(f[i].norm()) * psi_ref) < 1e-9, (i, float(z[i, j]))
 
 
+def peak_gflops(n=2048, reps=5):
+    """The machine's practical peak for f32 products on one thread: the best GFLOP/s of
+    PyTorch's BLAS on a large square product (2 n^3 flops), whose blocking reaches the
+    kernel's limit."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = math.inf
+    for _ in range(reps):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2.0 * n ** 3 / best / 1e9
+
+
 def main():
     torch.set_num_threads(1)
     check_head_agreement()
+    peak = peak_gflops()
     rounds = int(os.environ.get("PEER_ROUNDS", "3"))
     load_start = loadavg()
     runs = []
@@ -216,7 +231,7 @@ def main():
         "machine": {"python": platform.python_version(), "torch": torch.__version__,
                     "torch_threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
                     "date": time.strftime("%Y-%m-%d", time.gmtime()), "rounds": rounds,
-                    "loadavg_start": load_start, "loadavg_end": load_end},
+                    "loadavg_start": load_start, "loadavg_end": load_end, "peak_gflops_f32": peak},
         "mlp_step": {"candle_ms": mlp_c, "torch_ms": mlp_t, "ratio_candle_over_torch": mlp_ratio},
         "heads": [], "parts": [], "raw": runs,
     }
@@ -265,6 +280,9 @@ def main():
                            for h in result["heads"]),
         "parts_table": parts,
         "matmul_gflops": f'{mm["gflops_candle"]:.1f} GFLOP/s for candle and {mm["gflops_torch"]:.1f} GFLOP/s for PyTorch',
+        "matmul_peak": (f"{peak:.1f} GFLOP/s (PyTorch on a 2048 × 2048 product, one thread); the head's "
+                        f"products reach {100 * mm['gflops_candle'] / peak:.0f} % of it in candle and "
+                        f"{100 * mm['gflops_torch'] / peak:.0f} % in PyTorch"),
         "torch_setup": f'{rounds} rounds alternating candle and PyTorch, medians per round, one thread each; '
                        f'load average {load_start} at the start and {load_end} at the end',
     }

@@ -32,6 +32,22 @@ def key(line):
     return f"{parts[0]}:{parts[1]}:{parts[3]}" if len(parts) == 4 else line
 
 
+def change(line):
+    # "src/x.rs:12:5: replace ..." -> "src/x.rs: replace ..." (file and change, no position)
+    parts = line.split(":", 3)
+    return f"{parts[0]}:{parts[3]}" if len(parts) == 4 else line
+
+
+def recheck_outcomes(pass_dir):
+    """{file and change: kind} of a recheck, which matched survivors by file and change at any
+    position: caught only if every mutant of that file and change was caught."""
+    kinds = collections.defaultdict(set)
+    for line, kind in outcomes(pass_dir).items():
+        kinds[change(line)].add(kind)
+    order = ["missed", "timeout", "unviable", "caught"]
+    return {k: next(o for o in order if o in v) for k, v in kinds.items()}
+
+
 def outcomes(pass_dir):
     """{mutant: kind} of one pass."""
     return {line: kind for kind in KINDS for line in read(pass_dir / "mutants.out" / f"{kind}.txt")}
@@ -57,12 +73,12 @@ def main():
         for p in passes:
             for line, kind in outcomes(mdir / p).items():
                 before.setdefault(line, kind)  # a mutant tested in two passes counts once
-        recheck = outcomes(mdir / "recheck")
-        after = {line: recheck.get(line, kind) if kind in ("missed", "timeout") else kind
+        recheck = recheck_outcomes(mdir / "recheck")
+        after = {line: recheck.get(change(line), kind) if kind in ("missed", "timeout") else kind
                  for line, kind in before.items()}
         total = read(mdir / "total.txt")
         sample.append((module, len(before), int(total[0]) if total else None, passes,
-                       sum(1 for l, k in before.items() if k in ("missed", "timeout") and l in recheck)))
+                       sum(1 for l, k in before.items() if k in ("missed", "timeout") and change(l) in recheck)))
         files = sorted({l.split(":", 1)[0] for l in before})
         for f in files:
             b = collections.Counter(k for l, k in before.items() if l.startswith(f + ":"))
@@ -97,7 +113,8 @@ def main():
              "every N-th mutant in cargo-mutants' order, starting at the k-th), so the counts below",
              "are **a sample** of each module, not the whole of it. *Before* is each mutant's first",
              "outcome; the survivors were then run again against the tests added for them",
-             "(`MUTANTS_RECHECK=1`), and *after* counts their new outcome.", "",
+             "(`MUTANTS_RECHECK=1`, matched by file and change, so at any line), and *after* counts",
+             "their new outcome: caught only if every mutant of that file and change was caught.", "",
              "| module | mutants in all | tested | share | passes | survivors rechecked |",
              "|---|---|---|---|---|---|"]
     for module, n, total, passes, rechecked in sample:
