@@ -726,6 +726,24 @@ fn undecodable_image_is_a_typed_error() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A panel grid with zero-pixel cells is refused before anything is drawn.
+#[test]
+fn zero_panel_cell_is_a_typed_error() {
+    let image = Gray {
+        width: 2,
+        height: 2,
+        data: vec![0.0; 4],
+    };
+    let panel = papernotes::alignment::figure::Panel::new(image, "x");
+    let path = std::env::temp_dir().join(format!("papernotes-cell0-{}.svg", std::process::id()));
+    let err = papernotes::alignment::figure::draw_panels(&path, "t", &[panel], 1, 0).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidParameter { name: "cell", .. }),
+        "{err}"
+    );
+    assert!(!path.exists());
+}
+
 #[test]
 fn landmarks_outside_the_image_are_rejected() {
     let mut l = takeo().landmarks;

@@ -644,6 +644,11 @@ fn bad_inputs_are_rejected() {
         subset(&bx, &by, &[1000]).unwrap_err(),
         Error::Data(_)
     ));
+    // One label per row of x, or a typed error (not an out-of-bounds row).
+    assert!(matches!(
+        subset(&bx.rows(0, 5).into_owned(), &by[..6], &[1]).unwrap_err(),
+        Error::ShapeMismatch { .. }
+    ));
     let zero = DMatrix::from_element(2, 3, 0.0);
     let w = simplex(2).unwrap();
     let err = balanced_loss(&zero.columns(0, 2).into_owned(), &w, 1.0).unwrap_err();

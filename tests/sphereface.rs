@@ -571,6 +571,12 @@ fn zero_weight_is_rejected_and_zero_feature_gives_zero_logits() {
         cross_entropy(&z.rows(0, 1).into_owned(), &[0]).unwrap(),
         3f64.ln()
     );
+    // A negative annealing weight (1 + λ could vanish) is refused.
+    let err = logits(&x, &w, &[0, 1], 4, -1.0).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidParameter { name: "λ", .. }),
+        "{err}"
+    );
     w.row_mut(1).fill(0.0);
     let err = logits(&x, &w, &[0, 1], 4, 0.0).unwrap_err();
     assert!(err.to_string().contains("zero weight"), "{err}");

@@ -85,7 +85,7 @@ fn base64(data: &[u8]) -> String {
 /// read back or rewritten; [`Error::Plot`] when drawing fails; [`Error::Data`] when
 /// an image cannot be encoded as PNG; [`Error::InvalidParameter`] for a panel image
 /// so elongated that the downscaling factor its longer side needs exceeds its shorter
-/// side. `cell` must be positive (not checked).
+/// side or a zero `cell`.
 pub fn draw_panels(
     path: &Path,
     title: &str,
@@ -93,6 +93,12 @@ pub fn draw_panels(
     cols: usize,
     cell: u32,
 ) -> Result<()> {
+    if cell == 0 {
+        return Err(Error::InvalidParameter {
+            name: "cell",
+            reason: "the side of a panel's square must be at least 1 pixel, got 0".into(),
+        });
+    }
     let cols = cols.max(1);
     let rows = panels.len().div_ceil(cols);
     let (pad, head, foot) = (12u32, 40u32, 28u32);

@@ -29,14 +29,21 @@ pub fn geometric_sizes(classes: usize, smallest: usize, largest: usize) -> Resul
 ///
 /// # Errors
 ///
-/// [`Error::Data`] when a class has fewer examples than `sizes` asks for. Labels at
-/// or above `sizes.len()` are skipped; `y` must not have more entries than `x` has
-/// rows (not checked).
+/// [`Error::Data`] when a class has fewer examples than `sizes` asks for;
+/// [`Error::ShapeMismatch`] unless `y` has one label per row of `x`. Labels at or
+/// above `sizes.len()` are skipped.
 pub fn subset(
     x: &DMatrix<f64>,
     y: &[usize],
     sizes: &[usize],
 ) -> Result<(DMatrix<f64>, Vec<usize>)> {
+    if y.len() != x.nrows() {
+        return Err(Error::ShapeMismatch {
+            what: "class subset",
+            expected: format!("one label per row of x ({} rows)", x.nrows()),
+            got: format!("{} labels", y.len()),
+        });
+    }
     let mut seen = vec![0usize; sizes.len()];
     let rows: Vec<usize> = (0..y.len())
         .filter(|&r| {

@@ -72,11 +72,12 @@ fn norm_and_cosines(x: &DVector<f64>, w: &DMatrix<f64>) -> (f64, Vec<f64>) {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidParameter`] for `m = 0`, a label not below the number of
-/// classes, or a zero weight row (its direction is undefined); [`Error::TooFew`] for
-/// an empty batch or fewer than two classes; [`Error::NonFinite`] for a NaN or
-/// infinite feature, weight or `λ`; [`Error::ShapeMismatch`] when features and
-/// weights differ in dimension, or there is not one label per example.
+/// [`Error::InvalidParameter`] for `m = 0`, a negative `λ`, a label not below the
+/// number of classes, or a zero weight row (its direction is undefined);
+/// [`Error::TooFew`] for an empty batch or fewer than two classes;
+/// [`Error::NonFinite`] for a NaN or infinite feature, weight or `λ`;
+/// [`Error::ShapeMismatch`] when features and weights differ in dimension, or there
+/// is not one label per example.
 pub fn logits(
     x: &DMatrix<f64>,
     w: &DMatrix<f64>,
@@ -87,6 +88,14 @@ pub fn logits(
     check_m(m)?;
     check_inputs(x, w, labels)?;
     ensure_finite("λ", &[lambda])?;
+    if lambda < 0.0 {
+        return Err(Error::InvalidParameter {
+            name: "λ",
+            reason: format!(
+                "the annealing weight must be ≥ 0 (a mix of cos θ and ψ(θ)), got {lambda}"
+            ),
+        });
+    }
     // ANCHOR: logits_loop
     let mut out = DMatrix::zeros(x.nrows(), w.nrows());
     for i in 0..x.nrows() {
