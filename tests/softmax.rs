@@ -760,7 +760,8 @@ fn two_class_experiment_conserves_the_sum_and_contradicts_the_notes() {
 
 /// The imbalance experiment trains every head with every optimizer; the
 /// weight norms it reports for the figure are the SGD run's, with ρ equal to
-/// the last point of that run's curve, and the class sizes are the plan's.
+/// the last point of that run's curve, read after the last epoch (every
+/// seed's differ from the first epoch's), and the class sizes are the plan's.
 #[test]
 fn imbalance_experiment_reports_every_head_optimizer_and_rank_curve() {
     let (plan, data) = quick();
@@ -790,6 +791,20 @@ fn imbalance_experiment_reports_every_head_optimizer_and_rank_curve() {
         .collect();
     assert_eq!(got, want);
     assert_eq!(imb.early_norms.len(), 10);
+    // Every seed's last norms are read after the last epoch: ρ is the last
+    // point of that seed's curve, and the epochs after the first have moved
+    // every class's weights, so no norm is still the first epoch's.
+    assert_eq!(imb.norms_each.len(), plan.seeds as usize);
+    assert!(plan.imb_epochs > 1);
+    for ((early, last), curve) in imb.norms_each.iter().zip(&sgd.curves) {
+        assert_eq!(last.len(), 10);
+        let (n, w): (Vec<f64>, Vec<f64>) = last.iter().copied().unzip();
+        assert_eq!(Some(&spearman(&w, &n).unwrap()), curve.last());
+        for (a, b) in early.iter().zip(last) {
+            assert_eq!(a.0, b.0);
+            assert_ne!(a.1, b.1, "class of size {}", a.0);
+        }
+    }
 }
 
 /// The bias experiment: one accuracy per seed and head, the difference of
