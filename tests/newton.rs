@@ -1294,6 +1294,34 @@ mod experiments {
         assert!(r.gd_seconds > 0.0);
     }
 
+    /// The plot window holds the box [−2, 2] × [−1, 3] and every iterate of the three
+    /// Rosenbrock runs with a margin of 0.1, and is no larger than that needs.
+    #[test]
+    fn experiment_rosenbrock_window_holds_the_box_and_every_iterate() {
+        let r = ex::rosenbrock(Plan::quick().rosenbrock_gd_budget).unwrap();
+        let ((x_lo, x_hi), (y_lo, y_hi)) = r.window();
+        let pts: Vec<_> = [&r.damped, &r.pure, &r.gd]
+            .iter()
+            .flat_map(|s| s.path.iter().map(|p| (p[0], p[1])))
+            .collect();
+        let tol = 1e-12;
+        assert!(x_lo <= -2.1 + tol && x_hi >= 2.1 - tol);
+        assert!(y_lo <= -1.1 + tol && y_hi >= 3.1 - tol);
+        for &(x, y) in &pts {
+            assert!(x - x_lo >= 0.1 - tol && x_hi - x >= 0.1 - tol, "x = {x}");
+            assert!(y - y_lo >= 0.1 - tol && y_hi - y >= 0.1 - tol, "y = {y}");
+        }
+        // each edge sits 0.1 beyond the box or beyond an iterate
+        let touches = |edge: f64, box_edge: f64, coord: &dyn Fn(&(f64, f64)) -> f64| {
+            ((edge - box_edge).abs() - 0.1).abs() <= tol
+                || pts
+                    .iter()
+                    .any(|p| ((edge - coord(p)).abs() - 0.1).abs() <= tol)
+        };
+        assert!(touches(x_lo, -2.0, &|p| p.0) && touches(x_hi, 2.0, &|p| p.0));
+        assert!(touches(y_lo, -1.0, &|p| p.1) && touches(y_hi, 3.0, &|p| p.1));
+    }
+
     /// Pure Newton ends on the saddle (0, 0), damped Newton on a minimum (0, ±1).
     #[test]
     fn experiment_double_well_pure_finds_the_saddle_damped_the_minimum() {
@@ -1520,6 +1548,33 @@ fn exercise_gradient_descent_needs_651_steps_at_kappa_100() {
     let x0 = DVector::from_element(10, 1.0);
     let k = fixed_step_quadratic(&q, &x0, 2.0 / 101.0, 1e-6, 100_000).unwrap();
     assert_eq!(k, 651);
+}
+
+/// Fixed-step gradient descent rejects a step or tolerance that is zero, negative
+/// or not finite, as documented, instead of iterating.
+#[test]
+fn fixed_step_quadratic_rejects_a_step_or_tolerance_that_is_not_positive() {
+    let q =
+        Quadratic::with_spectrum(&DMatrix::identity(2, 2), &[1.0, 4.0], DVector::zeros(2)).unwrap();
+    let x0 = DVector::from_element(2, 1.0);
+    for (step, tol) in [
+        (0.0, 1e-6),
+        (-0.1, 1e-6),
+        (f64::NAN, 1e-6),
+        (0.4, 0.0),
+        (0.4, -1e-6),
+        (0.4, f64::INFINITY),
+    ] {
+        assert!(
+            matches!(
+                fixed_step_quadratic(&q, &x0, step, tol, 10),
+                Err(Error::InvalidParameter { .. })
+            ),
+            "step {step}, tolerance {tol}"
+        );
+    }
+    // a positive step and tolerance are accepted: 0.4 = 2/(L + μ) converges
+    assert!(fixed_step_quadratic(&q, &x0, 0.4, 1e-6, 1000).is_ok());
 }
 
 /// Exercise 5: from 1.2 Newton's method on sin converges to π/2, where

@@ -765,7 +765,8 @@ fn two_class_experiment_conserves_the_sum_and_contradicts_the_notes() {
 
 /// The imbalance experiment trains every head with every optimizer; the
 /// weight norms it reports for the figure are the SGD run's, with ρ equal to
-/// the last point of that run's curve, and the class sizes are the plan's.
+/// the last point of that run's curve, read after the last epoch (every
+/// seed's differ from the first epoch's), and the class sizes are the plan's.
 #[test]
 fn imbalance_experiment_reports_every_head_optimizer_and_rank_curve() {
     let (plan, data) = quick();
@@ -795,6 +796,20 @@ fn imbalance_experiment_reports_every_head_optimizer_and_rank_curve() {
         .collect();
     assert_eq!(got, want);
     assert_eq!(imb.early_norms.len(), 10);
+    // Every seed's last norms are read after the last epoch: ρ is the last
+    // point of that seed's curve, and the epochs after the first have moved
+    // every class's weights, so no norm is still the first epoch's.
+    assert_eq!(imb.norms_each.len(), plan.seeds as usize);
+    assert!(plan.imb_epochs > 1);
+    for ((early, last), curve) in imb.norms_each.iter().zip(&sgd.curves) {
+        assert_eq!(last.len(), 10);
+        let (n, w): (Vec<f64>, Vec<f64>) = last.iter().copied().unzip();
+        assert_eq!(Some(&spearman(&w, &n).unwrap()), curve.last());
+        for (a, b) in early.iter().zip(last) {
+            assert_eq!(a.0, b.0);
+            assert_ne!(a.1, b.1, "class of size {}", a.0);
+        }
+    }
 }
 
 /// The bias experiment: one accuracy per seed and head, the difference of
@@ -852,6 +867,70 @@ fn class_spread_separates_rays_from_circles() {
     z.row_mut(0).fill(0.0);
     assert!(class_spread(&z, &labels).is_err());
     assert!(class_spread(&f, &[0, 1, 2, 3, 4, 5, 6, 7, 8]).is_err());
+}
+
+proptest! {
+    /// Three features of a class at angles φ − δ, φ, φ + δ (any norms) have the
+    /// class mean direction φ, hence an RMS angle δ·√(2/3) to it.
+    #[test]
+    fn class_spread_angle_is_the_rms_of_symmetric_offsets(
+        phis in prop::collection::vec(-3.0f64..3.0, 3),
+        delta in 0.01f64..1.0,
+        radii in prop::collection::vec(0.5f64..2.0, 9),
+    ) {
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        for (c, &phi) in phis.iter().enumerate() {
+            for j in 0..3 {
+                let a = phi + delta * (j as f64 - 1.0);
+                let r = radii[3 * c + j];
+                rows.extend([r * a.cos(), r * a.sin()]);
+                labels.push(c);
+            }
+        }
+        let f = DMatrix::from_row_slice(9, 2, &rows);
+        let s = class_spread(&f, &labels).unwrap();
+        // acos near 1 loses about √ε ≈ 1e-8 on the middle feature's zero angle,
+        // a relative 1e-12 of δ² ≥ 1e-4 once squared
+        prop_assert!((s.angle_rms - delta * (2.0f64 / 3.0).sqrt()).abs() <= 1e-9 * delta, "{s:?} vs δ = {delta}");
+    }
+}
+
+/// The radial experiment's rows are means over seeds: with two seeds the 2-D
+/// row's spreads are the mean of the two networks' `class_spread`, the second
+/// network retrained as the experiment trains seed 1 (network seed 301,
+/// batch seed `plan.seed + 1`).
+#[test]
+fn radial_rows_average_the_spread_over_seeds() {
+    let (plan, data) = quick();
+    let plan = Plan { seeds: 2, ..plan };
+    let r = ex::radial(&plan, &data, &Device::Cpu).unwrap();
+    let first = class_spread(&r.features_2d, &r.labels).unwrap();
+    let net = FeatureNet::new(64, ex::HIDDEN, 2, ex::CLASSES, 301, &Device::Cpu).unwrap();
+    let cfg = TrainConfig {
+        epochs: plan.epochs,
+        batch: ex::BATCH,
+        lr: ex::LR,
+        seed: plan.seed + 1,
+    };
+    let head = Head::Softmax { bias: false };
+    train(&net, &head, &data.train, &data.test, &cfg).unwrap();
+    let f = feature_matrix(&net, &data.test.x).unwrap();
+    let second = class_spread(&f, &r.labels).unwrap();
+    // the second seed's verification scores identify the retrained network
+    let (g, i) = pair_scores(&f, &r.labels, Similarity::Cosine).unwrap();
+    assert_eq!(auc(&g, &i).unwrap(), r.verify_each[0][1].auc_cosine);
+    let row = &r.rows[0];
+    assert_relative_eq!(
+        row.norm_cv,
+        (first.norm_cv + second.norm_cv) / 2.0,
+        max_relative = 1e-12
+    );
+    assert_relative_eq!(
+        row.angle_rms,
+        (first.angle_rms + second.angle_rms) / 2.0,
+        max_relative = 1e-12
+    );
 }
 
 /// The radial experiment's table agrees with its own 2-D features (one seed

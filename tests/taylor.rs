@@ -488,6 +488,24 @@ proptest! {
         prop_assert!(bound < 4e-14);
     }
 
+    /// The truncation part of the reciprocal sum's relative bound covers the omitted
+    /// tail Σ_{k>N} |x|^k/k!, summed directly, relative to the positive-term sum.
+    #[test]
+    fn relative_bound_covers_the_omitted_tail_summed_directly(x in -30.0f64..30.0) {
+        let s = exp_series_reciprocal(x).unwrap();
+        let y = x.abs();
+        // the next 60 terms after t_N: beyond them each ratio y/k < 1/3 has
+        // shrunk the terms far below the first omitted one
+        let (mut t, mut tail) = (s.last_term, 0.0f64);
+        for k in s.terms + 1..=s.terms + 60 {
+            t *= y / k as f64;
+            tail += t;
+        }
+        let truncation = exp_series_relative_bound(&s, x) - gamma(3 * s.terms + 1);
+        // 1e-12: the rounding of the 60-term tail sum and of the bound's own arithmetic
+        prop_assert!(truncation >= tail / s.abs_sum * (1.0 - 1e-12), "x={x}: truncation part {truncation:e} < tail {:e}", tail / s.abs_sum);
+    }
+
     // ---------------------------------------------------------------- several variables
 
     /// g(s) = f(x + sΔ) has g'(0) = ∇fᵀΔ and g''(0) = ΔᵀHΔ: the model's
@@ -1034,12 +1052,16 @@ fn exercise_flat_function_second_derivative_from_the_recursion() {
 /// chapter shows) at `Plan::quick` size, with a property its result must have.
 mod experiments {
     use super::EPS;
+    use approx::assert_relative_eq;
     use nalgebra::DVector;
     use papernotes::Error;
+    use papernotes::diff::{Scalar, ScalarFn, derivs1};
     use papernotes::functions::Rosenbrock;
+    use papernotes::taylor::cancellation::{exp_series_direct, exp_series_error_bound};
+    use papernotes::taylor::derivatives;
     use papernotes::taylor::experiments::{self as ex, Plan};
-    use rand::SeedableRng;
     use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
 
     fn rng() -> StdRng {
         StdRng::seed_from_u64(42)
@@ -1175,6 +1197,57 @@ mod experiments {
         let ad = ex::jets_vs_autodiff(&plan, &mut rng).unwrap();
         // as in `jet_matches_autodiff_first_and_second_derivatives`
         assert!(ad.worst <= 1e-13, "{ad:?}");
+    }
+
+    /// The chapter's mixed formula, sin x·e^{−x²} + √(1+x²)/(2 + cos x) − ln(1+x²).
+    struct Mix;
+
+    impl ScalarFn for Mix {
+        fn eval<S: Scalar>(&self, x: S) -> S {
+            let one = S::cst(1.0);
+            x.sin() * (-(x * x)).exp() + (one + x * x).sqrt() / (S::cst(2.0) + x.cos())
+                - (one + x * x).ln()
+        }
+    }
+
+    /// The autodiff sweep's `worst` is its documented `max |jet − autodiff| / (1 + |autodiff|)`
+    /// over the same drawn points.
+    #[test]
+    fn jets_vs_autodiff_reports_the_largest_scaled_difference() {
+        let plan = Plan::quick();
+        let ad = ex::jets_vs_autodiff(&plan, &mut rng()).unwrap();
+        let mut draws = rng();
+        let mut worst = 0.0f64;
+        for _ in 0..plan.jet_cases {
+            let x: f64 = draws.random_range(-3.0..3.0);
+            let j = derivatives::<3, _>(&Mix, x).unwrap();
+            let d = derivs1(&Mix, x).unwrap();
+            for (a, b) in j.iter().zip([d.value, d.d1, d.d2]) {
+                worst = worst.max((a - b).abs() / (1.0 + b.abs()));
+            }
+        }
+        assert_eq!(ad.cases, plan.jet_cases);
+        assert!(worst > 0.0, "the two methods round differently somewhere");
+        assert_eq!(ad.worst, worst);
+    }
+
+    /// The cancellation sweep's worst error/bound ratio and its violation count are
+    /// recomputed from the direct sum and its bound (plus one rounding of e^x) on the grid.
+    #[test]
+    fn cancellation_sweep_reports_the_largest_error_over_bound() {
+        let plan = Plan::quick();
+        let s = ex::cancellation_sweep(&plan).unwrap();
+        let (mut worst, mut violations) = (0.0f64, 0usize);
+        for x in ex::grid(-30.0, 0.0, plan.cancellation_points).unwrap() {
+            let d = exp_series_direct(x).unwrap();
+            let e = (d.value - x.exp()).abs();
+            let b = exp_series_error_bound(&d, x) + EPS * x.exp();
+            violations += usize::from(e > b);
+            worst = worst.max(e / b);
+        }
+        assert_eq!(s.violations, violations);
+        assert!(worst > 0.0);
+        assert_relative_eq!(s.worst_error_over_bound, worst, max_relative = 1e-12);
     }
 
     #[test]
