@@ -584,6 +584,34 @@ fn epoch_mean_seconds_is_the_mean_of_the_recorded_epochs() {
     assert_relative_eq!(model.epoch_mean_seconds(), 3.0, max_relative = 1e-15);
 }
 
+/// A feature is too short for an age transfer below the coordinates its
+/// geometry splits it into: one on the sphere, an identity coordinate and a
+/// height on the plane.
+#[test]
+fn age_transfer_needs_the_coordinates_of_its_geometry() {
+    for (x, g, needed) in [
+        (&[][..], Geometry::Sphere, 1),
+        (&[][..], Geometry::Plane, 2),
+        (&[0.5][..], Geometry::Plane, 2),
+    ] {
+        let e = with_age_code(x, 0.3, g).unwrap_err();
+        assert!(
+            matches!(e, Error::TooFew { needed: n, got, .. } if n == needed && got == x.len()),
+            "{g:?} with {} coordinates: {e}",
+            x.len()
+        );
+    }
+    // The shortest features that fit keep their identity part and take the code.
+    assert_eq!(
+        with_age_code(&[-2.0], 0.3, Geometry::Sphere).unwrap(),
+        vec![-0.3]
+    );
+    assert_eq!(
+        with_age_code(&[0.5, 9.0], 0.3, Geometry::Plane).unwrap(),
+        vec![0.5, 0.3]
+    );
+}
+
 // ------------------------------------------------------------ exercises
 
 #[test]
