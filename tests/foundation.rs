@@ -5,10 +5,14 @@
 mod common;
 
 use approx::assert_relative_eq;
+use candle_core::{DType, Device, Tensor};
 use nalgebra::DVector;
 use papernotes::Error;
 use papernotes::device::{DeviceChoice, select};
 use papernotes::diff::{self, Field, Scalar, ScalarFn};
+use papernotes::functions::{ChainedRosenbrock, Rosenbrock};
+use papernotes::nn::feature::row_normalize;
+use papernotes::nn::metrics::{accuracy, auc, tar_at_far};
 use papernotes::plot::{LineChart, Scale, Series};
 use papernotes::run::{CommonArgs, Fmt, Run, format_number};
 use proptest::prelude::*;
@@ -88,6 +92,124 @@ proptest! {
             }
         }
     }
+
+    /// Rosenbrock's function is non-negative, agrees with the chained form for n = 2,
+    /// and vanishes only at its documented minimum (1, 1) on the parabola y = x².
+    #[test]
+    fn rosenbrock_is_non_negative_and_matches_the_chained_form(
+        x in -2.0..2.0f64,
+        y in -1.0..3.0f64,
+    ) {
+        let f = Rosenbrock.eval(&[x, y]);
+        let chained = ChainedRosenbrock { n: 2 }.eval(&[x, y]);
+        prop_assert!(f >= 0.0);
+        prop_assert!((f - chained).abs() <= 1e-12 * f.max(1.0));
+        // On the parabola y = x² only the (1 − x)² term is left.
+        let on_parabola = Rosenbrock.eval(&[x, x * x]);
+        prop_assert!((on_parabola - (1.0 - x).powi(2)).abs() <= 1e-12 * on_parabola.max(1.0));
+    }
+
+    /// Accuracy is the fraction of rows whose largest score sits at the label,
+    /// counted here row by row on the raw numbers.
+    #[test]
+    fn accuracy_is_the_fraction_of_argmax_hits(
+        rows in 1usize..8,
+        seed in 0u32..10_000,
+        labels in prop::collection::vec(0u32..3, 8),
+    ) {
+        // Distinct scores per row (no ties for the argmax to break).
+        let scores: Vec<f32> = (0..rows * 3)
+            .map(|k| ((seed as f32 + 1.7 * k as f32).sin() * 100.0).round() + 0.001 * k as f32)
+            .collect();
+        let labels = &labels[..rows];
+        let hits = (0..rows)
+            .filter(|&r| {
+                let row = &scores[3 * r..3 * r + 3];
+                let l = labels[r] as usize;
+                (0..3).all(|c| c == l || row[c] < row[l])
+            })
+            .count();
+        let st = Tensor::from_vec(scores, (rows, 3), &Device::Cpu).unwrap();
+        let lt = Tensor::from_vec(labels.to_vec(), rows, &Device::Cpu).unwrap();
+        let acc = accuracy(&st, &lt).unwrap();
+        prop_assert!((acc - hits as f64 / rows as f64).abs() < 1e-12, "{} vs {}/{}", acc, hits, rows);
+    }
+
+    /// TAR at FAR follows its definition: the threshold is the smallest impostor
+    /// score (or −∞) that lets through at most a `far` fraction of impostors, and
+    /// TAR is the fraction of genuine scores strictly above it.
+    #[test]
+    fn tar_at_far_matches_its_threshold_definition(
+        g in prop::collection::vec(-4i32..4, 1..10),
+        i in prop::collection::vec(-4i32..4, 1..10),
+        far in 0.0..=1.0f64,
+    ) {
+        let g: Vec<f64> = g.into_iter().map(f64::from).collect();
+        let i: Vec<f64> = i.into_iter().map(f64::from).collect();
+        let accepted = |t: f64, s: &[f64]| s.iter().filter(|&&v| v > t).count();
+        let threshold = i
+            .iter()
+            .copied()
+            .chain([f64::NEG_INFINITY])
+            .filter(|&t| accepted(t, &i) as f64 <= far * i.len() as f64)
+            .fold(f64::INFINITY, f64::min);
+        let want = accepted(threshold, &g) as f64 / g.len() as f64;
+        let tar = tar_at_far(&g, &i, far).unwrap();
+        prop_assert!((tar - want).abs() < 1e-12, "TAR {} vs {}", tar, want);
+        prop_assert!((0.0..=1.0).contains(&tar));
+    }
+
+    /// Swapping genuine and impostor scores turns the AUC into its complement:
+    /// every pair counts once in one of the two areas, ties half in each.
+    #[test]
+    fn auc_of_swapped_scores_is_the_complement(
+        g in prop::collection::vec(-3i32..3, 1..10),
+        i in prop::collection::vec(-3i32..3, 1..10),
+    ) {
+        let g: Vec<f64> = g.into_iter().map(f64::from).collect();
+        let i: Vec<f64> = i.into_iter().map(f64::from).collect();
+        let (a, b) = (auc(&g, &i).unwrap(), auc(&i, &g).unwrap());
+        prop_assert!((a + b - 1.0).abs() < 1e-12, "{} + {}", a, b);
+    }
+
+    /// Normalised rows have unit length and keep their direction.
+    #[test]
+    fn row_normalize_gives_unit_rows_in_the_same_direction(
+        rows in 1usize..5,
+        cols in 1usize..6,
+        seed in 0u32..10_000,
+    ) {
+        let v: Vec<f64> = (0..rows * cols)
+            .map(|k| (seed as f64 + 0.9 * k as f64).sin() * 10.0 + 0.5)
+            .collect();
+        let t = Tensor::from_vec(v.clone(), (rows, cols), &Device::Cpu).unwrap();
+        let u: Vec<Vec<f64>> = row_normalize(&t).unwrap().to_dtype(DType::F64).unwrap().to_vec2().unwrap();
+        for (r, ur) in u.iter().enumerate() {
+            let x = &v[r * cols..(r + 1) * cols];
+            let norm = x.iter().map(|a| a * a).sum::<f64>().sqrt();
+            for (a, b) in x.iter().zip(ur) {
+                prop_assert!((a / norm - b).abs() < 1e-9, "{} vs {}", a / norm, b);
+            }
+        }
+    }
+}
+
+/// Rosenbrock's minimum: value 0 and zero gradient at (1, 1), where the Hessian's
+/// condition number is about 2508, as the function's documentation states.
+#[test]
+fn rosenbrock_minimum_and_its_conditioning() {
+    let p = DVector::from_vec(vec![1.0, 1.0]);
+    let (v, g, h) = diff::value_gradient_hessian(&Rosenbrock, &p).unwrap();
+    assert_eq!(v, 0.0);
+    assert_eq!(g.norm(), 0.0);
+    let eig = h.symmetric_eigenvalues();
+    let (lo, hi) = (eig.min(), eig.max());
+    assert!(lo > 0.0, "the minimum is strict: {eig}");
+    assert!(
+        (hi / lo - 2508.0).abs() < 1.0,
+        "condition number {}",
+        hi / lo
+    );
 }
 
 #[test]
@@ -177,6 +299,68 @@ fn run_record_writes_json_and_anchored_snippets() {
     assert_eq!(json["mode"], "quick");
     assert_eq!(json["results"]["answer"], 41.6);
     assert!(json["timings_s"]["work"].as_f64().unwrap() >= 0.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The UTC calendar date of a Unix time, counted year by year and month by month
+/// from 1970-01-01 with the Gregorian leap-year rule.
+fn civil_date(secs: u64) -> String {
+    let leap = |y: u64| (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+    let mut days = secs / 86_400;
+    let mut year = 1970;
+    while days >= if leap(year) { 366 } else { 365 } {
+        days -= if leap(year) { 366 } else { 365 };
+        year += 1;
+    }
+    let lengths = [
+        31,
+        if leap(year) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let mut month = 0;
+    while days >= lengths[month] {
+        days -= lengths[month];
+        month += 1;
+    }
+    format!("{year:04}-{:02}-{:02}", month + 1, days + 1)
+}
+
+/// The run record's date is today's UTC date.
+#[test]
+fn run_record_dates_the_run_in_utc() {
+    // Known dates, to check the counting itself.
+    assert_eq!(civil_date(0), "1970-01-01");
+    assert_eq!(civil_date(951_782_400), "2000-02-29");
+    assert_eq!(civil_date(4_107_542_400), "2100-03-01");
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let dir = temp_dir("date");
+    let args = CommonArgs {
+        quick: true,
+        device: DeviceChoice::Cpu,
+        out: Some(dir.clone()),
+        seed: 1,
+    };
+    let before = civil_date(now());
+    Run::start("demo", &args, "cpu").unwrap().finish().unwrap();
+    let after = civil_date(now());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    let date = json["date"].as_str().unwrap();
+    assert!(date == before || date == after, "{date}, today {before}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

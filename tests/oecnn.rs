@@ -50,6 +50,25 @@ fn weights(rows: usize, cols: usize, seed: u64) -> DMatrix<f64> {
 proptest! {
     #![proptest_config(common::config())]
 
+    /// `mean_std` gives the mean and the sample standard deviation, the latter
+    /// checked against the pairwise form `s² = Σ_{i<j} (a_i − a_j)² / (n (n − 1))`.
+    #[test]
+    fn mean_std_matches_the_pairwise_sample_variance(
+        v in prop::collection::vec(-50.0f64..50.0, 1..10),
+    ) {
+        let n = v.len() as f64;
+        let (m, s) = ex::mean_std(&v);
+        prop_assert!((m * n - v.iter().sum::<f64>()).abs() <= 1e-9);
+        let mut pairs = 0.0;
+        for i in 0..v.len() {
+            for j in i + 1..v.len() {
+                pairs += (v[i] - v[j]).powi(2);
+            }
+        }
+        let var = if v.len() > 1 { pairs / (n * (n - 1.0)) } else { 0.0 };
+        prop_assert!((s * s - var).abs() <= 1e-9 * var.max(1.0), "{} vs {}", s * s, var);
+    }
+
     /// At every x ≠ 0 the age loss's gradient is radial and the identity
     /// loss's gradient tangential (forward-mode AD).
     #[test]
@@ -504,14 +523,93 @@ fn experiments_run_at_tiny_size_with_three_seeds() {
         assert!(r.probe_dir.is_finite() && r.roc.len() == ex::roc_grid().len());
     }
     assert_eq!(cmp.per_seed()["oe"]["auc"].len(), 3);
+    // The per-seed record holds each run's own numbers under each metric's name.
+    let per_seed = cmp.per_seed();
+    for m in [Method::Softmax, Method::Oe] {
+        let runs: Vec<_> = cmp.runs.iter().filter(|r| r.method == m).collect();
+        // Compared bit for bit: a metric that is undefined at this size is NaN.
+        let field =
+            |f: fn(&ex::RunResult) -> f64| runs.iter().map(|r| f(r).to_bits()).collect::<Vec<_>>();
+        let rec: std::collections::BTreeMap<&str, Vec<u64>> = per_seed[m.key()]
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.iter().map(|x| x.to_bits()).collect()))
+            .collect();
+        assert_eq!(rec["train_acc"], field(|r| r.train_acc));
+        assert_eq!(rec["test_acc"], field(|r| r.test_acc));
+        assert_eq!(rec["gap"], field(|r| r.train_acc - r.test_acc));
+        assert_eq!(rec["auc"], field(|r| r.auc));
+        assert_eq!(rec["tar2"], field(|r| r.tar[0]));
+        assert_eq!(rec["tar3"], field(|r| r.tar[1]));
+        assert_eq!(rec["probe_dir"], field(|r| r.probe_dir));
+        assert_eq!(rec["probe_raw"], field(|r| r.probe_raw));
+        assert_eq!(rec["readout_r2"], field(|r| r.readout_r2));
+        assert_eq!(rec["epoch_s"], field(|r| r.epoch_s));
+    }
     assert_eq!(cmp.table().rows.len(), 2);
     plan.seeds = 1;
+    // The age-weight sweep's tables read each run's numbers: by weight, and by
+    // seed across the weights.
+    let sweep = ex::age_weight_sweep(&plan, &sets, &[0.0, 1.0]).unwrap();
+    let bits = |v: Vec<Vec<f64>>| -> Vec<Vec<u64>> {
+        v.iter()
+            .map(|r| r.iter().map(|x| x.to_bits()).collect())
+            .collect()
+    };
+    let by_weight: Vec<Vec<f64>> = sweep
+        .runs
+        .iter()
+        .map(|rs| rs.iter().map(|r| r.auc).collect())
+        .collect();
+    assert_eq!(bits(sweep.values("auc")), bits(by_weight.clone()));
+    let by_seed = vec![vec![by_weight[0][0], by_weight[1][0]]];
+    assert_eq!(bits(sweep.curves("auc")), bits(by_seed));
     let p = ex::patches(&plan).unwrap();
     assert!(p.params.1 <= p.params.0, "{:?}", p.params);
     assert_eq!(p.runs[0].whole_acc.len(), 5);
     let o = ex::orthogonality(20, 3).unwrap();
     assert!(o.age_tangential < 1e-12 && o.id_radial < 1e-12 && o.arrows.len() == 12);
     assert!(o.plane_age_off_normal < 1e-12 && o.plane_id_off_plane < 1e-12);
+}
+
+/// A model's mean epoch time is the mean of the epoch times it recorded (0
+/// before any epoch).
+#[test]
+fn epoch_mean_seconds_is_the_mean_of_the_recorded_epochs() {
+    let plan = Plan::quick(3, Device::Cpu);
+    let mut model = Model::new(Method::Oe, &plan.settings, 10, 5, &Device::Cpu).unwrap();
+    assert_eq!(model.epoch_mean_seconds(), 0.0);
+    model.epoch_seconds = vec![0.25, 0.5, 0.75];
+    assert_relative_eq!(model.epoch_mean_seconds(), 0.5, max_relative = 1e-15);
+    model.epoch_seconds = vec![3.0];
+    assert_relative_eq!(model.epoch_mean_seconds(), 3.0, max_relative = 1e-15);
+}
+
+/// A feature is too short for an age transfer below the coordinates its
+/// geometry splits it into: one on the sphere, an identity coordinate and a
+/// height on the plane.
+#[test]
+fn age_transfer_needs_the_coordinates_of_its_geometry() {
+    for (x, g, needed) in [
+        (&[][..], Geometry::Sphere, 1),
+        (&[][..], Geometry::Plane, 2),
+        (&[0.5][..], Geometry::Plane, 2),
+    ] {
+        let e = with_age_code(x, 0.3, g).unwrap_err();
+        assert!(
+            matches!(e, Error::TooFew { needed: n, got, .. } if n == needed && got == x.len()),
+            "{g:?} with {} coordinates: {e}",
+            x.len()
+        );
+    }
+    // The shortest features that fit keep their identity part and take the code.
+    assert_eq!(
+        with_age_code(&[-2.0], 0.3, Geometry::Sphere).unwrap(),
+        vec![-0.3]
+    );
+    assert_eq!(
+        with_age_code(&[0.5, 9.0], 0.3, Geometry::Plane).unwrap(),
+        vec![0.5, 0.3]
+    );
 }
 
 // ------------------------------------------------------------ exercises

@@ -69,6 +69,21 @@ proptest! {
         prop_assert!((&g - &g_ad).amax() <= 1e-12 * g_ad.amax().max(1.0));
     }
 
+    /// The loss agrees three ways: `loss`, the value returned with the
+    /// back-propagated gradient, and the loss written once for every scalar.
+    #[test]
+    fn landscape_loss_agrees_with_the_gradient_pass_and_the_autodiff_field(
+        seed in 0u64..1000,
+        theta in prop::collection::vec(-2.0f64..2.0, 17),
+    ) {
+        let land = tiny(seed);
+        let l = land.loss(&theta).unwrap();
+        let (l_bp, _) = land.gradient(&theta).unwrap();
+        let l_ad = diff::value(&land, &DVector::from_vec(theta.clone())).unwrap();
+        prop_assert!((l - l_ad).abs() <= 1e-12 * l_ad.abs().max(1.0), "{} vs {}", l, l_ad);
+        prop_assert!((l_bp - l_ad).abs() <= 1e-12 * l_ad.abs().max(1.0), "{} vs {}", l_bp, l_ad);
+    }
+
     #[test]
     fn index_counts_the_negative_eigenvalues(
         eig in prop::collection::vec(prop_oneof![-5.0f64..-0.01, 0.01f64..5.0], 1..12),
@@ -173,6 +188,87 @@ fn critical_points_found_have_zero_autodiff_gradient() {
     assert!(found >= 4, "only {found} critical points of 8 searches");
 }
 
+/// Both searches report the Hessian behind the curvature they return: a start
+/// that already meets the tolerance spends exactly that one, and a budget of `k`
+/// steps spends at most `k + 1`.
+#[test]
+fn searches_count_the_hessian_behind_the_reported_curvature() {
+    let land = tiny(3);
+    let mut rng = StdRng::seed_from_u64(11);
+    let theta: Vec<f64> = (0..land.params())
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect();
+    let met = SearchOptions {
+        tol: 1e6,
+        ..SearchOptions::default()
+    };
+    for r in [
+        find_critical(&land, &theta, &met).unwrap(),
+        minimise_saddle_free(&land, &theta, &met).unwrap(),
+    ] {
+        assert!(r.critical);
+        assert_eq!(r.theta, theta);
+        assert_eq!(r.hessians, 1);
+    }
+    for k in 1..4 {
+        let budget = SearchOptions {
+            tol: 1e-300,
+            max_hessians: k,
+            stall: 0,
+            ..SearchOptions::default()
+        };
+        for r in [
+            find_critical(&land, &theta, &budget).unwrap(),
+            minimise_saddle_free(&land, &theta, &budget).unwrap(),
+        ] {
+            assert!(
+                (2..=k + 1).contains(&r.hessians),
+                "{} for budget {k}",
+                r.hessians
+            );
+        }
+    }
+}
+
+/// With a tolerance no gradient can meet, the Newton search still ends on its
+/// own once no step lowers `‖∇L‖` (a minimum of `‖∇L‖²`), well within its
+/// budget, and reports the point as not critical.
+#[test]
+fn newton_search_gives_up_when_the_gradient_cannot_fall_further() {
+    let land = tiny(5);
+    let opts = SearchOptions {
+        tol: 1e-300,
+        max_hessians: 400,
+        stall: 0,
+        ..SearchOptions::default()
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let found: Vec<_> = (1..5u64)
+            .map(|s| {
+                let mut rng = StdRng::seed_from_u64(s);
+                let theta: Vec<f64> = (0..land.params())
+                    .map(|_| rng.random_range(-1.0..1.0))
+                    .collect();
+                find_critical(&land, &theta, &opts).unwrap()
+            })
+            .collect();
+        tx.send(found).unwrap();
+    });
+    // A few thousand gradients of a 17-parameter network take well under a second.
+    let found = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the searches did not stop within 30 s");
+    for r in found {
+        assert!(!r.critical && r.grad_norm > 0.0);
+        assert!(
+            r.hessians <= 400,
+            "{} Hessians: stopped by the budget",
+            r.hessians
+        );
+    }
+}
+
 // ------------------------------------------------------------ claim 1: landscape
 
 #[test]
@@ -185,6 +281,53 @@ fn saddle_free_newton_finds_minima_and_the_loss_rises_with_the_index() {
     assert!(w.saddles_above_best_minimum);
     assert!(s.correlation > 0.5, "corr {}", s.correlation);
     assert!(s.hessians > 0 && s.seconds > 0.0);
+}
+
+/// `minima_range_shrinks` follows its documented meaning on surveys built by
+/// hand: the spread of the minima's losses falls from each width with minima to
+/// the next, and there are at least two such widths.
+#[test]
+fn minima_range_shrinks_reads_the_widths_with_minima_in_order() {
+    let width = |h: usize, minima: usize, lo: f64, hi: f64| ex::WidthSummary {
+        width: h,
+        params: 0,
+        critical: minima,
+        starts: minima,
+        minima,
+        distinct_minima: minima,
+        minima_loss: if minima > 0 {
+            (lo, hi)
+        } else {
+            (f64::NAN, f64::NAN)
+        },
+        saddles: 0,
+        max_index: 0.0,
+        correlation: f64::NAN,
+        saddles_above_best_minimum: true,
+    };
+    let survey = |widths: Vec<ex::WidthSummary>| ex::LandscapeSurvey {
+        points: Vec::new(),
+        widths,
+        correlation: f64::NAN,
+        seconds: 0.0,
+        hessians: 0,
+        rows: 0,
+    };
+    // Spreads 0.5, then 0.2 (a width without minima in between is skipped), then 0.1.
+    let shrinking = vec![
+        width(2, 2, 1.0, 1.5),
+        width(4, 0, 0.0, 0.0),
+        width(8, 3, 0.9, 1.1),
+        width(16, 1, 0.7, 0.8),
+    ];
+    assert!(survey(shrinking.clone()).minima_range_shrinks());
+    // One width whose spread grows breaks the claim.
+    let mut growing = shrinking.clone();
+    growing[3] = width(16, 2, 0.5, 0.8);
+    assert!(!survey(growing).minima_range_shrinks());
+    // Fewer than two widths with minima: nothing to compare.
+    assert!(!survey(shrinking[..2].to_vec()).minima_range_shrinks());
+    assert!(!survey(Vec::new()).minima_range_shrinks());
 }
 
 #[test]
@@ -271,6 +414,33 @@ fn pretraining_at_ten_per_class_repeats_the_rectifier_measurement() {
     assert_eq!(ours.sizes[0].epochs, 2);
     assert_eq!(ours.sizes[0].without, theirs.rows[0].without);
     assert_eq!(ours.sizes[0].with, theirs.rows[0].with);
+}
+
+/// The recorded train − test gap plus the test accuracy is a training accuracy:
+/// a whole number of the labelled digits, between none and all of them.
+#[test]
+fn pretraining_gap_plus_test_accuracy_is_a_training_accuracy() {
+    let mut plan = Plan::quick(42);
+    plan.seeds = 1;
+    plan.per_class = vec![5];
+    let p = ex::pretraining(&plan, &Device::Cpu).unwrap();
+    for s in &p.sizes {
+        for (gaps, tests) in [(&s.gap_without, &s.without), (&s.gap_with, &s.with)] {
+            for (gap, te) in gaps.iter().zip(tests.iter()) {
+                let correct = (gap + te) * s.labelled as f64;
+                assert!(
+                    (-1e-9..=s.labelled as f64 + 1e-9).contains(&correct),
+                    "train accuracy {} of {}",
+                    gap + te,
+                    s.labelled
+                );
+                assert!(
+                    (correct - correct.round()).abs() < 1e-6,
+                    "{correct} correct"
+                );
+            }
+        }
+    }
 }
 
 #[test]
