@@ -744,6 +744,33 @@ fn zero_panel_cell_is_a_typed_error() {
     assert!(!path.exists());
 }
 
+/// A source position that rounds onto the last column in 32.32 fixed point
+/// (within 2⁻³⁴ px of it) is left to the checked sampler: the fast path would
+/// need a right neighbour outside the row (on the next-to-last row, outside
+/// the image).
+#[test]
+fn fast_path_leaves_positions_rounding_onto_the_last_column_to_the_sampler() {
+    let (w, h) = (8usize, 4usize);
+    let img = Gray {
+        width: w,
+        height: h,
+        data: (0..w * h).map(|i| i as f32).collect(),
+    };
+    let (x0, y0, step) = (
+        (w - 1) as f64 - 2f64.powi(-34),
+        h as f64 - 1.5,
+        2f64.powi(-40),
+    );
+    let t = papernotes::alignment::fit::Transform2 {
+        m: Matrix3::new(step, 0.0, x0, 0.0, 0.0, y0, 0.0, 0.0, 1.0),
+    };
+    let out = warp_affine_bilinear(&img, &t, 16, 1, Kernel::Portable).unwrap();
+    for (col, v) in out.data.iter().enumerate() {
+        let r = sample(&img, x0 + step * col as f64, y0, Interp::Bilinear).unwrap();
+        assert!((v - r).abs() < 1e-3, "column {col}: {v} vs {r}");
+    }
+}
+
 #[test]
 fn landmarks_outside_the_image_are_rejected() {
     let mut l = takeo().landmarks;
@@ -1233,6 +1260,18 @@ fn frontalization_undoes_a_known_turn_of_the_head() {
     let n = frame.size;
     for yaw in [30.0, 50.0] {
         let turned = ex::turned_head(&front, mesh, &frame, yaw).unwrap();
+        // The turned landmarks are the rotated anchors projected at the frame's
+        // scale, their bounding box centred in the crop.
+        let r = yaw_rotation(yaw);
+        let xs: Vec<f64> = mesh.anchors().iter().map(|p| (r * p.coords).x).collect();
+        let width = xs.iter().cloned().fold(f64::MIN, f64::max)
+            - xs.iter().cloned().fold(f64::MAX, f64::min);
+        let (lo, hi) = turned
+            .points
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.x), b.max(p.x)));
+        assert_relative_eq!(hi - lo, frame.scale * width, max_relative = 1e-9);
+        assert_relative_eq!((hi + lo) / 2.0, (n as f64 - 1.0) / 2.0, epsilon = 1e-9);
         let seen =
             |x: usize, y: usize| turned.back.source[y * n + x] == 1 && front.source[y * n + x] == 1;
         let three_d = rms_diff(&turned.back.image, &front.image, seen).unwrap();

@@ -199,6 +199,64 @@ fn a_softmax_f32_grads(
     (scalar(&loss.to_dtype(DType::F64).unwrap()).unwrap(), gx, gw)
 }
 
+/// Where a feature is parallel to its class's weight, the target cosine lands
+/// on the clamp's bound or, by rounding, just beyond it; the fused head's
+/// gradient there is still candle's clamp gradient (½ on a tie, 0 beyond), as
+/// in the unfused head, and finite.
+#[test]
+fn fused_a_softmax_head_matches_the_unfused_head_on_the_clamp_bound() {
+    let dirs = [
+        [1.0, 1.0, 1.0],
+        [1.0, 2.0, 3.0],
+        [0.3, 0.7, 0.1],
+        [1.0, 1.0, 0.0],
+        [0.1, 0.2, 0.7],
+        [5.0, 3.0, 1.0],
+    ];
+    for dir in dirs {
+        let w = DMatrix::from_row_slice(
+            3,
+            3,
+            &[dir[0], dir[1], dir[2], 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        );
+        for scale in [0.7, 2.0, 3.0] {
+            let x = DMatrix::from_row_slice(1, 3, &dir).map(|v| v * scale);
+            for (m, lambda) in [(2u32, 0.0), (4, 5.0)] {
+                let (l_f, gx_f, gw_f) = a_softmax_f32_grads(&x, &w, &[0], m, lambda, true);
+                let (l_u, gx_u, gw_u) = a_softmax_f32_grads(&x, &w, &[0], m, lambda, false);
+                assert_relative_eq!(l_f, l_u, max_relative = 1e-5);
+                assert!(gx_f.iter().chain(gw_f.iter()).all(|v| v.is_finite()));
+                assert!(
+                    (&gx_f - &gx_u).amax() < 1e-4 && (&gw_f - &gw_u).amax() < 1e-4,
+                    "{dir:?} × {scale}, m = {m}: {gx_f} vs {gx_u}, {gw_f} vs {gw_u}"
+                );
+            }
+        }
+    }
+}
+
+/// The head-parts benchmark times each of its four parts (the product, the
+/// softmax head, A-Softmax unfused and fused), with ordered percentiles.
+#[test]
+fn bench_head_parts_times_every_part() {
+    let rows = papernotes::sphereface::experiments::bench_head_parts(1, &Device::Cpu).unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r.head.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "matmul x Wᵀ",
+            "softmax",
+            "A-Softmax m=4, unfused",
+            "A-Softmax m=4, fused"
+        ]
+    );
+    for r in &rows {
+        assert_eq!((r.batch, r.dim, r.classes), (256, 512, 1000));
+        assert!(0.0 < r.p10_ms && r.p10_ms <= r.median_ms && r.median_ms <= r.p90_ms);
+    }
+    assert!(papernotes::sphereface::experiments::bench_head_parts(0, &Device::Cpu).is_err());
+}
+
 #[test]
 fn fused_a_softmax_head_matches_the_unfused_head_and_finite_differences() {
     let (n, d, c) = (10, 4, 6);
