@@ -11,8 +11,8 @@
 #          MUTANTS_SHARD    k/N: every N-th mutant of each module starting at the k-th, a
 #                           round-robin sample (default: all). Passes with different k add up:
 #                           each pass writes its own output, and the report counts them all.
-#          MUTANTS_RECHECK  1: run again only the mutants the earlier passes missed (or timed out
-#                           on), against the tests as they are now; the report's "after" counts
+#          MUTANTS_RECHECK  1: run again only the mutants the earlier passes missed, against the
+#                           tests as they are now (a timeout already means the tests did not pass); the report's "after" counts
 #                           take these outcomes, its "before" counts keep the first ones.
 #
 # Drawing code (`figure.rs`, `src/plot*`) is left out: no ledger row relies on how a figure is
@@ -52,7 +52,7 @@ for m in "${modules[@]}"; do
         core)
             files=(-f src/numeric.rs -f src/diff.rs -f src/functions.rs -f src/error.rs
                    -f 'src/nn/*.rs' -f src/run.rs)
-            tests=(--cargo-arg=--test=foundation --cargo-arg=--test=plot) ;;
+            tests=(--cargo-arg=--test=foundation --cargo-arg=--test=nn --cargo-arg=--test=plot) ;;
         taylor | newton | rectifier | softmax | sphereface | alignment | oecnn | pca_ae | review)
             files=(-f "src/$m/*.rs" -e "src/$m/figure.rs")
             tests=(--cargo-arg="--test=$m") ;;
@@ -66,8 +66,8 @@ for m in "${modules[@]}"; do
         # One --re per earlier survivor: its file and change, at any line and column (the
         # code may have moved since); the report counts a survivor as caught only if every
         # mutant of that file and change was caught.
-        mapfile -t survivors < <(cat target/mutants/"$m"/shard-*/mutants.out/{missed,timeout}.txt \
-            target/mutants/"$m"/all/mutants.out/{missed,timeout}.txt 2>/dev/null | sort -u)
+        mapfile -t survivors < <(cat target/mutants/"$m"/shard-*/mutants.out/missed.txt \
+            target/mutants/"$m"/all/mutants.out/missed.txt 2>/dev/null | sort -u)
         [ ${#survivors[@]} -gt 0 ] || { echo "==> $m: no survivors to recheck"; continue; }
         for line in "${survivors[@]}"; do
             shard+=(--re "$(python3 -c 'import re,sys; f,_,_,d=sys.argv[1].split(":",3); print("^"+re.escape(f)+r":\d+:\d+:"+re.escape(d)+"$")' "$line")")

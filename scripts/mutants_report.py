@@ -11,7 +11,7 @@ survivors run again after new tests: `MUTANTS_RECHECK=1 bash scripts/mutants.sh`
 mutants still missed, with their explanations) and <out>/REPORT.md.
 
 "Before" counts are the first outcome of each mutant; "after" counts replace the outcome of
-each survivor (missed or timeout) by its recheck outcome where it was rechecked.
+each missed mutant by its recheck outcome where it was rechecked.
 Explanations of equivalent mutants live in <out>/explained.txt, one per line:
 `file:line: description || why no test can notice it`.
 """
@@ -74,11 +74,11 @@ def main():
             for line, kind in outcomes(mdir / p).items():
                 before.setdefault(line, kind)  # a mutant tested in two passes counts once
         recheck = recheck_outcomes(mdir / "recheck")
-        after = {line: recheck.get(change(line), kind) if kind in ("missed", "timeout") else kind
+        after = {line: recheck.get(change(line), kind) if kind == "missed" else kind
                  for line, kind in before.items()}
         total = read(mdir / "total.txt")
         sample.append((module, len(before), int(total[0]) if total else None, passes,
-                       sum(1 for l, k in before.items() if k in ("missed", "timeout") and change(l) in recheck)))
+                       sum(1 for l, k in before.items() if k == "missed" and change(l) in recheck)))
         files = sorted({l.split(":", 1)[0] for l in before})
         for f in files:
             b = collections.Counter(k for l, k in before.items() if l.startswith(f + ":"))
@@ -103,7 +103,7 @@ def main():
     table = ["# Mutation testing", "",
              "Written by `scripts/mutants_report.py` from the output of `bash scripts/mutants.sh`",
              "(cargo-mutants 27.1.0, each module's mutants against that chapter's tests; the",
-             "shared core against `tests/foundation.rs` and `tests/plot.rs`). A *missed* mutant",
+             "shared core against `tests/foundation.rs`, `tests/nn.rs` and `tests/plot.rs`). A *missed* mutant",
              "changes the code without any of those tests noticing; *explained* counts the missed",
              "ones listed in `mutants/explained.txt` as equivalent (no observable change). Each",
              "module's missed mutants are listed in `mutants/<module>.md`.", "",
@@ -112,7 +112,7 @@ def main():
              "a figure is drawn. The modules were run in round-robin shards (`MUTANTS_SHARD=k/N`:",
              "every N-th mutant in cargo-mutants' order, starting at the k-th), so the counts below",
              "are **a sample** of each module, not the whole of it. *Before* is each mutant's first",
-             "outcome; the survivors were then run again against the tests added for them",
+             "outcome; the missed ones were then run again against the tests added for them",
              "(`MUTANTS_RECHECK=1`, matched by file and change, so at any line), and *after* counts",
              "their new outcome: caught only if every mutant of that file and change was caught.", "",
              "| module | mutants in all | tested | share | passes | survivors rechecked |",
