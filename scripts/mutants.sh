@@ -63,14 +63,13 @@ for m in "${modules[@]}"; do
     shard=()
     pass=all
     if [ -n "${MUTANTS_RECHECK:-}" ]; then
-        # One --re per earlier survivor: its file and change, at any line and column (the
-        # code may have moved since); the report counts a survivor as caught only if every
-        # mutant of that file and change was caught.
+        # One --re per earlier survivor, its exact name (file, line, column, change): the
+        # recheck is for new tests against code that has not moved.
         mapfile -t survivors < <(cat target/mutants/"$m"/shard-*/mutants.out/missed.txt \
             target/mutants/"$m"/all/mutants.out/missed.txt 2>/dev/null | sort -u)
         [ ${#survivors[@]} -gt 0 ] || { echo "==> $m: no survivors to recheck"; continue; }
         for line in "${survivors[@]}"; do
-            shard+=(--re "$(python3 -c 'import re,sys; f,_,_,d=sys.argv[1].split(":",3); print("^"+re.escape(f)+r":\d+:\d+:"+re.escape(d)+"$")' "$line")")
+            shard+=(--re "^$(python3 -c 'import re,sys; print(re.escape(sys.argv[1]))' "$line")\$")
         done
         pass=recheck
     elif [ -n "${MUTANTS_SHARD:-}" ]; then
