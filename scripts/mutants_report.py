@@ -59,8 +59,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     explained = {}
     for l in read(out / "explained.txt"):
-        if "||" in l:
-            k, why = l.split("||", 1)
+        if " || " in l:  # the last one: a change may itself read "with ||"
+            k, why = l.rsplit(" || ", 1)
             explained[k.strip()] = why.strip()
     rows, totals, sample, commits = [], collections.Counter(), [], set()
     for mdir in sorted(p for p in src.iterdir() if p.is_dir()):
@@ -103,8 +103,9 @@ def main():
         if not missed:
             lines.append("None.")
         if outside:
-            lines += ["", "Outside the sample: the recheck selects mutants by file and change, so it also",
-                      "ran these, which no test notices either (not counted in the report's tables):", ""]
+            lines += ["", "Outside the sample: cargo-mutants 27.1.0 runs its delete-field mutants whatever",
+                      "`--re` selects, so the recheck also ran these, which no test notices either",
+                      "(not counted in the report's tables):", ""]
             lines += [f"- `{l}`" for l in outside]
         (out / f"{module}.md").write_text("\n".join(lines) + "\n")
     table = ["# Mutation testing", "",
@@ -121,7 +122,7 @@ def main():
              "are **a sample** of each module, not the whole of it. *Before* is each mutant's first",
              "outcome; the missed ones were then run again against the tests added for them",
              "(`MUTANTS_RECHECK=1`, each by its exact name), and *after* counts their new outcome.",
-             "Where a recheck also ran other mutants of the same change in the same file, those outside",
+             "cargo-mutants also runs its delete-field mutants whatever `--re` selects; those outside",
              "the sample are listed, not counted, in `mutants/<module>.md`.", "",
              "| module | mutants in all | tested | share | passes | survivors rechecked |",
              "|---|---|---|---|---|---|"]
