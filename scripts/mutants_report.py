@@ -62,14 +62,15 @@ def main():
         if " || " in l:  # the last one: a change may itself read "with ||"
             k, why = l.rsplit(" || ", 1)
             explained[k.strip()] = why.strip()
-    rows, totals, sample, commits = [], collections.Counter(), [], set()
+    rows, totals, sample, commits, recheck_commits = [], collections.Counter(), [], set(), set()
     for mdir in sorted(p for p in src.iterdir() if p.is_dir()):
         module = mdir.name
         passes = sorted(p.parent.name for p in mdir.glob("*/mutants.out") if p.parent.name != "recheck")
         if not passes:
             continue
-        for p in passes + ["recheck"]:
+        for p in passes:
             commits.update(read(mdir / p / "commit.txt"))
+        recheck_commits.update(read(mdir / "recheck" / "commit.txt"))
         before = {}
         for p in passes:
             for line, kind in outcomes(mdir / p).items():
@@ -115,7 +116,8 @@ def main():
              "changes the code without any of those tests noticing; *explained* counts the missed",
              "ones listed in `mutants/explained.txt` as equivalent (no observable change). Each",
              "module's missed mutants are listed in `mutants/<module>.md`.", "",
-             f"Code tested: commit {', '.join(sorted(commits)) or 'unknown'}.", "",
+             f"Code mutated in the passes: commit {', '.join(sorted(commits)) or 'unknown'}; the rechecks",
+             f"ran against commit {', '.join(sorted(recheck_commits)) or '(none)'} (same code, new tests).", "",
              "Drawing code (`figure.rs`, `src/plot*`) is not mutated: no ledger row relies on how",
              "a figure is drawn. The modules were run in round-robin shards (`MUTANTS_SHARD=k/N`:",
              "every N-th mutant in cargo-mutants' order, starting at the k-th), so the counts below",
