@@ -117,7 +117,7 @@ def main():
              "ones listed in `mutants/explained.txt` as equivalent (no observable change). Each",
              "module's missed mutants are listed in `mutants/<module>.md`.", "",
              f"Code mutated in the passes: commit {', '.join(sorted(commits)) or 'unknown'}; the rechecks",
-             f"ran against commit {', '.join(sorted(recheck_commits)) or '(none)'} (same code, new tests).", "",
+             f"ran against commit {', '.join(sorted(recheck_commits)) or '(none)'} (the mutated lines unchanged; new tests).", "",
              "Drawing code (`figure.rs`, `src/plot*`) is not mutated: no ledger row relies on how",
              "a figure is drawn. The modules were run in round-robin shards (`MUTANTS_SHARD=k/N`:",
              "every N-th mutant in cargo-mutants' order, starting at the k-th), so the counts below",
