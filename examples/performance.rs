@@ -96,13 +96,10 @@ fn run() -> Result<()> {
     let data = read_json("benches/warp_scaling.json")?;
     // (megapixels, median ms) of one column of the sweep.
     let series = |key: &str| points(&data["scaling"], "pixels", 1e-6, &[key, "median"]);
-    let mut chart = LineChart::new(
+    let mut chart = loglog_ms_chart(
         "Bilinear warp (7° rotation, zoom 0.9), one thread, median per image size",
         "source and output size (megapixels)",
-        "time (ms)",
     );
-    (chart.x_scale, chart.y_scale) = (Scale::Log, Scale::Log);
-    chart.legend = Legend::Below;
     let lines = [
         ("papernotes, f32 (AVX2 kernel)", "ours_ms", 0),
         ("OpenCV warpAffine, 8-bit", "opencv_u8_ms", 1),
@@ -234,13 +231,10 @@ fn points(rows: &Value, x_key: &str, x_scale: f64, y_path: &[&str]) -> Result<Ve
 fn draw_peer_scaling(run: &mut Run) -> Result<()> {
     let data = read_json("benches/scaling_peer.json")?;
     let fit = |key: &str| data["fits"][key].as_f64().unwrap_or(f64::NAN);
-    let mut chart = LineChart::new(
+    let mut chart = loglog_ms_chart(
         "Newton step with an n × n Hessian, one thread, best time",
         "order n",
-        "time (ms)",
     );
-    (chart.x_scale, chart.y_scale) = (Scale::Log, Scale::Log);
-    chart.legend = Legend::Below;
     let lines = [
         (
             "papernotes (nalgebra): Cholesky solve",
@@ -276,13 +270,10 @@ fn draw_peer_scaling(run: &mut Run) -> Result<()> {
         "newton_scaling.svg",
         "Newton step cost against the order: papernotes and SciPy/NumPy (LAPACK), one thread each",
     ))?;
-    let mut chart = LineChart::new(
+    let mut chart = loglog_ms_chart(
         "PCA fit by the SVD, one thread, median per shape",
         "rows × columns² (the SVD's flop count, up to a constant)",
-        "time (ms)",
     );
-    (chart.x_scale, chart.y_scale) = (Scale::Log, Scale::Log);
-    chart.legend = Legend::Below;
     for (sweep, what) in [("rows", "more rows"), ("cols", "more columns")] {
         for (side, colour) in [("ours", 0), ("peer", 1)] {
             let who = if side == "ours" {
@@ -349,4 +340,12 @@ fn pca_bench(shapes: &[String], seed: u64) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A chart of times (ms) on log–log axes, the legend below: each figure of the appendix.
+fn loglog_ms_chart(title: &str, x_label: &str) -> LineChart {
+    let mut chart = LineChart::new(title, x_label, "time (ms)");
+    (chart.x_scale, chart.y_scale) = (Scale::Log, Scale::Log);
+    chart.legend = Legend::Below;
+    chart
 }
