@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+import peer_venv
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, "target", "pca_peer_venv")
 
@@ -35,26 +37,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 
-def ensure_sklearn() -> None:
-    """Re-runs this script in target/pca_peer_venv if scikit-learn is missing here."""
-    try:
-        import sklearn  # noqa: F401
-        import threadpoolctl  # noqa: F401
-        return
-    except ImportError:
-        pass
-    python = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        sys.exit("scikit-learn is missing from " + VENV)
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-        subprocess.run([python, "-m", "pip", "install", "--quiet", "numpy", "scikit-learn",
-                        "threadpoolctl"], check=True)
-    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
-
-
 def main() -> None:
-    ensure_sklearn()
+    peer_venv.ensure(VENV, ["sklearn", "threadpoolctl"], ["numpy", "scikit-learn", "threadpoolctl"], __file__)
     import numpy as np
     import sklearn
     from sklearn.decomposition import PCA

@@ -41,6 +41,8 @@ import subprocess
 import sys
 import time
 
+import peer_venv
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, "target", "scaling_peer_venv")
 BIN_DIR = os.environ.get("PAPERNOTES_EXAMPLES")
@@ -54,25 +56,6 @@ PCA_REPS = 5
 
 for var in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]:
     os.environ.setdefault(var, "1")
-
-
-def ensure_peers():
-    """Re-runs this script in target/scaling_peer_venv if SciPy or scikit-learn is missing."""
-    try:
-        import scipy  # noqa: F401
-        import sklearn  # noqa: F401
-        import threadpoolctl  # noqa: F401
-        return
-    except ImportError:
-        pass
-    python = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        sys.exit("SciPy or scikit-learn is missing from " + VENV)
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-        subprocess.run([python, "-m", "pip", "install", "--quiet", "numpy", "scipy",
-                        "scikit-learn", "threadpoolctl"], check=True)
-    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
 
 
 def rust(*flags):
@@ -142,7 +125,7 @@ def loglog_slope(xs, ys):
 
 
 def main():
-    ensure_peers()
+    peer_venv.ensure(VENV, ["scipy", "sklearn", "threadpoolctl"], ["numpy", "scipy", "scikit-learn", "threadpoolctl"], __file__)
     import numpy as np
     import scipy
     import sklearn
