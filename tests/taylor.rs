@@ -1055,7 +1055,7 @@ mod experiments {
     use approx::assert_relative_eq;
     use nalgebra::DVector;
     use papernotes::Error;
-    use papernotes::diff::{Scalar, ScalarFn, derivs1};
+    use papernotes::diff::derivs1;
     use papernotes::functions::Rosenbrock;
     use papernotes::taylor::cancellation::{exp_series_direct, exp_series_error_bound};
     use papernotes::taylor::derivatives;
@@ -1199,17 +1199,6 @@ mod experiments {
         assert!(ad.worst <= 1e-13, "{ad:?}");
     }
 
-    /// The chapter's mixed formula, sin x·e^{−x²} + √(1+x²)/(2 + cos x) − ln(1+x²).
-    struct Mix;
-
-    impl ScalarFn for Mix {
-        fn eval<S: Scalar>(&self, x: S) -> S {
-            let one = S::cst(1.0);
-            x.sin() * (-(x * x)).exp() + (one + x * x).sqrt() / (S::cst(2.0) + x.cos())
-                - (one + x * x).ln()
-        }
-    }
-
     /// The autodiff sweep's `worst` is its documented `max |jet − autodiff| / (1 + |autodiff|)`
     /// over the same drawn points.
     #[test]
@@ -1220,8 +1209,8 @@ mod experiments {
         let mut worst = 0.0f64;
         for _ in 0..plan.jet_cases {
             let x: f64 = draws.random_range(-3.0..3.0);
-            let j = derivatives::<3, _>(&Mix, x).unwrap();
-            let d = derivs1(&Mix, x).unwrap();
+            let j = derivatives::<3, _>(&ex::Mix, x).unwrap();
+            let d = derivs1(&ex::Mix, x).unwrap();
             for (a, b) in j.iter().zip([d.value, d.d1, d.d2]) {
                 worst = worst.max((a - b).abs() / (1.0 + b.abs()));
             }

@@ -332,9 +332,9 @@ pub fn jets_vs_closed_forms<R: Rng + ?Sized>(plan: &Plan, rng: &mut R) -> Result
     })
 }
 
-/// A formula mixing sin, exp, sqrt, cos and ln, for the comparison with autodiff.
+/// `sin x·e^{−x²} + √(1+x²)/(2 + cos x) − ln(1+x²)`, for the comparison with autodiff.
 #[derive(Debug, Clone, Copy)]
-struct Mix;
+pub struct Mix;
 
 impl ScalarFn for Mix {
     fn eval<S: Scalar>(&self, x: S) -> S {
