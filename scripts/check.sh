@@ -8,11 +8,15 @@ cd "$(dirname "$0")/.."
 source scripts/tools.sh
 step() { printf '\n==> %s\n' "$*"; }
 mkdir -p target
+# A fresh clone gains nothing from incremental caches, and they take disk space.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}; fi
+disk() { df -h . | awk 'NR==2 {print "    disk: " $4 " free; target/ " t}' t="$(du -sh target 2>/dev/null | cut -f1)"; }
 # Property tests draw 256 cases (proptest default) from a fixed seed here, so a failure CI
 # reports is the same on any machine; a plain `cargo test` draws a fresh seed each run.
 export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-1592598549}
 
 step "tools"
+disk
 ensure_book_tools
 cargo --version; mdbook --version; mdbook-katex --version
 
@@ -24,6 +28,7 @@ cargo clippy --locked --all-targets -- -D warnings
 
 step "cargo test"
 cargo test --locked 2>&1 | tee target/test.log
+disk
 
 step "examples in --quick mode (debug build, the one cargo test made)"
 examples=$(ls examples/*.rs | xargs -n1 basename | sed 's/\.rs$//')
@@ -58,4 +63,5 @@ bash scripts/browser_check.sh
 echo "    browser check: $(( $(date +%s) - start )) s"
 
 step "all checks passed"
+disk
 grep -E '^test result:' target/test.log | awk '{p+=$4; f+=$6} END {print p " passed, " f " failed"}'
