@@ -1,5 +1,5 @@
 //! Criterion benchmarks of the alignment chapter: the bilinear and nearest warps
-//! of the Einstein photo (817 × 1024) and each least-squares fit on 68 landmarks.
+//! of the Einstein photo (817 × 1024), into a new or a reused output, and each least-squares fit on 68 landmarks.
 //! Run with `cargo bench --bench alignment`.
 
 use std::hint::black_box;
@@ -8,7 +8,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::Vector2;
 use papernotes::alignment::camera::AffineCamera;
 use papernotes::alignment::fit::{Family, Transform2, fit};
-use papernotes::alignment::warp::{Interp, Kernel, warp, warp_affine_bilinear};
+use papernotes::alignment::warp::{
+    Interp, Kernel, warp, warp_affine_bilinear, warp_affine_bilinear_into,
+};
 use papernotes::data::{Face, Mesh};
 
 fn benches(c: &mut Criterion) {
@@ -37,6 +39,10 @@ fn benches(c: &mut Criterion) {
                 b.iter(|| {
                     warp_affine_bilinear(black_box(img), &t, img.width, img.height, kernel).unwrap()
                 })
+            });
+            let mut out = img.clone();
+            c.bench_function(&format!("{name}, into a reused buffer"), |b| {
+                b.iter(|| warp_affine_bilinear_into(black_box(img), &t, &mut out, kernel).unwrap())
             });
         }
     }

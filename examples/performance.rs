@@ -46,6 +46,9 @@ struct Args {
     /// factors (comma-separated), one JSON line each, sources beside --warp-out.
     #[arg(long, value_delimiter = ',')]
     warp_scales: Vec<f64>,
+    /// With --warp-bench: threads the warp's rows are shared out over.
+    #[arg(long, default_value_t = 1)]
+    warp_threads: usize,
     /// Only time (for `benches/scaling_peer.py`) a Newton step's Cholesky
     /// solve and explicit inverse at these orders, and print them as JSON.
     #[arg(long, value_delimiter = ',')]
@@ -70,6 +73,7 @@ fn run() -> Result<()> {
             args.warp_out,
             args.warp_kernel.as_deref(),
             &args.warp_scales,
+            args.warp_threads,
         );
     }
     if !args.newton_bench.is_empty() {
@@ -133,6 +137,7 @@ fn warp_bench(
     out: Option<PathBuf>,
     kernel: Option<&str>,
     scales: &[f64],
+    threads: usize,
 ) -> papernotes::Result<()> {
     let kernel = match kernel {
         None => Kernel::best(),
@@ -147,7 +152,7 @@ fn warp_bench(
     };
     let face = Face::load("einstein")?;
     let img = &face.image;
-    let t = ex::warp_timing_with(img, n, kernel)?;
+    let t = ex::warp_timing_with(img, n, kernel, threads)?;
     if let Some(path) = &out {
         // The warped image, and beside it the decoded source, so that the peer
         // warps exactly the same pixels (JPEG decoders differ slightly).
@@ -164,7 +169,7 @@ fn warp_bench(
     );
     for &k in scales {
         let src = ex::scaled_source(img, k)?;
-        let t = ex::warp_timing_with(&src, n, kernel)?;
+        let t = ex::warp_timing_with(&src, n, kernel, threads)?;
         let path = out
             .as_ref()
             .map(|p| p.with_extension(format!("x{k}.src.pgm")));
@@ -189,7 +194,8 @@ fn print_timing(
     let row = |r: usize| [m[(r, 0)], m[(r, 1)], m[(r, 2)]];
     let timing = serde_json::json!({
         "scale": scale, "kernel": kernel.name(), "median_s": t.median_s, "min_s": t.min_s,
-        "reps": t.reps, "width": img.width, "height": img.height,
+        "reused_median_s": t.reused_median_s, "reused_min_s": t.reused_min_s,
+        "reps": t.reps, "threads": t.threads, "width": img.width, "height": img.height,
         "copy_fresh_s": ex::copy_timing(img, n, true), "copy_reused_s": ex::copy_timing(img, n, false),
         "matrix": [row(0), row(1)], "src": src,
     });

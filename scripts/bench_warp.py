@@ -27,6 +27,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, "target", "peer-venv")
 SCALES = [0.25, 0.5, 2.0, 3.0]
+# The keys of a round that hold papernotes' runs (each keyed by scale).
+OURS_KEYS = ("simd", "simd2", "portable", "before")
 
 
 def ensure_venv():
@@ -56,12 +58,14 @@ def median(v):
     return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
 
 
-def ours(binary, reps, out, kernel=None, scales=True):
+def ours(binary, reps, out, kernel=None, scales=True, threads=1):
     cmd = [binary, "--warp-bench", str(reps), "--warp-out", out]
     if kernel:
         cmd += ["--warp-kernel", kernel]
     if scales:
         cmd += ["--warp-scales", ",".join(str(s) for s in SCALES)]
+    if threads != 1:
+        cmd += ["--warp-threads", str(threads)]
     env = dict(os.environ, RAYON_NUM_THREADS="1")
     res = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True, env=env)
     rows = [json.loads(l) for l in res.stdout.strip().splitlines() if l.startswith("{")]
@@ -98,10 +102,10 @@ def main():
         maps[s] = (np.array(r["matrix"], dtype=np.float64), (r["width"], r["height"]))
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
 
-    def cv_warp(s, dtype):
+    def cv_warp(s, dtype, dst=None):
         img = srcs[s][0 if dtype == "u8" else 1]
         m, size = maps[s]
-        return cv2.warpAffine(img, m, size, flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        return cv2.warpAffine(img, m, size, dst=dst, flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
     ours_img = cv2.imread(out, cv2.IMREAD_UNCHANGED).astype(int)
     agree = {
@@ -110,14 +114,19 @@ def main():
     }
 
     def cv_time(s, dtype, threads):
+        # Repetitions alternate between a new output array per call and one
+        # array reused (OpenCV's dst argument), as papernotes' timing runs do.
         cv2.setNumThreads(threads)
-        t = []
-        cv_warp(s, dtype)
+        fresh, reused = [], []
+        dst = cv_warp(s, dtype)
         for _ in range(args.reps):
             st = time.perf_counter()
             cv_warp(s, dtype)
-            t.append(time.perf_counter() - st)
-        return {"median": median(t), "min": min(t)}
+            fresh.append(time.perf_counter() - st)
+            st = time.perf_counter()
+            cv_warp(s, dtype, dst)
+            reused.append(time.perf_counter() - st)
+        return {"median": median(fresh), "min": min(fresh)}, {"median": median(reused), "min": min(reused)}
 
     ncpu = cv2.getNumberOfCPUs()
     threads = sorted({1, min(2, ncpu)})
@@ -126,17 +135,23 @@ def main():
         rec = {"loadavg": loadavg()}
         rec["simd"] = ours(binary, args.reps, out, "simd")
         rec["portable"] = ours(binary, args.reps, out, "portable", scales=False)
+        if len(threads) > 1:
+            rec["simd2"] = ours(binary, args.reps, out, "simd", scales=False, threads=threads[-1])
         if args.before:
             rec["before"] = ours(args.before, args.reps, out + ".before", scales=False)
-        rec["opencv"] = {
-            f"{dtype} {n}": {str(s): cv_time(s, dtype, n) for s in srcs}
-            for dtype in ["u8", "f32"] for n in threads
-        }
+        rec["opencv"] = {}
+        for dtype in ["u8", "f32"]:
+            for n in threads:
+                for s in srcs:
+                    fresh, reused = cv_time(s, dtype, n)
+                    rec["opencv"].setdefault(f"{dtype} {n}", {})[str(s)] = fresh
+                    rec["opencv"].setdefault(f"{dtype} {n} reused", {})[str(s)] = reused
         rounds.append(rec)
         with open(os.path.join(ROOT, "target", "bench_warp", "rounds.json"), "w") as f:
-            json.dump([{k: ({str(a): b for a, b in v.items()} if k in ("simd", "portable", "before") else v)
+            json.dump([{k: ({str(a): b for a, b in v.items()} if k in OURS_KEYS else v)
                         for k, v in r.items()} for r in rounds], f)
-        print(f"round {r + 1}/{args.rounds}: ours {1e3 * rec['simd'][1.0]['median_s']:.2f} ms, "
+        print(f"round {r + 1}/{args.rounds}: ours {1e3 * rec['simd'][1.0]['median_s']:.2f} ms "
+              f"(reused buffer {1e3 * rec['simd'][1.0]['reused_median_s']:.2f} ms), "
               f"OpenCV u8 1 thread {1e3 * rec['opencv']['u8 1']['1.0']['median']:.2f} ms, load {rec['loadavg']}",
               file=sys.stderr)
     load_end = loadavg()
@@ -146,32 +161,45 @@ def main():
         return {"median": median(v), "min": min(v), "max": max(v)}
 
     ms = lambda f: ratios(lambda rec: 1e3 * f(rec))
-    ours_s = lambda k: (lambda rec: rec[k][1.0]["median_s"])
     cv_s = lambda key, s=1.0: (lambda rec: rec["opencv"][key][str(s)]["median"])
-    best = lambda v: min(v)
     rows = []
-    variants = [("papernotes (AVX2 kernel)", "simd"), ("papernotes (portable kernel)", "portable")]
-    if args.before:
-        variants.append(("papernotes before (scalar f64 positions)", "before"))
-    for label, k in variants:
-        for key, peer in [(f"u8 {n}", f"OpenCV 8-bit, {n} thread{'s' if n > 1 else ''}") for n in threads] + \
-                         [(f"f32 {n}", f"OpenCV f32, {n} thread{'s' if n > 1 else ''}") for n in threads]:
-            # An older build may not report its fastest repetition.
-            ours_best = min(rec[k][1.0].get("min_s", float("nan")) for rec in rounds)
-            peer_best = min(rec["opencv"][key]["1.0"]["min"] for rec in rounds)
-            rows.append({
-                "ours": label, "peer": peer,
-                "ours_ms": ms(ours_s(k)), "peer_ms": ms(cv_s(key)),
-                "ratio": ratios(lambda rec, k=k, key=key: ours_s(k)(rec) / cv_s(key)(rec)),
-                "ours_best_ms": 1e3 * ours_best if ours_best == ours_best else None,
-                "peer_best_ms": 1e3 * peer_best,
-                "ratio_best": ours_best / peer_best if ours_best == ours_best else None,
-            })
+    # (papernotes' label, its run, its timing field) against (OpenCV's key, label):
+    # each of papernotes' runs meets OpenCV at the same thread count and with the
+    # same output handling (a new output per call, or one buffer reused).
+    plural = lambda n: f"{n} thread{'s' if n > 1 else ''}"
+    pairs = []
+    for n in threads:
+        k = "simd" if n == 1 else "simd2"
+        for field, how in [("", "new output per call"), ("reused_", "output buffer reused")]:
+            for dtype, name in [("u8", "8-bit"), ("f32", "f32")]:
+                pairs.append((f"AVX2 kernel, {plural(n)}, {how}", k, field,
+                              f"{dtype} {n}" + (" reused" if field else ""), f"OpenCV {name}, {plural(n)}, {how}"))
+    for dtype, name in [("u8", "8-bit"), ("f32", "f32")]:
+        pairs.append(("portable kernel, 1 thread, new output per call", "portable", "",
+                      f"{dtype} 1", f"OpenCV {name}, 1 thread, new output per call"))
+        if args.before:
+            pairs.append(("before (scalar f64 positions), 1 thread, new output per call", "before", "",
+                          f"{dtype} 1", f"OpenCV {name}, 1 thread, new output per call"))
+    for label, k, field, key, peer in pairs:
+        ours_s = lambda rec, k=k, field=field: rec[k][1.0][field + "median_s"]
+        # An older build may not report its fastest repetition.
+        ours_best = min(rec[k][1.0].get(field + "min_s", float("nan")) for rec in rounds)
+        peer_best = min(rec["opencv"][key]["1.0"]["min"] for rec in rounds)
+        rows.append({
+            "ours": label, "peer": peer,
+            "ours_ms": ms(ours_s), "peer_ms": ms(cv_s(key)),
+            "ratio": ratios(lambda rec, f=ours_s, key=key: f(rec) / cv_s(key)(rec)),
+            "ours_best_ms": 1e3 * ours_best if ours_best == ours_best else None,
+            "peer_best_ms": 1e3 * peer_best,
+            "ratio_best": ours_best / peer_best if ours_best == ours_best else None,
+        })
     floor_fresh = ratios(lambda rec: rec["simd"][1.0]["median_s"] / rec["simd"][1.0]["copy_fresh_s"])
     floor_reused = ratios(lambda rec: rec["simd"][1.0]["median_s"] / rec["simd"][1.0]["copy_reused_s"])
     best_warp = min(rec["simd"][1.0]["min_s"] for rec in rounds)
     best_copy = min(rec["simd"][1.0]["copy_fresh_s"] for rec in rounds)
     best_copy_reused = min(rec["simd"][1.0]["copy_reused_s"] for rec in rounds)
+    best_warp_reused = min(rec["simd"][1.0]["reused_min_s"] for rec in rounds)
+    floor_reused_buf = ratios(lambda rec: rec["simd"][1.0]["reused_median_s"] / rec["simd"][1.0]["copy_reused_s"])
     # The peer against the same floor: how far the fastest bilinear warp there is stays above it.
     cv_best = {key: min(rec["opencv"][key]["1.0"]["min"] for rec in rounds) for key in ["f32 1", "u8 1"]}
     copy_ms = ms(lambda rec: rec["simd"][1.0]["copy_fresh_s"])
@@ -203,12 +231,12 @@ def main():
                   "ours_over_copy_fresh": floor_fresh, "ours_over_copy_reused": floor_reused,
                   "best_warp_over_best_copy_fresh": best_warp / best_copy,
                   "best_warp_over_best_copy_reused": best_warp / best_copy_reused,
+                  "reused_warp_over_copy_reused": floor_reused_buf,
+                  "best_reused_warp_over_best_copy_reused": best_warp_reused / best_copy_reused,
                   "best_opencv_f32_over_best_copy_fresh": cv_best["f32 1"] / best_copy,
                   "best_opencv_u8_over_quarter_best_copy_fresh": cv_best["u8 1"] / (best_copy / 4)},
-        "machine": machine, "raw": [{**r, "simd": {str(k): v for k, v in r["simd"].items()},
-                                     "portable": {str(k): v for k, v in r["portable"].items()},
-                                     **({"before": {str(k): v for k, v in r["before"].items()}} if "before" in r else {})}
-                                    for r in rounds],
+        "machine": machine, "raw": [{k: ({str(a): b for a, b in v.items()} if k in OURS_KEYS else v)
+                                     for k, v in r.items()} for r in rounds],
     }
     bdir = os.path.join(ROOT, "benches")
     with open(os.path.join(bdir, "warp_peer.json"), "w") as f:
@@ -224,7 +252,7 @@ def main():
         md.extend([f"<!-- ANCHOR: {key} -->", text, f"<!-- ANCHOR_END: {key} -->", ""])
 
     rng = lambda d, f="{:.2f}": f"{f.format(d['median'])} ({f.format(d['min'])}–{f.format(d['max'])})"
-    table = ["| papernotes, 1 thread | peer | papernotes (ms) | peer (ms) | ratio papernotes / peer | fastest repetitions (ms) | their ratio |",
+    table = ["| papernotes | peer | papernotes (ms) | peer (ms) | ratio papernotes / peer | fastest repetitions (ms) | their ratio |",
              "|---|---|---|---|---|---|---|"]
     table += [f"| {r['ours']} | {r['peer']} | {rng(r['ours_ms'])} | {rng(r['peer_ms'])} | {rng(r['ratio'])} | "
               + (f"{r['ours_best_ms']:.2f} / {r['peer_best_ms']:.2f} | {r['ratio_best']:.2f} |"
@@ -239,6 +267,9 @@ def main():
              f"| papernotes (AVX2) / reused copy, medians per round | {rng(floor_reused)} |",
              f"| fastest warp / fastest fresh copy, whole run | {best_warp / best_copy:.1f} |",
              f"| fastest warp / fastest reused copy, whole run | {best_warp / best_copy_reused:.1f} |",
+             f"| papernotes (AVX2) into a reused buffer / reused copy, medians per round | {rng(floor_reused_buf)} |",
+             f"| fastest warp into a reused buffer / fastest reused copy, whole run | "
+             f"{best_warp_reused / best_copy_reused:.1f} |",
              f"| fastest OpenCV f32 warp (1 thread) / fastest fresh copy, whole run | "
              f"{cv_best['f32 1'] / best_copy:.1f} |",
              f"| fastest OpenCV 8-bit warp (1 thread) / a quarter of the fastest fresh copy "
@@ -251,7 +282,8 @@ def main():
     snip("warp_scaling_table", "\n".join(sc))
     snip("warp_agreement", f"{agree['u8']} grey level(s) against OpenCV 8-bit and {agree['f32']} against OpenCV f32")
     snip("warp_setup", f"{w} × {h} pixels, {args.rounds} rounds of {args.reps} timed repetitions each, "
-                       f"median per round; papernotes on 1 thread")
+                       f"median per round; on each side the repetitions alternate between a new output "
+                       f"per call and one output buffer reused")
     snip("warp_machine", f"{machine['cpu']}, {machine['logical_cpus']} logical CPUs (shared; load average "
                          f"{' '.join(load_start)} at the start, {' '.join(load_end)} at the end); "
                          f"OpenCV {cv2.__version__}, NumPy {np.__version__}, Python {machine['python']}, {rustc}")

@@ -22,7 +22,7 @@ use papernotes::alignment::shape::shape_distortion;
 use papernotes::alignment::triangulate::{delaunay, in_circumcircle};
 use papernotes::alignment::warp::{
     Interp, Kernel, bilinear_with_gradient, box_downscale, rms_diff, sample, warp,
-    warp_affine_bilinear, zoom_out_map,
+    warp_affine_bilinear, warp_affine_bilinear_into, zoom_out_map,
 };
 use papernotes::alignment::{P2, P3};
 use papernotes::data::faces::{Face, check_landmarks, parse_pts};
@@ -516,6 +516,66 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(common::config())]
+
+    #[test]
+    fn warp_into_a_used_buffer_on_any_thread_count_equals_the_fresh_warp(
+        img in random_image(),
+        lin in prop::array::uniform4(coefficient()),
+        shift in prop::array::uniform2(-30.0..60.0f64),
+        size in (1usize..40, 1usize..70),
+        threads in 1usize..4,
+    ) {
+        // Up to 69 rows: several blocks of rows, so the pool really splits
+        // the work. The buffer starts full of NaN, so a pixel the warp fails
+        // to overwrite shows, and the fresh warp (checked against the sampler
+        // by the property above) is the reference, bit for bit.
+        let t = Transform2 {
+            m: Matrix3::new(lin[0], lin[1], shift[0], lin[2], lin[3], shift[1], 0.0, 0.0, 1.0),
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        for kernel in [Kernel::Portable, Kernel::Simd] {
+            if !kernel.available() {
+                continue;
+            }
+            let fresh = pool.install(|| warp_affine_bilinear(&img, &t, size.0, size.1, kernel)).unwrap();
+            let mut used = Gray::new(size.0, size.1, f32::NAN);
+            pool.install(|| warp_affine_bilinear_into(&img, &t, &mut used, kernel)).unwrap();
+            let same = fresh.data.iter().zip(&used.data).all(|(a, b)| a.to_bits() == b.to_bits());
+            prop_assert!(same, "{} on {threads} threads differs from the fresh warp", kernel.name());
+        }
+    }
+}
+
+#[test]
+fn warp_into_rejects_a_buffer_that_does_not_match_its_size() {
+    let img = test_image(16, 12);
+    let mut bad = Gray::new(8, 8, 0.0);
+    bad.data.pop();
+    let err = warp_affine_bilinear_into(&img, &Transform2::identity(), &mut bad, Kernel::Portable)
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::ShapeMismatch {
+            what: "output image",
+            ..
+        }
+    ));
+    assert!(err.to_string().contains("64 pixels"), "{err}");
+    let mut empty = Gray::new(0, 8, 0.0);
+    let err =
+        warp_affine_bilinear_into(&img, &Transform2::identity(), &mut empty, Kernel::Portable)
+            .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidParameter {
+            name: "output size",
+            ..
+        }
+    ));
+}
+
 #[test]
 fn fast_bilinear_warp_rejects_projective_maps_bad_sizes_and_missing_kernels() {
     let img = test_image(16, 12);
@@ -575,8 +635,17 @@ fn warp_size_sweep_sources_scale_the_photo_and_reject_bad_factors() {
     // A factor so small that the image vanishes is the warp's size error.
     assert!(ex::scaled_source(&img, 1e-3).is_err());
     assert!(ex::copy_timing(&img, 2, true) > 0.0 && ex::copy_timing(&img, 2, false) > 0.0);
-    let t = ex::warp_timing_with(&img, 2, Kernel::Portable).unwrap();
-    assert!(t.min_s <= t.median_s && t.reps == 2);
+    let t = ex::warp_timing_with(&img, 3, Kernel::Portable, 2).unwrap();
+    assert!(t.min_s <= t.median_s && t.reps == 3 && t.threads == 2);
+    assert!(t.reused_min_s <= t.reused_median_s && t.reused_min_s > 0.0);
+    let err = ex::warp_timing_with(&img, 2, Kernel::Portable, 0).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidParameter {
+            name: "threads",
+            ..
+        }
+    ));
 }
 
 #[test]

@@ -20,7 +20,8 @@ use super::frontalize::{Frontal, FrontalFrame, frontalize, piecewise_affine};
 use super::illumination::normalized_distance;
 use super::shape::shape_distortion;
 use super::warp::{
-    Interp, Kernel, box_downscale, rms_diff, warp, warp_affine_bilinear, zoom_out_map,
+    Interp, Kernel, box_downscale, rms_diff, warp, warp_affine_bilinear, warp_affine_bilinear_into,
+    zoom_out_map,
 };
 use super::{Face, Gray, Mesh, P2, P3};
 use crate::error::{Error, Result};
@@ -1259,52 +1260,101 @@ pub fn bench_map(w: usize, h: usize) -> Transform2 {
 /// Wall time of the bilinear [`bench_map`] warp of a whole image.
 #[derive(Debug, Clone)]
 pub struct WarpTiming {
-    /// Median over the timed repetitions (seconds).
+    /// Median over the timed repetitions (seconds), each warp allocating its
+    /// output as [`warp`] does.
     pub median_s: f64,
-    /// Fastest timed repetition (seconds).
+    /// Fastest of those repetitions (seconds).
     pub min_s: f64,
-    /// Timed repetitions.
+    /// Median over the same number of repetitions interleaved with those,
+    /// each warping into one output buffer reused throughout
+    /// ([`warp_affine_bilinear_into`]): the warp without allocation and
+    /// first-touch page faults (seconds).
+    pub reused_median_s: f64,
+    /// Fastest of the reused-buffer repetitions (seconds).
+    pub reused_min_s: f64,
+    /// Timed repetitions of each kind.
     pub reps: usize,
+    /// Threads of the rayon pool the warps ran on.
+    pub threads: usize,
     /// The map.
     pub map: Transform2,
     /// The warped image.
     pub image: Gray,
 }
 
-/// Times the bilinear [`bench_map`] warp of `img` as [`warp`] runs it: one
-/// untimed warm-up, then `reps.max(1)` timed repetitions.
+/// Times the bilinear [`bench_map`] warp of `img` as [`warp`] runs it, on one
+/// thread: one untimed warm-up, then `reps.max(1)` timed repetitions.
 ///
 /// # Errors
 ///
 /// [`warp`]'s errors (an empty image).
 pub fn warp_timing(img: &Gray, reps: usize) -> Result<WarpTiming> {
-    warp_timing_with(img, reps, Kernel::best())
+    warp_timing_with(img, reps, Kernel::best(), 1)
 }
 
-/// [`warp_timing`] with a chosen inner loop of the fast path.
+/// [`warp_timing`] with a chosen inner loop of the fast path on a rayon pool
+/// of `threads` threads. Repetitions alternate between a warp that allocates
+/// its output and one into a reused buffer, so that both see the same
+/// machine load.
 ///
 /// # Errors
 ///
 /// [`warp_affine_bilinear`]'s errors (an empty image, a kernel this CPU
-/// cannot run).
-pub fn warp_timing_with(img: &Gray, reps: usize, kernel: Kernel) -> Result<WarpTiming> {
+/// cannot run); [`Error::InvalidParameter`] for `threads` = 0 or a thread
+/// pool the system refuses to start.
+pub fn warp_timing_with(
+    img: &Gray,
+    reps: usize,
+    kernel: Kernel,
+    threads: usize,
+) -> Result<WarpTiming> {
+    let pool = thread_pool(threads)?;
     let map = bench_map(img.width, img.height);
     let (w, h) = (img.width, img.height);
-    let mut image = warp_affine_bilinear(img, &map, w, h, kernel)?;
-    let mut times = Vec::new();
-    for _ in 0..reps.max(1) {
-        let s = Instant::now();
-        image = warp_affine_bilinear(img, &map, w, h, kernel)?;
-        times.push(s.elapsed().as_secs_f64());
-    }
-    times.sort_by(f64::total_cmp);
-    Ok(WarpTiming {
-        median_s: quantile_sorted(&times, 0.5),
-        min_s: times[0],
-        reps: times.len(),
-        map,
-        image,
+    pool.install(|| {
+        let mut image = warp_affine_bilinear(img, &map, w, h, kernel)?;
+        let mut reused = image.clone();
+        warp_affine_bilinear_into(img, &map, &mut reused, kernel)?;
+        let (mut fresh_t, mut reused_t) = (Vec::new(), Vec::new());
+        for _ in 0..reps.max(1) {
+            let s = Instant::now();
+            image = warp_affine_bilinear(img, &map, w, h, kernel)?;
+            fresh_t.push(s.elapsed().as_secs_f64());
+            let s = Instant::now();
+            warp_affine_bilinear_into(img, &map, &mut reused, kernel)?;
+            reused_t.push(s.elapsed().as_secs_f64());
+        }
+        std::hint::black_box(&reused);
+        fresh_t.sort_by(f64::total_cmp);
+        reused_t.sort_by(f64::total_cmp);
+        Ok(WarpTiming {
+            median_s: quantile_sorted(&fresh_t, 0.5),
+            min_s: fresh_t[0],
+            reused_median_s: quantile_sorted(&reused_t, 0.5),
+            reused_min_s: reused_t[0],
+            reps: fresh_t.len(),
+            threads,
+            map,
+            image,
+        })
     })
+}
+
+/// A rayon pool of `threads` threads, for timings at a stated thread count.
+fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    if threads == 0 {
+        return Err(Error::InvalidParameter {
+            name: "threads",
+            reason: "a thread pool needs at least one thread".into(),
+        });
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::InvalidParameter {
+            name: "threads",
+            reason: format!("could not start {threads} threads: {e}"),
+        })
 }
 
 /// The memory-bandwidth floor of a warp of `img` to the same size: the median

@@ -10,6 +10,7 @@ use super::P2;
 use super::fit::Transform2;
 use crate::data::Gray;
 use crate::error::{Error, Result};
+use rayon::prelude::*;
 
 /// The notes' "two ways" of interpolating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +131,9 @@ pub fn warp(
     }
     Ok(match interp {
         Interp::Bilinear => {
-            warp_affine_bilinear_with(img, out_to_src, width, height, Kernel::best())
+            let mut out = Gray::new(width, height, 0.0);
+            warp_affine_bilinear_rows(img, out_to_src, &mut out.data, width, Kernel::best());
+            out
         }
         Interp::Nearest => warp_affine_nearest(img, out_to_src, width, height),
     })
@@ -200,6 +203,43 @@ pub fn warp_affine_bilinear(
     kernel: Kernel,
 ) -> Result<Gray> {
     check_size(width, height)?;
+    let mut out = Gray::new(width, height, 0.0);
+    warp_affine_bilinear_into(img, out_to_src, &mut out, kernel)?;
+    Ok(out)
+}
+
+/// [`warp_affine_bilinear`] into an image the caller owns: `out`'s size is
+/// the output size and every one of its pixels is overwritten. A caller that
+/// warps many frames of one size reuses one buffer instead of allocating (and
+/// the operating system zero-filling) a new one per frame.
+///
+/// Rows are independent and run in parallel on the current rayon thread pool
+/// (the global one unless the call is inside `ThreadPool::install`); the result
+/// does not depend on the number of threads.
+///
+/// # Errors
+///
+/// As [`warp_affine_bilinear`], and [`Error::ShapeMismatch`] when `out`'s
+/// pixel buffer does not hold `width × height` values.
+pub fn warp_affine_bilinear_into(
+    img: &Gray,
+    out_to_src: &Transform2,
+    out: &mut Gray,
+    kernel: Kernel,
+) -> Result<()> {
+    check_size(out.width, out.height)?;
+    if out.data.len() != out.width * out.height {
+        return Err(Error::ShapeMismatch {
+            what: "output image",
+            expected: format!(
+                "{} × {} = {} pixels",
+                out.width,
+                out.height,
+                out.width * out.height
+            ),
+            got: format!("{} pixels", out.data.len()),
+        });
+    }
     if !is_finite_affine(out_to_src) {
         return Err(Error::InvalidParameter {
             name: "out_to_src",
@@ -214,9 +254,9 @@ pub fn warp_affine_bilinear(
             reason: format!("this CPU cannot run the {} kernel", kernel.name()),
         });
     }
-    Ok(warp_affine_bilinear_with(
-        img, out_to_src, width, height, kernel,
-    ))
+    let width = out.width;
+    warp_affine_bilinear_rows(img, out_to_src, &mut out.data, width, kernel);
+    Ok(())
 }
 
 /// The nearest-neighbour affine warp: the source position advances by a
@@ -324,29 +364,32 @@ fn bilinear_row_portable(src: &[f32], w: usize, out: &mut [f32], p: [i64; 4]) {
     }
 }
 
-/// The bilinear affine warp, written for speed. Per output row: the columns
-/// whose four neighbours all lie inside the image are found in closed form and
-/// checked exactly in the arithmetic the inner loop uses; along them the
-/// source position advances by a constant fixed-point step (no per-pixel
-/// matrix product, no bounds test). The few columns between that span and the
-/// zero region outside the image go through the checked sampler.
-fn warp_affine_bilinear_with(
+/// The bilinear affine warp, written for speed, into `out` (rows of `width`
+/// pixels, every pixel overwritten). Per output row: the columns whose four
+/// neighbours all lie inside the image are found in closed form and checked
+/// exactly in the arithmetic the inner loop uses; along them the source
+/// position advances by a constant fixed-point step (no per-pixel matrix
+/// product, no bounds test). The few columns between that span and the zero
+/// region outside the image go through the checked sampler. Rows are
+/// independent and are shared out in blocks over the rayon pool.
+fn warp_affine_bilinear_rows(
     img: &Gray,
     t: &Transform2,
+    out: &mut [f32],
     width: usize,
-    height: usize,
     kernel: Kernel,
-) -> Gray {
+) {
     let m = t.m;
     let [a, b, c, d, e, f] = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)].map(|ij| m[ij]);
     let (w, h) = (img.width, img.height);
     let fixed_ok = a.abs() < 1e6 && d.abs() < 1e6 && w < 1 << 24 && h < 1 << 24;
-    let mut out = vec![0.0f32; width * height];
-    for (y, row) in out.chunks_exact_mut(width).enumerate() {
+    let warp_row = |(y, row): (usize, &mut [f32])| {
         let (bx, by) = (b * y as f64 + c, e * y as f64 + f);
         let (tx0, tx1) = touching_columns(bx, a, -1.0, w as f64, width);
         let (ty0, ty1) = touching_columns(by, d, -1.0, h as f64, width);
         let (t0, t1) = (tx0.max(ty0), tx1.min(ty1).max(tx0.max(ty0)));
+        row[..t0].fill(0.0);
+        row[t1..].fill(0.0);
         let (lo, hi) = if fixed_ok {
             fast_span(img, row, [bx, by, a, d], t0, t1, kernel)
         } else {
@@ -356,12 +399,14 @@ fn warp_affine_bilinear_with(
             let (sx, sy) = (bx + a * x as f64, by + d * x as f64);
             row[x] = sample_finite(img, sx, sy, Interp::Bilinear);
         }
-    }
-    Gray {
-        width,
-        height,
-        data: out,
-    }
+    };
+    // Blocks of at least ROWS_PER_TASK rows: a task then costs far more than
+    // handing it to a thread, even for a small output.
+    const ROWS_PER_TASK: usize = 16;
+    out.par_chunks_exact_mut(width)
+        .enumerate()
+        .with_min_len(ROWS_PER_TASK)
+        .for_each(warp_row);
 }
 
 /// Fills the columns of `row` (within `[t0, t1)`) whose four neighbours are all
