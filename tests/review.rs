@@ -269,6 +269,62 @@ fn newton_search_gives_up_when_the_gradient_cannot_fall_further() {
     }
 }
 
+/// The stall rule as `SearchOptions::stall` defines it, applied to the trace
+/// of a search without it: the stalled search stops after the first `h ≥
+/// stall` Hessians at which `‖∇L‖` is above a tenth of its value `stall`
+/// Hessians earlier, at exactly the point the free search had reached then.
+/// The trace comes from rerunning the free search with budgets 0, 1, 2, … (the
+/// search is deterministic), not from the code's own bookkeeping.
+#[test]
+fn newton_search_stops_where_the_stall_rule_says() {
+    let free = |k: usize| SearchOptions {
+        tol: 1e-300,
+        max_hessians: k,
+        stall: 0,
+        ..SearchOptions::default()
+    };
+    let mut cut_short = 0;
+    // Seeds 9 and 7 with a window of 4 fall by between 10× and 100× over their
+    // first window, so a rule with another factor would stop elsewhere.
+    for (seed, stall) in [(9u64, 4usize), (7, 4), (2, 1), (1, 3)] {
+        let land = tiny(5);
+        let mut rng = StdRng::seed_from_u64(seed);
+        let theta: Vec<f64> = (0..land.params())
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
+        let budget = 40;
+        // (θ, ‖∇L‖, Hessians spent) after k Newton steps; none for k = 0.
+        let start = (theta.clone(), land.gradient(&theta).unwrap().1.norm(), 0);
+        let trace: Vec<_> = std::iter::once(start)
+            .chain((1..=budget).map(|k| {
+                let r = find_critical(&land, &theta, &free(k)).unwrap();
+                (r.theta, r.grad_norm, r.hessians)
+            }))
+            .collect();
+        let norms: Vec<f64> = trace.iter().map(|t| t.1).collect();
+        let predicted = (stall..budget).find(|&h| norms[h] > 0.1 * norms[h - stall]);
+        let stalled = SearchOptions {
+            stall,
+            ..free(budget)
+        };
+        let r = find_critical(&land, &theta, &stalled).unwrap();
+        match predicted {
+            Some(h) => {
+                assert_eq!(r.theta, trace[h].0, "seed {seed}: stopped elsewhere");
+                assert!(!r.critical);
+                if trace[budget].2 > trace[h].2.max(1) {
+                    cut_short += 1;
+                }
+            }
+            None => assert_eq!(r.theta, trace[budget].0, "seed {seed}: stopped early"),
+        }
+    }
+    assert!(
+        cut_short >= 1,
+        "the stall rule never ended a search before its budget"
+    );
+}
+
 // ------------------------------------------------------------ claim 1: landscape
 
 #[test]
