@@ -400,12 +400,18 @@ fn warp_affine_bilinear_rows(
             row[x] = sample_finite(img, sx, sy, Interp::Bilinear);
         }
     };
-    // Blocks of at least ROWS_PER_TASK rows: a task then costs far more than
-    // handing it to a thread, even for a small output.
-    const ROWS_PER_TASK: usize = 16;
+    let threads = rayon::current_num_threads();
+    if threads == 1 {
+        out.chunks_exact_mut(width).enumerate().for_each(warp_row);
+        return;
+    }
+    // About four contiguous blocks of rows per thread (enough to even out a
+    // thread slowed by other work), each of at least 16 rows so that a block
+    // costs far more than handing it to a thread.
+    let rows_per_task = (out.len() / width).div_ceil(4 * threads).max(16);
     out.par_chunks_exact_mut(width)
         .enumerate()
-        .with_min_len(ROWS_PER_TASK)
+        .with_min_len(rows_per_task)
         .for_each(warp_row);
 }
 
