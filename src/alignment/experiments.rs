@@ -1287,7 +1287,8 @@ pub struct WarpTiming {
 ///
 /// # Errors
 ///
-/// [`warp`]'s errors (an empty image).
+/// [`warp`]'s errors (an empty image); [`Error::InvalidParameter`] if the
+/// system refuses to start the timing's thread.
 pub fn warp_timing(img: &Gray, reps: usize) -> Result<WarpTiming> {
     warp_timing_with(img, reps, Kernel::best(), 1)
 }
