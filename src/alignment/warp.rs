@@ -443,10 +443,11 @@ fn fast_span(
         (y0 * FIXED_ONE).round() as i64,
     );
     let base = lo;
-    // The integer parts are monotone along the row, so checking both ends in
-    // the inner loop's own arithmetic proves every column in between.
+    // The integer parts are monotone along the row, so the columns that pass
+    // this test (in the inner loop's own arithmetic) form one interval, and
+    // checking both ends of a span proves every column in between.
     let ok = |x: usize| {
-        let k = (x - base) as i64;
+        let k = x as i64 - base as i64;
         let (xq, yq) = (xq0 + k * aq, yq0 + k * dq);
         xq >= 0 && yq >= 0 && (xq >> 32) < w as i64 - 1 && (yq >> 32) < h as i64 - 1
     };
@@ -456,8 +457,19 @@ fn fast_span(
     while hi > lo && !ok(hi - 1) {
         hi -= 1;
     }
+    // The closed-form estimate keeps a column of margin at each end; take back
+    // the columns that pass the exact test, so that only the pixels whose
+    // neighbours straddle the border are left to the checked sampler.
     if lo < hi {
-        let k = (lo - base) as i64;
+        while lo > t0 && ok(lo - 1) {
+            lo -= 1;
+        }
+        while hi < t1 && ok(hi) {
+            hi += 1;
+        }
+    }
+    if lo < hi {
+        let k = lo as i64 - base as i64;
         let p = [xq0 + k * aq, yq0 + k * dq, aq, dq];
         bilinear_row(kernel, &img.data, w, &mut row[lo..hi], p);
     }
