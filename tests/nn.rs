@@ -192,3 +192,69 @@ fn trainer_calls_any_head_and_advances_its_schedule_per_minibatch() {
     assert_eq!(last, vec![3.0, 6.0, 9.0]);
     assert!(stats.iter().all(|s| s.train_loss.is_finite()));
 }
+
+proptest! {
+    /// `Sgd::apply` (fused, in place on the CPU) leaves the variable bit for
+    /// bit where candle's tensor operations put it: `buf = g` first, then
+    /// `buf = buf · μ + g`, and `p = p − buf · η`, in `f32` and `f64`, with and
+    /// without momentum; a transposed (non-contiguous) gradient takes the
+    /// tensor-operation path and agrees too.
+    #[test]
+    fn fused_sgd_update_matches_candle_ops_bit_for_bit(
+        values in prop::collection::vec(-10.0f64..10.0, 12),
+        grads in prop::collection::vec(prop::collection::vec(-10.0f64..10.0, 12), 1..5),
+        lr in 1e-4f64..1.0,
+        momentum in prop_oneof![Just(0.0), 0.0f64..0.99],
+        f32_dtype in any::<bool>(),
+        transposed in any::<bool>(),
+    ) {
+        let dev = Device::Cpu;
+        let dtype = if f32_dtype { DType::F32 } else { DType::F64 };
+        let tensor = |v: &[f64]| {
+            let t = Tensor::from_slice(v, (3, 4), &dev).unwrap().to_dtype(dtype).unwrap();
+            if transposed {
+                // Same values, stored as the transpose of a 4 × 3 tensor.
+                t.t().unwrap().contiguous().unwrap().t().unwrap()
+            } else {
+                t
+            }
+        };
+        let var = Var::from_tensor(&Tensor::from_slice(&values, (3, 4), &dev).unwrap().to_dtype(dtype).unwrap()).unwrap();
+        let mut sgd = Sgd::new(1, lr, momentum).unwrap();
+        let mut p = var.as_tensor().copy().unwrap();
+        let mut buf: Option<Tensor> = None;
+        for g in &grads {
+            let g = tensor(g);
+            sgd.apply(0, &var, &g).unwrap();
+            let b = match &buf {
+                Some(b) if momentum > 0.0 => ((b * momentum).unwrap() + &g).unwrap(),
+                _ => g.clone(),
+            };
+            p = (&p - (&b * lr).unwrap()).unwrap();
+            buf = Some(b);
+            let bits = |t: &Tensor| -> Vec<u64> {
+                t.to_dtype(DType::F64).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap()
+                    .iter().map(|x| x.to_bits()).collect()
+            };
+            prop_assert_eq!(bits(var.as_tensor()), bits(&p));
+        }
+    }
+}
+
+#[test]
+fn sgd_rejects_a_variable_index_it_was_not_set_up_for() {
+    let dev = Device::Cpu;
+    let v = Var::from_tensor(&Tensor::new(&[1.0f32], &dev).unwrap()).unwrap();
+    let g = Tensor::new(&[1.0f32], &dev).unwrap();
+    let mut sgd = Sgd::new(1, 0.1, 0.9).unwrap();
+    let err = sgd.apply(1, &v, &g).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidParameter {
+            name: "variable index",
+            ..
+        }
+    ));
+    assert!(err.to_string().contains("1 variables"), "{err}");
+    assert!(sgd.update(3, &g).is_err());
+}

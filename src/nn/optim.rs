@@ -2,7 +2,7 @@
 //! (`candle_nn::SGD` has none).
 
 use candle_core::backprop::GradStore;
-use candle_core::{Tensor, Var};
+use candle_core::{CpuStorage, DType, InplaceOp2, Layout, Tensor, Var};
 use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 
 use crate::error::{Error, Result, ensure_finite};
@@ -71,17 +71,64 @@ impl Sgd {
     /// [`Error::InvalidParameter`] if `k` is not below the number of
     /// variables; [`Error::Candle`] on a shape mismatch.
     pub fn update(&mut self, k: usize, g: &Tensor) -> Result<Tensor> {
-        let slot = self.bufs.get_mut(k).ok_or(Error::InvalidParameter {
-            name: "variable index",
-            reason: format!("SGD was set up for {} variables", k),
-        })?;
+        let (momentum, lr) = (self.momentum, self.lr);
+        let slot = self.slot(k)?;
         let buf = match slot {
-            Some(b) if self.momentum > 0.0 => ((&*b * self.momentum)? + g)?,
+            Some(b) if momentum > 0.0 => ((&*b * momentum)? + g)?,
+            // A copy, not a second handle on the gradient's storage: `apply`
+            // updates the buffer in place.
+            _ if momentum > 0.0 => g.copy()?,
             _ => g.clone(),
         };
-        let step = (&buf * self.lr)?;
+        let step = (&buf * lr)?;
         *slot = Some(buf);
         Ok(step)
+    }
+
+    fn slot(&mut self, k: usize) -> Result<&mut Option<Tensor>> {
+        let n = self.bufs.len();
+        self.bufs.get_mut(k).ok_or(Error::InvalidParameter {
+            name: "variable index",
+            reason: format!("{k} is not below the {n} variables SGD was set up for"),
+        })
+    }
+
+    /// Updates variable number `k`, `var`, with gradient `g`: `var −= η·buf`
+    /// after [`Sgd::update`]'s buffer update, with the same result bit for bit.
+    /// On the CPU, for contiguous `f32` or `f64` tensors, the buffer and the
+    /// variable are updated in place by two fused loops that round exactly as
+    /// candle's `buf · μ + g`, `buf · η` and `var − step` do; otherwise it runs
+    /// those tensor operations.
+    ///
+    /// # Errors
+    /// As [`Sgd::update`].
+    pub fn apply(&mut self, k: usize, var: &Var, g: &Tensor) -> Result<()> {
+        let p = var.as_tensor();
+        let fusable = p.device().is_cpu()
+            && g.device().is_cpu()
+            && matches!(g.dtype(), DType::F32 | DType::F64)
+            && p.dtype() == g.dtype()
+            && p.shape() == g.shape()
+            && p.is_contiguous()
+            && g.is_contiguous();
+        if !fusable {
+            let step = self.update(k, g)?;
+            return Ok(var.set(&(p - step)?)?);
+        }
+        let (momentum, lr) = (self.momentum, self.lr);
+        let slot = self.slot(k)?;
+        if momentum == 0.0 {
+            // buf = g: the step is η·g.
+            return Ok(p.inplace_op2(g, &Descend(lr))?);
+        }
+        match slot {
+            Some(b) => b.inplace_op2(g, &Momentum(momentum))?,
+            None => *slot = Some(g.copy()?),
+        }
+        if let Some(b) = slot {
+            p.inplace_op2(b, &Descend(lr))?;
+        }
+        Ok(())
     }
 
     /// One update of every variable that has a gradient in `grads`.
@@ -90,13 +137,87 @@ impl Sgd {
     /// [`Error::Candle`] on a shape mismatch.
     pub fn step(&mut self, vars: &[Var], grads: &GradStore) -> Result<()> {
         for (k, v) in vars.iter().enumerate() {
-            let Some(g) = grads.get(v.as_tensor()) else {
-                continue;
-            };
-            let step = self.update(k, g)?;
-            v.set(&(v.as_tensor() - step)?)?;
+            if let Some(g) = grads.get(v.as_tensor()) {
+                self.apply(k, v, g)?;
+            }
         }
         Ok(())
+    }
+}
+
+/// `buf ← (buf · μ + 0) + g` in place: candle's `affine(μ, 0)` then `add`,
+/// element by element in the same order, so the same rounding.
+struct Momentum(f64);
+
+/// `p ← p − (buf · η + 0)` in place: candle's `affine(η, 0)` then `sub`.
+struct Descend(f64);
+
+/// Runs `f(dst[i], src[i])` over two contiguous buffers of the same length.
+fn zip_in_place<T: Copy>(
+    dst: &mut [T],
+    l1: &Layout,
+    src: &[T],
+    l2: &Layout,
+    f: impl Fn(T, T) -> T,
+) -> candle_core::Result<()> {
+    match (l1.contiguous_offsets(), l2.contiguous_offsets()) {
+        (Some((a0, a1)), Some((b0, b1))) if a1 - a0 == b1 - b0 => {
+            for (d, &s) in dst[a0..a1].iter_mut().zip(&src[b0..b1]) {
+                *d = f(*d, s);
+            }
+            Ok(())
+        }
+        _ => candle_core::bail!("the in-place SGD update needs contiguous tensors of one size"),
+    }
+}
+
+impl InplaceOp2 for Momentum {
+    fn name(&self) -> &'static str {
+        "sgd-momentum"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &mut CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<()> {
+        match (s1, s2) {
+            (CpuStorage::F32(b), CpuStorage::F32(g)) => {
+                let m = self.0 as f32;
+                zip_in_place(b, l1, g, l2, |b, g| (b * m + 0.0) + g)
+            }
+            (CpuStorage::F64(b), CpuStorage::F64(g)) => {
+                zip_in_place(b, l1, g, l2, |b, g| (b * self.0 + 0.0) + g)
+            }
+            _ => candle_core::bail!("the in-place SGD update takes f32 or f64 tensors"),
+        }
+    }
+}
+
+impl InplaceOp2 for Descend {
+    fn name(&self) -> &'static str {
+        "sgd-descend"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &mut CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<()> {
+        match (s1, s2) {
+            (CpuStorage::F32(p), CpuStorage::F32(b)) => {
+                let lr = self.0 as f32;
+                zip_in_place(p, l1, b, l2, |p, b| p - (b * lr + 0.0))
+            }
+            (CpuStorage::F64(p), CpuStorage::F64(b)) => {
+                zip_in_place(p, l1, b, l2, |p, b| p - (b * self.0 + 0.0))
+            }
+            _ => candle_core::bail!("the in-place SGD update takes f32 or f64 tensors"),
+        }
     }
 }
 

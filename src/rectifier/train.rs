@@ -419,16 +419,15 @@ pub fn step(net: &Net, x: &Tensor, y: &Tensor, cfg: &TrainConfig, sgd: &mut Sgd)
         let Some(g) = grads.get(v.as_tensor()) else {
             continue;
         };
-        let update = match cfg.rule {
-            Rule::Sgd { .. } => sgd.update(k, g)?,
+        match cfg.rule {
+            Rule::Sgd { .. } => sgd.apply(k, v, g)?,
             Rule::Relative => {
                 let pn = scalar(&v.as_tensor().sqr()?.sum_all()?)?.sqrt();
                 let gn = scalar(&g.sqr()?.sum_all()?)?.sqrt();
                 let r = if pn > 0.0 && gn > 0.0 { pn / gn } else { 0.0 };
-                (g * (cfg.lr * r))?
+                v.set(&(v.as_tensor() - (g * (cfg.lr * r))?)?)?;
             }
-        };
-        v.set(&(v.as_tensor() - update)?)?;
+        }
     }
     scalar(&ce)
 }
