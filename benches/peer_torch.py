@@ -89,7 +89,23 @@ def torch_mlp_step(steps):
         t = time.perf_counter()
         step()
         times.append(1000.0 * (time.perf_counter() - t))
-    return quantiles(times)
+    out = quantiles(times)
+    # The same step again, its three parts timed apart, as the Rust benchmark does.
+    parts = {"forward_ms": [], "backward_ms": [], "update_ms": []}
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(net(x), y)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        opt.step()
+        loss.item()
+        t3 = time.perf_counter()
+        for k, (a, b) in zip(parts, [(t0, t1), (t1, t2), (t2, t3)]):
+            parts[k].append(1000.0 * (b - a))
+    out.update({k: statistics.median(v) for k, v in parts.items()})
+    return out
 
 
 def psi(c, m):
@@ -227,12 +243,19 @@ def main():
     mlp_c = stat([r["rect_rust"]["median_ms"] for r in runs])
     mlp_t = stat([r["rect_torch"]["median_ms"] for r in runs])
     mlp_ratio = stat([r["rect_rust"]["median_ms"] / r["rect_torch"]["median_ms"] for r in runs])
+    mlp_parts = [
+        {"part": name, "candle_ms": stat([r["rect_rust"][k] for r in runs]),
+         "torch_ms": stat([r["rect_torch"][k] for r in runs]),
+         "ratio_candle_over_torch": stat([r["rect_rust"][k] / r["rect_torch"][k] for r in runs])}
+        for name, k in [("forward and cross-entropy", "forward_ms"), ("backward", "backward_ms"),
+                        ("SGD update and reading the loss", "update_ms")]]
     result = {
         "machine": {"python": platform.python_version(), "torch": torch.__version__,
                     "torch_threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
                     "date": time.strftime("%Y-%m-%d", time.gmtime()), "rounds": rounds,
                     "loadavg_start": load_start, "loadavg_end": load_end, "peak_gflops_f32": peak},
-        "mlp_step": {"candle_ms": mlp_c, "torch_ms": mlp_t, "ratio_candle_over_torch": mlp_ratio},
+        "mlp_step": {"candle_ms": mlp_c, "torch_ms": mlp_t, "ratio_candle_over_torch": mlp_ratio,
+                     "parts": mlp_parts},
         "heads": [], "parts": [], "raw": runs,
     }
     for k, r in enumerate(runs[0]["head_rust"]["rows"]):
@@ -273,6 +296,10 @@ def main():
         "mlp_torch_ms": f'{m["torch_ms"]["median"]:.3f}',
         "mlp_ratio": f'{m["ratio_candle_over_torch"]["median"]:.2f}',
         "mlp_ratio_range": f'{m["ratio_candle_over_torch"]["min"]:.2f}–{m["ratio_candle_over_torch"]["max"]:.2f}',
+        "mlp_parts_table": "| part of the step | candle (ms) | PyTorch (ms) | candle / PyTorch |\n"
+                           "|---|---|---|---|\n" + "\n".join(
+                               f'| {p["part"]} | {rng(p["candle_ms"], "{:.3f}")} | {rng(p["torch_ms"], "{:.3f}")} | '
+                               f'{rng(p["ratio_candle_over_torch"])} |' for p in m["parts"]),
         "heads_table": "| head | batch × dim × classes | candle (ms) | PyTorch (ms) | candle / PyTorch |\n"
                        "|---|---|---|---|---|\n" + "\n".join(
                            f'| {h["head"]} | {h["size"]} | {h["candle_ms"]["median"]:.3f} | {h["torch_ms"]["median"]:.3f} | '

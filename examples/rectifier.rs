@@ -360,6 +360,9 @@ fn bench_only(common: &CommonArgs, device: &Device) -> papernotes::Result<()> {
         "median_ms": b.median_ms,
         "p10_ms": b.p10_ms,
         "p90_ms": b.p90_ms,
+        "forward_ms": b.forward_ms,
+        "backward_ms": b.backward_ms,
+        "update_ms": b.update_ms,
     });
     println!("{json}");
     Ok(())

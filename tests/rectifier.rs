@@ -1276,6 +1276,15 @@ fn bench_step_experiment_orders_its_quantiles() {
     let b = ex::bench_step(&plan, &inputs.train, &Device::Cpu).unwrap();
     assert_eq!(b.steps, plan.bench_steps);
     assert!(0.0 < b.p10_ms && b.p10_ms <= b.median_ms && b.median_ms <= b.p90_ms);
+    // Each part of the step took time, and the parts' medians add up to no
+    // more than a few whole steps (they time the same work, split in three).
+    let parts = [b.forward_ms, b.backward_ms, b.update_ms];
+    assert!(parts.iter().all(|&t| t > 0.0), "{parts:?}");
+    assert!(
+        parts.iter().sum::<f64>() < 5.0 * b.p90_ms,
+        "{parts:?} vs {}",
+        b.p90_ms
+    );
     let none = Plan {
         bench_steps: 0,
         ..plan

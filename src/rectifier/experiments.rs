@@ -1418,6 +1418,14 @@ pub struct Bench {
     pub p90_ms: f64,
     /// Timed steps.
     pub steps: usize,
+    /// Median of the forward pass and the cross-entropy, over as many steps
+    /// again, each split into its three parts.
+    pub forward_ms: f64,
+    /// Median of the backward pass (candle's gradients) in those steps.
+    pub backward_ms: f64,
+    /// Median of the SGD update of every parameter, and reading the loss
+    /// back as a number, in those steps.
+    pub update_ms: f64,
 }
 
 /// Times one SGD+momentum step of the 7-layer ReLU MLP on a batch of 32 (f32),
@@ -1449,6 +1457,30 @@ pub fn bench_step(plan: &Plan, train_data: &Data, device: &Device) -> Result<Ben
         step(&net, &xb, &yb, &cfg, &mut state)?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
+    // The same step again, its three parts timed apart: where the time goes.
+    let mut parts = [const { Vec::new() }; 3];
+    for _ in 0..plan.bench_steps {
+        let t0 = Instant::now();
+        let ce = candle_nn::loss::cross_entropy(&net.forward(&xb)?.out, &yb)?;
+        let t1 = Instant::now();
+        let grads = ce.backward()?;
+        let t2 = Instant::now();
+        for (k, v) in net.vars().iter().enumerate() {
+            if let Some(g) = grads.get(v.as_tensor()) {
+                state.apply(k, v, g)?;
+            }
+        }
+        std::hint::black_box(crate::nn::scalar(&ce)?);
+        let t3 = Instant::now();
+        for (part, (a, b)) in parts.iter_mut().zip([(t0, t1), (t1, t2), (t2, t3)]) {
+            part.push((b - a).as_secs_f64() * 1000.0);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let [forward_ms, backward_ms, update_ms] = parts.map(|mut v| median(&mut v));
     times.sort_by(f64::total_cmp);
     let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
     Ok(Bench {
@@ -1456,5 +1488,8 @@ pub fn bench_step(plan: &Plan, train_data: &Data, device: &Device) -> Result<Ben
         p10_ms: q(0.1),
         p90_ms: q(0.9),
         steps: plan.bench_steps,
+        forward_ms,
+        backward_ms,
+        update_ms,
     })
 }
