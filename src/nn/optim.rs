@@ -2,7 +2,7 @@
 //! (`candle_nn::SGD` has none).
 
 use candle_core::backprop::GradStore;
-use candle_core::{CpuStorage, DType, InplaceOp2, Layout, Tensor, Var};
+use candle_core::{CpuStorage, DType, InplaceOp2, Layout, Tensor, Var, WithDType};
 use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 
 use crate::error::{Error, Result, ensure_finite};
@@ -119,14 +119,14 @@ impl Sgd {
         let slot = self.slot(k)?;
         if momentum == 0.0 {
             // buf = g: the step is η·g.
-            return Ok(p.inplace_op2(g, &Descend(lr))?);
+            return Ok(p.inplace_op2(g, &InPlace::Descend(lr))?);
         }
         match slot {
-            Some(b) => b.inplace_op2(g, &Momentum(momentum))?,
+            Some(b) => b.inplace_op2(g, &InPlace::Momentum(momentum))?,
             None => *slot = Some(g.copy()?),
         }
         if let Some(b) = slot {
-            p.inplace_op2(b, &Descend(lr))?;
+            p.inplace_op2(b, &InPlace::Descend(lr))?;
         }
         Ok(())
     }
@@ -145,35 +145,55 @@ impl Sgd {
     }
 }
 
-/// `buf ← (buf · μ + 0) + g` in place: candle's `affine(μ, 0)` then `add`,
-/// element by element in the same order, so the same rounding.
-struct Momentum(f64);
+/// The two in-place loops of [`Sgd::apply`], each rounding exactly as the
+/// candle operations it replaces.
+#[derive(Debug, Clone, Copy)]
+enum InPlace {
+    /// `buf ← (buf · μ + 0) + g`: candle's `affine(μ, 0)` then `add`.
+    Momentum(f64),
+    /// `p ← p − (buf · η + 0)`: candle's `affine(η, 0)` then `sub`.
+    Descend(f64),
+}
 
-/// `p ← p − (buf · η + 0)` in place: candle's `affine(η, 0)` then `sub`.
-struct Descend(f64);
-
-/// Runs `f(dst[i], src[i])` over two contiguous buffers of the same length.
-fn zip_in_place<T: Copy>(
-    dst: &mut [T],
-    l1: &Layout,
-    src: &[T],
-    l2: &Layout,
-    f: impl Fn(T, T) -> T,
-) -> candle_core::Result<()> {
-    match (l1.contiguous_offsets(), l2.contiguous_offsets()) {
-        (Some((a0, a1)), Some((b0, b1))) if a1 - a0 == b1 - b0 => {
-            for (d, &s) in dst[a0..a1].iter_mut().zip(&src[b0..b1]) {
-                *d = f(*d, s);
-            }
-            Ok(())
+impl InPlace {
+    /// Runs the loop over `dst` (updated) and `src`, two contiguous buffers
+    /// of one length; the coefficient is cast to `T` as candle's `affine` does.
+    fn run<T: WithDType>(
+        self,
+        dst: &mut [T],
+        l1: &Layout,
+        src: &[T],
+        l2: &Layout,
+    ) -> candle_core::Result<()> {
+        let (Some((a0, a1)), Some((b0, b1))) = (l1.contiguous_offsets(), l2.contiguous_offsets())
+        else {
+            candle_core::bail!("the in-place SGD update needs contiguous tensors")
+        };
+        if a1 - a0 != b1 - b0 {
+            candle_core::bail!("the in-place SGD update needs two tensors of one size")
         }
-        _ => candle_core::bail!("the in-place SGD update needs contiguous tensors of one size"),
+        let pairs = dst[a0..a1].iter_mut().zip(&src[b0..b1]);
+        let zero = T::from_f64(0.0);
+        match self {
+            InPlace::Momentum(m) => {
+                let m = T::from_f64(m);
+                pairs.for_each(|(b, &g)| *b = (*b * m + zero) + g);
+            }
+            InPlace::Descend(lr) => {
+                let lr = T::from_f64(lr);
+                pairs.for_each(|(p, &b)| *p -= b * lr + zero);
+            }
+        }
+        Ok(())
     }
 }
 
-impl InplaceOp2 for Momentum {
+impl InplaceOp2 for InPlace {
     fn name(&self) -> &'static str {
-        "sgd-momentum"
+        match self {
+            InPlace::Momentum(_) => "sgd-momentum",
+            InPlace::Descend(_) => "sgd-descend",
+        }
     }
 
     fn cpu_fwd(
@@ -184,38 +204,8 @@ impl InplaceOp2 for Momentum {
         l2: &Layout,
     ) -> candle_core::Result<()> {
         match (s1, s2) {
-            (CpuStorage::F32(b), CpuStorage::F32(g)) => {
-                let m = self.0 as f32;
-                zip_in_place(b, l1, g, l2, |b, g| (b * m + 0.0) + g)
-            }
-            (CpuStorage::F64(b), CpuStorage::F64(g)) => {
-                zip_in_place(b, l1, g, l2, |b, g| (b * self.0 + 0.0) + g)
-            }
-            _ => candle_core::bail!("the in-place SGD update takes f32 or f64 tensors"),
-        }
-    }
-}
-
-impl InplaceOp2 for Descend {
-    fn name(&self) -> &'static str {
-        "sgd-descend"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &mut CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> candle_core::Result<()> {
-        match (s1, s2) {
-            (CpuStorage::F32(p), CpuStorage::F32(b)) => {
-                let lr = self.0 as f32;
-                zip_in_place(p, l1, b, l2, |p, b| p - (b * lr + 0.0))
-            }
-            (CpuStorage::F64(p), CpuStorage::F64(b)) => {
-                zip_in_place(p, l1, b, l2, |p, b| p - (b * self.0 + 0.0))
-            }
+            (CpuStorage::F32(d), CpuStorage::F32(s)) => self.run(d, l1, s, l2),
+            (CpuStorage::F64(d), CpuStorage::F64(s)) => self.run(d, l1, s, l2),
             _ => candle_core::bail!("the in-place SGD update takes f32 or f64 tensors"),
         }
     }
